@@ -1,0 +1,44 @@
+# Xuala Desk — `make run` and `make test` set up whatever is missing, then act.
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed-stamp
+
+.PHONY: run test bench lint venv messages clean browser
+
+$(STAMP): pyproject.toml
+	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "Python 3.11 or newer is needed (found " + sys.version.split()[0] + ")")'
+	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	@touch $(STAMP)
+
+venv: $(STAMP)
+
+run: venv
+	$(BIN)/xuala migrate --noinput
+	$(BIN)/xuala run $(if $(BIND),--bind $(BIND),)
+
+test: venv browser
+	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+bench: venv
+	$(BIN)/python bench/run.py $(BENCH_ARGS)
+
+lint: venv
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check xuala tests bench || true
+
+# Debian's Chromium for the browser tests (Playwright drives it; browser downloads do not work here).
+browser:
+	@command -v chromium >/dev/null 2>&1 || { \
+	  echo "Installing Debian's chromium for the browser tests"; \
+	  if [ "$$(id -u)" = 0 ]; then SUDO=; else SUDO=sudo; fi; \
+	  $$SUDO apt-get update -qq && $$SUDO apt-get install -y -qq chromium >/dev/null || \
+	  echo "WARNING: could not install chromium; browser tests will fail"; }
+
+messages: venv
+	cd xuala && ../$(BIN)/xuala makemessages -l es -l en --no-obsolete && ../$(BIN)/xuala compilemessages
+
+clean:
+	rm -rf $(VENV) var .pytest_cache

@@ -1,0 +1,16 @@
+"""Test settings: a throw-away data dir and a non-UTC process zone so zone mistakes fail."""
+
+import os
+import tempfile
+import time
+
+os.environ["TZ"] = "Asia/Tokyo"
+time.tzset()
+os.environ.setdefault("XUALA_DATA_DIR", tempfile.mkdtemp(prefix="xuala-test-"))
+# The display zone differs from the policy's (Europe/Madrid): code that mixes them up fails.
+os.environ.setdefault("XUALA_TIME_ZONE", "Asia/Tokyo")
+
+from xuala.settings import *  # noqa: E402, F403
+
+# Argon2 is the production hasher (tests/accounts checks it); tests hash with MD5 for speed.
+PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]

@@ -1,0 +1,3 @@
+from xuala.cli import main
+
+main()

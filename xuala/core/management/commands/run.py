@@ -1,0 +1,35 @@
+"""`xuala run [--bind HOST:PORT]`: the whole desk in one command."""
+
+from __future__ import annotations
+
+import logging
+
+from django.core.management.base import BaseCommand, CommandError
+
+from xuala.core.processes import default_web_workers, desk_processes
+from xuala.core.supervisor import Supervisor
+from xuala.env import ConfigError, parse_hostport
+
+
+class Command(BaseCommand):
+    help = "Start the web server, the task worker and the engines; Ctrl-C stops them all."
+    requires_system_checks = []
+
+    def add_arguments(self, parser):
+        parser.add_argument("--bind", default="127.0.0.1:8000", help="host:port of the web server")
+        parser.add_argument("--web-workers", type=int, default=default_web_workers())
+
+    def handle(self, *args, bind: str, web_workers: int, **options):
+        logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
+        try:
+            host, port = parse_hostport(bind, name="--bind")
+        except ConfigError as exc:
+            raise CommandError(str(exc), returncode=2) from None
+        from xuala.policy.services import policy_version_record
+
+        version = policy_version_record()
+        self.stdout.write(f"Xuala Desk on http://{bind}/ (policy version {version.pk}, "
+                          f"{version.sha256[:12]}); Ctrl-C stops it.")
+        self.stdout.flush()
+        specs = desk_processes(host=host, port=port, web_workers=web_workers)
+        Supervisor(specs).run()

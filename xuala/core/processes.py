@@ -1,0 +1,27 @@
+"""The processes `xuala run` starts. Each domain adds its own engine here."""
+
+from __future__ import annotations
+
+import os
+import sys
+
+from xuala.core.supervisor import ProcessSpec, xuala_argv
+
+
+def desk_processes(*, host: str, port: int, web_workers: int) -> list[ProcessSpec]:
+    web = [
+        sys.executable, "-m", "granian", "--interface", "wsgi",
+        "--host", host, "--port", str(port),
+        "--workers", str(web_workers),
+        "--blocking-threads", "4",
+        "--no-ws", "--log-level", "warning",
+        "xuala.wsgi:application",
+    ]
+    return [
+        ProcessSpec("web", web),
+        ProcessSpec("tasks", xuala_argv("db_worker", "--interval", "0.5", "--queue-name", "*")),
+    ]
+
+
+def default_web_workers() -> int:
+    return max(1, min(4, os.cpu_count() or 1))
