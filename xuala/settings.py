@@ -2,11 +2,21 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
 from pathlib import Path
 
 import dj_database_url
 
-from xuala.env import ConfigError, env_bool, env_list, env_path, env_str, secret_key
+from xuala.env import (
+    ConfigError,
+    env_bool,
+    env_hostport,
+    env_int,
+    env_list,
+    env_path,
+    env_str,
+    secret_key,
+)
 
 BASE_DIR = Path(__file__).resolve().parent
 DATA_DIR = env_path("XUALA_DATA_DIR", "./var")
@@ -34,6 +44,16 @@ INSTALLED_APPS = [
     "xuala.policy",
     "xuala.core",
     "xuala.kb",
+    "xuala.customers",
+    "xuala.desk",
+    "xuala.notify",
+    "xuala.portal",
+    "xuala.console",
+    "xuala.api",
+    "axes",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
+    "django_htmx",
 ]
 
 MIDDLEWARE = [
@@ -44,8 +64,12 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django_otp.middleware.OTPMiddleware",
+    "django_htmx.middleware.HtmxMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    # Last, as django-axes asks: it turns a lockout into the 429 answer.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "xuala.urls"
@@ -98,6 +122,20 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 TASKS = {"default": {"BACKEND": "django_tasks_db.backend.DatabaseBackend"}}
 
 AUTH_USER_MODEL = "accounts.User"
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+# Sign-in rate limit: 5 failures per address and account lock that pair for 15 minutes.
+AXES_FAILURE_LIMIT = env_int("XUALA_LOGIN_FAILURE_LIMIT", 5, minimum=1)
+AXES_COOLOFF_TIME = timedelta(minutes=env_int("XUALA_LOGIN_COOLOFF_MINUTES", 15, minimum=1))
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_USERNAME_FORM_FIELD = "username"
+AXES_RESET_ON_SUCCESS = True
+AXES_LOCKOUT_TEMPLATE = "accounts/locked_out.html"
+AXES_VERBOSE = False
+LOGIN_URL = "portal:login"
+OTP_TOTP_ISSUER = "Xuala Desk"
 PASSWORD_HASHERS = [
     "django.contrib.auth.hashers.Argon2PasswordHasher",
     "django.contrib.auth.hashers.PBKDF2PasswordHasher",
@@ -143,3 +181,26 @@ LOGGING = {
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
     "root": {"handlers": ["console"], "level": env_str("XUALA_LOG_LEVEL", "INFO")},
 }
+
+# Mail. Without a relay the embedded default writes outgoing mail to files in the data dir.
+DEFAULT_FROM_EMAIL = env_str("XUALA_MAIL_FROM", "Xuala Cloud <asistencia@modo3.net>")
+SERVER_EMAIL = DEFAULT_FROM_EMAIL
+XUALA_MAIL_DOMAIN = env_str("XUALA_MAIL_DOMAIN", "modo3.net")
+XUALA_ONCALL_EMAIL = env_str("XUALA_ONCALL_EMAIL", "guardia@modo3.net")
+XUALA_AGENTS_EMAIL = env_str("XUALA_AGENTS_EMAIL", "equipo@modo3.net")
+if env_str("XUALA_SMTP_RELAY", ""):
+    EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+    EMAIL_HOST, EMAIL_PORT = env_hostport("XUALA_SMTP_RELAY", "127.0.0.1:25")
+    EMAIL_HOST_USER = env_str("XUALA_SMTP_USER", "")
+    EMAIL_HOST_PASSWORD = env_str("XUALA_SMTP_PASSWORD", "")
+    EMAIL_USE_TLS = env_bool("XUALA_SMTP_STARTTLS", False)
+    EMAIL_TIMEOUT = 30
+else:
+    EMAIL_BACKEND = "django.core.mail.backends.filebased.EmailBackend"
+    EMAIL_FILE_PATH = DATA_DIR / "sent-mail"
+
+# Uploads.
+XUALA_MAX_ATTACHMENT_BYTES = env_int("XUALA_MAX_ATTACHMENT_MB", 10, minimum=1) * 1024 * 1024
+XUALA_MAX_ATTACHMENTS = env_int("XUALA_MAX_ATTACHMENTS", 10, minimum=1)
+DATA_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
+FILE_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024

@@ -10,9 +10,12 @@ urlpatterns = [
     path("healthz", core_views.healthz, name="healthz"),
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),
+    path("api/", include("xuala.api.urls")),
 ]
 
 urlpatterns += i18n_patterns(
     path("kb/", include("xuala.kb.urls")),
+    path("portal/", include("xuala.portal.urls")),
+    path("console/", include("xuala.console.urls")),
     prefix_default_language=False,
 )

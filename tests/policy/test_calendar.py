@@ -212,7 +212,9 @@ def test_it_lists_no_intervals_for_an_empty_or_closed_window():
 
 def test_it_merges_touching_intervals_of_an_always_open_calendar():
     always = BusinessCalendar(
-        timezone="Europe/Madrid", weekly_hours={d: [(0, 1440)] for d in range(7)}, holiday_country=None
+        timezone="Europe/Madrid",
+        weekly_hours={d: [(0, 1440)] for d in range(7)},
+        holiday_country=None,
     )
     got = list(always.open_intervals(md(2026, 12, 30, 12), md(2027, 1, 2, 12)))
     assert got == [(md(2026, 12, 30, 12), md(2027, 1, 2, 12))]
@@ -225,7 +227,10 @@ def test_it_merges_touching_slots_and_keeps_lunch_breaks():
         holiday_country=None,
     )
     got = list(cal.open_intervals(md(2026, 12, 7), md(2026, 12, 8)))
-    assert got == [(md(2026, 12, 7, 9), md(2026, 12, 7, 14)), (md(2026, 12, 7, 15), md(2026, 12, 7, 20))]
+    assert got == [
+        (md(2026, 12, 7, 9), md(2026, 12, 7, 14)),
+        (md(2026, 12, 7, 15), md(2026, 12, 7, 20)),
+    ]
     assert not cal.is_open(md(2026, 12, 7, 14, 30))
     assert cal.next_opening(md(2026, 12, 7, 14, 30)) == md(2026, 12, 7, 15)
 

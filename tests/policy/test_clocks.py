@@ -157,7 +157,11 @@ def test_it_adds_the_merged_paused_time_to_a_calendar_clock():
         (utc(2026, 7, 3, 17, 30), H, md(2026, 7, 6, 9, 30)),
         (datetime(2026, 7, 4, 2, 30, tzinfo=TOKYO), H, md(2026, 7, 6, 9, 30)),
         # Exact to the microsecond.
-        (md(2026, 12, 14, 19, 59, 59, 999999), timedelta(microseconds=2), md(2026, 12, 15, 9, 0, 0, 1)),
+        (
+            md(2026, 12, 14, 19, 59, 59, 999999),
+            timedelta(microseconds=2),
+            md(2026, 12, 15, 9, 0, 0, 1),
+        ),
     ],
 )
 def test_it_computes_business_hours_due_times(start, duration, expected):
@@ -295,8 +299,17 @@ def test_it_spans_long_durations_over_several_years():
     start, end = md(2027, 1, 1), md(2028, 1, 1)
     weekdays = sum(1 for n in range(365) if (date(2027, 1, 1) + timedelta(n)).weekday() < 5)
     holidays_on_weekdays = sum(
-        1 for d in (date(2027, 1, 1), date(2027, 1, 6), date(2027, 3, 26), date(2027, 10, 12),
-                    date(2027, 11, 1), date(2027, 12, 6), date(2027, 12, 8)) if d.weekday() < 5
+        1
+        for d in (
+            date(2027, 1, 1),
+            date(2027, 1, 6),
+            date(2027, 3, 26),
+            date(2027, 10, 12),
+            date(2027, 11, 1),
+            date(2027, 12, 6),
+            date(2027, 12, 8),
+        )
+        if d.weekday() < 5
     )
     business_days = weekdays - holidays_on_weekdays
     assert elapsed(start, end, CAL, WD) == business_days * 24 * H

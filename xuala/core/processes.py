@@ -20,6 +20,8 @@ def desk_processes(*, host: str, port: int, web_workers: int) -> list[ProcessSpe
     return [
         ProcessSpec("web", web),
         ProcessSpec("tasks", xuala_argv("db_worker", "--interval", "0.5", "--queue-name", "*")),
+        ProcessSpec("sla", xuala_argv("engine", "sla")),
+        ProcessSpec("outbox", xuala_argv("engine", "outbox")),
     ]
 
 

@@ -73,9 +73,7 @@ class NaiveDatetimeError(ValueError):
 
 def _naive_error(value: object, name: str) -> Exception:
     if isinstance(value, _dt.datetime):
-        return NaiveDatetimeError(
-            f"{name} must be a timezone-aware datetime, got naive {value!r}"
-        )
+        return NaiveDatetimeError(f"{name} must be a timezone-aware datetime, got naive {value!r}")
     return TypeError(f"{name} must be an aware datetime, got {type(value).__name__}")
 
 
@@ -139,7 +137,7 @@ class _YearTable:
         return self.cum[i] - (e - x) if x < e else self.cum[i]
 
     def instant_at(self, amount: int) -> int:
-        """Earliest instant at which the running time since ys reaches amount (0 < amount <= total)."""
+        """Earliest instant where the running time since ys reaches amount (0 < amount <= total)."""
         i = bisect_left(self.cum, amount)
         return self.ends[i] - (self.cum[i] - amount)
 
@@ -224,7 +222,7 @@ class BusinessCalendar:
         return day
 
     def is_holiday(self, day: _dt.date) -> bool:
-        """Whether ``day`` (a local date; an aware datetime is taken at its local date) is a holiday."""
+        """Whether ``day`` is a holiday (an aware datetime is taken at its local date)."""
         day = self._local_date(day)
         return day in self._holidays_of_year(day.year)
 
@@ -452,7 +450,9 @@ def _normalise_weekly_hours(
             try:
                 start, end = slot
             except (TypeError, ValueError):
-                raise ValueError(f"slot must be a (start_minute, end_minute) pair: {slot!r}") from None
+                raise ValueError(
+                    f"slot must be a (start_minute, end_minute) pair: {slot!r}"
+                ) from None
             for v in (start, end):
                 if isinstance(v, bool) or not isinstance(v, int):
                     raise ValueError(f"slot minutes must be ints: {slot!r}")

@@ -1,0 +1,36 @@
+"""`xuala engine NAME`: one due-row engine in a loop (xuala run starts each of them)."""
+
+from __future__ import annotations
+
+import logging
+
+from django.core.management.base import BaseCommand
+
+from xuala.core.engine import run_forever
+
+
+def _sla() -> int:
+    from xuala.desk.sla_engine import sla_sweep_step
+
+    return sla_sweep_step()
+
+
+def _outbox() -> int:
+    from xuala.notify.services import outbox_step
+
+    return outbox_step()
+
+
+ENGINES = {"sla": (_sla, 5.0), "outbox": (_outbox, 1.0)}
+
+
+class Command(BaseCommand):
+    help = "Run one engine (sla, outbox) until stopped."
+
+    def add_arguments(self, parser):
+        parser.add_argument("name", choices=sorted(ENGINES))
+
+    def handle(self, *args, name: str, **options):
+        logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
+        step, idle = ENGINES[name]
+        run_forever(name, step, idle=idle)

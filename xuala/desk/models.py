@@ -1,0 +1,193 @@
+"""Tickets, their messages and attachments, SLA pauses and the event log."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from xuala.policy.schema import TicketClass
+
+
+class Status(models.TextChoices):
+    NEW = "new", _("New")
+    OPEN = "open", _("Open")
+    WAITING_ON_CLIENT = "waiting_client", _("Waiting on client")
+    WAITING_ON_QUOTE = "waiting_quote", _("Waiting on quote")
+    MEETING = "meeting", _("Meeting")
+    RESOLVED = "resolved", _("Resolved")
+    CLOSED = "closed", _("Closed")
+
+
+# Statuses in which the response clock is stopped (READING.md: waiting on the client).
+PAUSED_STATUSES = frozenset({Status.WAITING_ON_CLIENT, Status.WAITING_ON_QUOTE, Status.MEETING})
+DONE_STATUSES = frozenset({Status.RESOLVED, Status.CLOSED})
+ACTIVE_STATUSES = frozenset(set(Status) - DONE_STATUSES)
+
+
+class Channel(models.TextChoices):
+    PORTAL = "portal", _("Client area")
+    EMAIL = "email", _("E-mail")
+    SENTRY = "sentry", _("Online Sentry")
+    AGENT = "agent", _("Opened by an agent")
+    API = "api", _("API")
+
+
+class ClassChoices(models.TextChoices):
+    STANDARD = TicketClass.STANDARD.value, _("Standard")
+    PRIORITY = TicketClass.PRIORITY.value, _("Priority")
+    EMERGENCY = TicketClass.EMERGENCY.value, _("Emergency")
+
+
+class TriageState(models.TextChoices):
+    NONE = "", _("None")
+    APPLIED = "applied", _("Applied")
+    PROPOSED = "proposed", _("Proposed to the agent")
+    DISMISSED = "dismissed", _("Dismissed by the agent")
+
+
+class Ticket(models.Model):
+    customer = models.ForeignKey("customers.Customer", on_delete=models.PROTECT,
+                                 related_name="tickets")
+    contact = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT,
+                                related_name="tickets_opened", null=True, blank=True)
+    channel = models.CharField(_("channel"), max_length=10, choices=Channel.choices)
+    category = models.CharField(_("category"), max_length=40, blank=True)
+    subject = models.CharField(_("subject"), max_length=250)
+    site = models.ForeignKey("customers.Site", on_delete=models.SET_NULL, null=True, blank=True,
+                             related_name="tickets")
+    service = models.ForeignKey("customers.Service", on_delete=models.SET_NULL, null=True,
+                                blank=True, related_name="tickets")
+    ticket_class = models.CharField(_("class"), max_length=10, choices=ClassChoices.choices,
+                                    default=TicketClass.STANDARD.value)
+    status = models.CharField(_("status"), max_length=16, choices=Status.choices,
+                              default=Status.NEW)
+    assignee = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True,
+                                 blank=True, related_name="tickets_assigned")
+    language = models.CharField(max_length=5, default="es")
+
+    # The clocks: set by the policy version that was in force when the request arrived.
+    policy_version = models.ForeignKey("policy.PolicyVersion", on_delete=models.PROTECT)
+    received_at = models.DateTimeField(default=timezone.now)
+    target_at = models.DateTimeField(null=True, blank=True)
+    due_at = models.DateTimeField(null=True, blank=True)
+    paused_since = models.DateTimeField(null=True, blank=True)
+    first_response_at = models.DateTimeField(null=True, blank=True)
+    target_missed_at = models.DateTimeField(null=True, blank=True)
+    breached_at = models.DateTimeField(null=True, blank=True)
+    resolved_at = models.DateTimeField(null=True, blank=True)
+    # Due-row engine: the next instant the SLA sweep must look at this ticket.
+    sla_next_at = models.DateTimeField(null=True, blank=True)
+    sla_stage = models.PositiveSmallIntegerField(default=0)
+    # Queue order: 0 emergency, 1 running clock, 2 paused or answered, 3 done.
+    queue_rank = models.PositiveSmallIntegerField(default=1)
+    class_rank = models.PositiveSmallIntegerField(default=1)  # 0 for plan clients
+
+    # Coverage triage.
+    triage_rule = models.CharField(max_length=40, blank=True)
+    triage_decision = models.CharField(max_length=20, blank=True)
+    triage_clause = models.CharField(max_length=12, blank=True)
+    triage_state = models.CharField(max_length=10, choices=TriageState.choices, blank=True)
+
+    created_at = models.DateTimeField(default=timezone.now)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["queue_rank", "due_at", "class_rank", "id"]
+        indexes = [
+            models.Index(fields=["queue_rank", "due_at", "class_rank", "id"],
+                         name="desk_queue_idx", condition=Q(queue_rank__lt=3)),
+            models.Index(fields=["sla_next_at"], name="desk_sla_due_idx",
+                         condition=Q(sla_next_at__isnull=False)),
+            models.Index(fields=["customer", "-created_at"], name="desk_customer_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.reference} {self.subject}"
+
+    @property
+    def reference(self) -> str:
+        return f"#{self.pk}"
+
+    @property
+    def is_paused(self) -> bool:
+        return self.paused_since is not None
+
+
+class TicketPause(models.Model):
+    """An interval during which the ticket's response clock stood still."""
+
+    ticket = models.ForeignKey(Ticket, on_delete=models.CASCADE, related_name="pauses")
+    started_at = models.DateTimeField()
+    ended_at = models.DateTimeField(null=True, blank=True)
+    reason = models.CharField(max_length=16, choices=Status.choices)
+
+    class Meta:
+        ordering = ["started_at"]
+
+
+class MessageKind(models.TextChoices):
+    CLIENT = "client", _("From the client")
+    REPLY = "reply", _("Reply to the client")
+    NOTE = "note", _("Internal note")
+    AUTO = "auto", _("Automatic answer")
+
+
+class Message(models.Model):
+    ticket = models.ForeignKey(Ticket, on_delete=models.CASCADE, related_name="messages")
+    kind = models.CharField(max_length=8, choices=MessageKind.choices)
+    author = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True,
+                               blank=True, related_name="+")
+    body_html = models.TextField(help_text="Sanitised HTML.")
+    body_text = models.TextField()
+    created_at = models.DateTimeField(default=timezone.now)
+    channel = models.CharField(max_length=10, choices=Channel.choices, default=Channel.PORTAL)
+    message_id = models.CharField(max_length=255, blank=True, db_index=True)
+
+    class Meta:
+        ordering = ["created_at", "id"]
+
+    @property
+    def is_public(self) -> bool:
+        return self.kind != MessageKind.NOTE
+
+
+def _attachment_path(instance: Attachment, filename: str) -> str:
+    return f"attachments/{instance.message.ticket_id}/{instance.message_id}/{filename}"
+
+
+class Attachment(models.Model):
+    message = models.ForeignKey(Message, on_delete=models.CASCADE, related_name="attachments")
+    file = models.FileField(upload_to=_attachment_path, max_length=500)
+    filename = models.CharField(max_length=255)
+    content_type = models.CharField(max_length=100)
+    size = models.PositiveIntegerField()
+
+
+class TicketEvent(models.Model):
+    """Audit row with a machine key (ticket.opened, sla.breached…), never translated text."""
+
+    ticket = models.ForeignKey(Ticket, on_delete=models.CASCADE, related_name="events")
+    key = models.CharField(max_length=60, db_index=True)
+    actor = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True,
+                              blank=True, related_name="+")
+    at = models.DateTimeField(default=timezone.now)
+    data = models.JSONField(default=dict, blank=True)
+
+    class Meta:
+        ordering = ["at", "id"]
+
+
+class CannedReply(models.Model):
+    title = models.CharField(max_length=120)
+    language = models.CharField(max_length=5, default="es",
+                                choices=[("es", "Español"), ("en", "English")])
+    body = models.TextField()
+
+    class Meta:
+        ordering = ["title"]
+
+    def __str__(self) -> str:
+        return self.title

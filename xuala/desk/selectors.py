@@ -1,0 +1,81 @@
+"""Reads of tickets. Every client-facing read is scoped to the client's customer here."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+from django.db.models import Prefetch, Q, QuerySet
+from django.http import Http404
+from django.utils import timezone
+
+from xuala.customers.models import Customer
+from xuala.desk.models import DONE_STATUSES, Message, MessageKind, Ticket
+
+
+def tickets_of_customer(*, customer: Customer) -> QuerySet[Ticket]:
+    """A customer's tickets, newest first (what its contacts may list)."""
+    return (Ticket.objects.filter(customer=customer)
+            .select_related("site", "service").order_by("-created_at", "-id"))
+
+
+def ticket_of_customer(*, customer: Customer | None, pk: int) -> Ticket:
+    """One ticket of ``customer`` with its public messages; 404 for any other ticket."""
+    if customer is None:
+        raise Http404("no such ticket")
+    public = Message.objects.exclude(kind=MessageKind.NOTE).select_related("author") \
+        .prefetch_related("attachments")
+    try:
+        return (Ticket.objects.select_related("site", "service", "customer", "contact")
+                .prefetch_related(Prefetch("messages", queryset=public, to_attr="public_messages"))
+                .get(pk=pk, customer=customer))
+    except (Ticket.DoesNotExist, ValueError, TypeError):
+        raise Http404("no such ticket") from None
+
+
+def ticket_for_agent(*, pk: int) -> Ticket:
+    """One ticket with every message (notes included) and its events, for the console."""
+    messages = Message.objects.select_related("author").prefetch_related("attachments")
+    try:
+        return (Ticket.objects.select_related("site", "service", "customer", "contact",
+                                              "assignee", "policy_version")
+                .prefetch_related(Prefetch("messages", queryset=messages),
+                                  "events", "pauses")
+                .get(pk=pk))
+    except Ticket.DoesNotExist:
+        raise Http404("no such ticket") from None
+
+
+def queue(*, status: str | None = None, ticket_class: str | None = None,
+          assignee_id: int | None = None, unassigned: bool = False, customer_id: int | None = None,
+          search: str | None = None, include_done: bool = False) -> QuerySet[Ticket]:
+    """The agents' queue: emergencies first, then by time left to the due instant, plan
+    clients ahead at equal urgency (Ticket.Meta.ordering, backed by desk_queue_idx)."""
+    qs = Ticket.objects.select_related("customer", "assignee", "site")
+    if not include_done and status is None:
+        qs = qs.filter(queue_rank__lt=3)
+    if status:
+        qs = qs.filter(status=status)
+    if ticket_class:
+        qs = qs.filter(ticket_class=ticket_class)
+    if unassigned:
+        qs = qs.filter(assignee__isnull=True)
+    elif assignee_id:
+        qs = qs.filter(assignee_id=assignee_id)
+    if customer_id:
+        qs = qs.filter(customer_id=customer_id)
+    if search:
+        term = search.strip().lstrip("#")
+        cond = Q(subject__icontains=term) | Q(customer__name__icontains=term)
+        if term.isdigit():
+            cond |= Q(pk=int(term))
+        qs = qs.filter(cond)
+    return qs.order_by("queue_rank", "due_at", "class_rank", "id")
+
+
+def breaching_within(*, hours: int = 4, now: datetime | None = None) -> QuerySet[Ticket]:
+    """Tickets whose clock runs and whose due instant falls within ``hours`` (or has passed)."""
+    now = now or timezone.now()
+    return (Ticket.objects.filter(first_response_at__isnull=True, paused_since__isnull=True,
+                                  due_at__lte=now + timedelta(hours=hours))
+            .exclude(status__in=DONE_STATUSES)
+            .select_related("customer", "assignee").order_by("due_at"))

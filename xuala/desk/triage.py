@@ -1,0 +1,95 @@
+"""Coverage triage: what the policy decides about a new request, and the clause behind it.
+
+Pure Python over the policy data and the facts the desk knows. A decision is
+``certain`` when it rests on facts (not a client; a structured form answer) and
+is applied at once; a judgement on free text is a proposal for the agent.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass
+
+from xuala.policy.schema import Decision, Policy, ScopeRule, TicketClass
+
+
+@dataclass(frozen=True)
+class Facts:
+    is_client: bool  # an active service
+    has_plan: bool  # an active coverage-plan contract covering the request
+    category: str | None  # the structured form answer (a scope rule key), if any
+    text: str  # subject and description
+    language: str = "es"
+
+
+@dataclass(frozen=True)
+class Triage:
+    decision: Decision
+    clause: str
+    rule: str  # scope rule key, or "not_client" / "default"
+    certain: bool
+    ticket_class: TicketClass
+
+    @property
+    def refuses(self) -> bool:
+        return self.decision in (Decision.REFUSED, Decision.NEEDS_PLAN)
+
+
+def _fold(text: str) -> str:
+    """Lower-case without accents, so "llámame" matches "llamame"."""
+    decomposed = unicodedata.normalize("NFKD", text.lower())
+    return "".join(ch for ch in decomposed if not unicodedata.combining(ch))
+
+
+def match_rule(policy: Policy, text: str) -> ScopeRule | None:
+    """The scope rule whose keywords (either language) best match the text, if any.
+
+    Most matching keywords wins; on a tie a rule that changes the outcome (refuses,
+    asks for a plan, a quote or a meeting) wins over plain cover, so the agent sees it.
+    """
+    folded = f" {_fold(text)} "
+    best, best_score = None, (0, False)
+    for rule in policy.scope:
+        hits = sum(
+            1 for word in {*rule.keywords.es, *rule.keywords.en}
+            if re.search(rf"(?<![\w]){re.escape(_fold(word))}(?![\w])", folded)
+        )
+        score = (hits, rule.decision != Decision.COVERED)
+        if hits and score > best_score:
+            best, best_score = rule, score
+    return best
+
+
+def _class_for(decision: Decision, has_plan: bool) -> TicketClass:
+    if decision == Decision.EMERGENCY:
+        return TicketClass.EMERGENCY
+    return TicketClass.PRIORITY if has_plan else TicketClass.STANDARD
+
+
+def _resolve(rule: ScopeRule, facts: Facts) -> tuple[Decision, str]:
+    """A rule's decision given who is asking: a plan turns "needs a plan" into cover."""
+    if rule.decision == Decision.NEEDS_PLAN and facts.has_plan:
+        return Decision.COVERED, "6.3.6"
+    if rule.decision == Decision.NEEDS_PLAN:
+        return Decision.NEEDS_PLAN, rule.clause
+    return rule.decision, rule.clause
+
+
+def triage(policy: Policy, facts: Facts) -> Triage:
+    if not facts.is_client:
+        return Triage(Decision.REFUSED, "6", "not_client", True, TicketClass.STANDARD)
+    default_clause = "6.3.2" if facts.has_plan else "2"
+    if facts.category and facts.category != "other":
+        rule = policy.scope_rule(facts.category)
+        decision, clause = _resolve(rule, facts)
+        return Triage(decision, clause, rule.key, True, _class_for(decision, facts.has_plan))
+    rule = match_rule(policy, facts.text)
+    if rule is None or rule.decision == Decision.COVERED:
+        return Triage(Decision.COVERED, default_clause, rule.key if rule else "default", True,
+                      _class_for(Decision.COVERED, facts.has_plan))
+    decision, clause = _resolve(rule, facts)
+    if decision == Decision.COVERED:
+        return Triage(decision, clause, rule.key, True, _class_for(decision, facts.has_plan))
+    # A judgement on free text: the ticket stays on its ordinary class until an agent agrees.
+    return Triage(decision, clause, rule.key, False, _class_for(Decision.COVERED, facts.has_plan))

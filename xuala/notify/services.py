@@ -1,0 +1,104 @@
+"""Queueing and sending outbound mail (the outbox is a due-row engine)."""
+
+from __future__ import annotations
+
+import logging
+import uuid
+from datetime import timedelta
+
+from django.conf import settings
+from django.core.mail import EmailMultiAlternatives, get_connection
+from django.db import transaction
+from django.utils import timezone
+
+from xuala.notify.models import OutboundEmail, OutboundStatus
+
+log = logging.getLogger(__name__)
+MAX_ATTEMPTS = 8
+
+
+def make_message_id() -> str:
+    domain = getattr(settings, "XUALA_MAIL_DOMAIN", "modo3.net")
+    return f"<{uuid.uuid4().hex}@{domain}>"
+
+
+def email_enqueue(
+    *,
+    to: str,
+    subject: str,
+    body_text: str,
+    body_html: str = "",
+    purpose: str,
+    ticket=None,
+    in_reply_to: str = "",
+    references: str = "",
+    auto_submitted: bool = False,
+) -> OutboundEmail:
+    """Store a message for the outbox; it is sent after the surrounding transaction commits."""
+    return OutboundEmail.objects.create(
+        to=to, subject=subject[:300], body_text=body_text, body_html=body_html, purpose=purpose,
+        ticket=ticket, message_id=make_message_id(), in_reply_to=in_reply_to,
+        references=references, auto_submitted=auto_submitted,
+    )
+
+
+def _backoff(attempts: int) -> timedelta:
+    return timedelta(seconds=min(3600, 30 * 2 ** (attempts - 1)))
+
+
+def outbox_step(*, batch: int = 50, now=None) -> int:
+    """Send what is due; returns how many were sent.
+
+    1. Pick up to ``batch`` pending rows whose next_attempt_at has passed.
+    2. Claim each with a conditional update that moves next_attempt_at forward by the
+       back-off; a row another engine claimed first updates nothing and is skipped.
+    3. Send it; on success mark it sent, on failure keep the back-off, record the error,
+       and give up after MAX_ATTEMPTS.
+    """
+    now = now or timezone.now()
+    due = list(OutboundEmail.objects.filter(status=OutboundStatus.PENDING,
+                                            next_attempt_at__lte=now)
+               .order_by("next_attempt_at").values_list("pk", "attempts", "next_attempt_at")
+               [:batch])
+    sent = 0
+    connection = get_connection()
+    for pk, attempts, seen_at in due:
+        claimed = OutboundEmail.objects.filter(
+            pk=pk, status=OutboundStatus.PENDING, next_attempt_at=seen_at
+        ).update(attempts=attempts + 1, next_attempt_at=now + _backoff(attempts + 1))
+        if not claimed:
+            continue
+        row = OutboundEmail.objects.get(pk=pk)
+        try:
+            _send(row, connection)
+        except Exception as exc:
+            give_up = row.attempts >= MAX_ATTEMPTS
+            OutboundEmail.objects.filter(pk=pk).update(
+                last_error=f"{exc.__class__.__name__}: {exc}"[:2000],
+                status=OutboundStatus.FAILED if give_up else OutboundStatus.PENDING,
+                next_attempt_at=None if give_up else row.next_attempt_at,
+            )
+            log.warning("outbound %s failed (attempt %s): %s", pk, row.attempts, exc)
+            continue
+        OutboundEmail.objects.filter(pk=pk).update(status=OutboundStatus.SENT,
+                                                   sent_at=timezone.now(), next_attempt_at=None)
+        sent += 1
+    return sent
+
+
+def _send(row: OutboundEmail, connection) -> None:
+    headers = {"Message-ID": row.message_id}
+    if row.in_reply_to:
+        headers["In-Reply-To"] = row.in_reply_to
+    if row.references:
+        headers["References"] = row.references
+    if row.auto_submitted:
+        headers["Auto-Submitted"] = "auto-replied"
+    message = EmailMultiAlternatives(
+        subject=row.subject, body=row.body_text, from_email=settings.DEFAULT_FROM_EMAIL,
+        to=[row.to], headers=headers, connection=connection,
+    )
+    if row.body_html:
+        message.attach_alternative(row.body_html, "text/html")
+    with transaction.atomic():
+        message.send()
