@@ -17,6 +17,7 @@ venv: $(STAMP)
 
 run: venv
 	$(BIN)/xuala migrate --noinput
+	$(BIN)/xuala demo --if-empty
 	$(BIN)/xuala run $(if $(BIND),--bind $(BIND),)
 
 test: venv browser

@@ -59,7 +59,8 @@ def test_it_names_every_validation_error_with_its_location_and_line():
 
 
 def test_it_refuses_a_target_later_than_its_due_time():
-    text = default_policy_text().replace('target = "24h"\ndue = "48h"', 'target = "72h"\ndue = "48h"')
+    text = default_policy_text().replace('target = "24h"\ndue = "48h"',
+                                         'target = "72h"\ndue = "48h"')
     with pytest.raises(PolicyError, match="target cannot be later than the due time"):
         parse_policy(text)
 

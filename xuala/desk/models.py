@@ -127,6 +127,9 @@ class TicketPause(models.Model):
     class Meta:
         ordering = ["started_at"]
 
+    def __str__(self) -> str:
+        return f"pause {self.started_at:%Y-%m-%d %H:%M} - {self.ended_at or '…'}"
+
 
 class MessageKind(models.TextChoices):
     CLIENT = "client", _("From the client")
@@ -149,6 +152,9 @@ class Message(models.Model):
     class Meta:
         ordering = ["created_at", "id"]
 
+    def __str__(self) -> str:
+        return f"{self.kind} message on ticket {self.ticket_id}"
+
     @property
     def is_public(self) -> bool:
         return self.kind != MessageKind.NOTE
@@ -165,6 +171,9 @@ class Attachment(models.Model):
     content_type = models.CharField(max_length=100)
     size = models.PositiveIntegerField()
 
+    def __str__(self) -> str:
+        return self.filename
+
 
 class TicketEvent(models.Model):
     """Audit row with a machine key (ticket.opened, sla.breached…), never translated text."""
@@ -178,6 +187,9 @@ class TicketEvent(models.Model):
 
     class Meta:
         ordering = ["at", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.key} on ticket {self.ticket_id}"
 
 
 class CannedReply(models.Model):

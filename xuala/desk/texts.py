@@ -1,4 +1,4 @@
-"""Client-facing texts the desk writes (acknowledgements, policy answers), in the client's language."""
+"""Client-facing texts the desk writes (acknowledgements, policy answers), in their language."""
 
 from __future__ import annotations
 
@@ -16,7 +16,8 @@ def local_time(value: datetime, loaded: LoadedPolicy) -> str:
     return f"{formats.date_format(local, 'l j F Y')}, {local:%H:%M} ({local.tzname()})"
 
 
-def acknowledgement(*, ticket, loaded: LoadedPolicy, out_of_hours_from: datetime | None) -> tuple[str, str]:
+def acknowledgement(*, ticket, loaded: LoadedPolicy,
+                    out_of_hours_from: datetime | None) -> tuple[str, str]:
     """Subject and text of the acknowledgement of a new ticket."""
     with translation.override(ticket.language):
         subject = _("[%(ref)s] We have received your request: %(subject)s") % {
@@ -65,7 +66,7 @@ def policy_answer(*, decision: str, rule_key: str, clause: str, loaded: LoadedPo
             body = _("Personal help is given in a virtual meeting, never by phone. We will "
                      "offer you times that suit both sides.")
         else:
-            rule = policy.scope_rule(rule_key) if rule_key in {r.key for r in policy.scope} else None
+            rule = next((r for r in policy.scope if r.key == rule_key), None)
             if rule and rule.answer:
                 body = rule.answer.get(language)
             else:

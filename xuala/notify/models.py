@@ -37,3 +37,6 @@ class OutboundEmail(models.Model):
     class Meta:
         indexes = [models.Index(fields=["next_attempt_at"], name="notify_due_idx",
                                 condition=Q(status="pending"))]
+
+    def __str__(self) -> str:
+        return f"{self.purpose} to {self.to} ({self.status})"

@@ -1,0 +1,26 @@
+"""Template helpers of the agent console."""
+
+from __future__ import annotations
+
+from django import template
+from django.utils.html import format_html
+
+from xuala.console.display import clock_view
+
+register = template.Library()
+
+
+@register.simple_tag
+def clock(ticket, now):
+    """The ticket's clock as a span: time left to due, "overdue by …", "paused"…"""
+    view = clock_view(ticket, now)
+    return format_html('<span class="clock clock-{}">{}</span>', view.state, view.text)
+
+
+@register.filter
+def event_data(data):
+    """An event's data as "key=value" pairs, for the log."""
+    if not isinstance(data, dict):
+        return ""
+    return ", ".join(f"{key}={value}" for key, value in data.items()
+                     if value not in (None, "", [], {}))

@@ -1,0 +1,127 @@
+"""The demo: a plan client, a hosting-only client, agents, an admin, tickets in every state."""
+
+from __future__ import annotations
+
+import secrets
+from dataclasses import dataclass
+from datetime import date, timedelta
+
+from django.db import transaction
+from django.utils import timezone
+
+from xuala.accounts.models import Role, User
+from xuala.customers.models import (
+    Billing,
+    Cms,
+    Contact,
+    Contract,
+    Customer,
+    HostingServer,
+    Service,
+    ServiceKind,
+    Site,
+)
+from xuala.desk.models import CannedReply, Channel, Status
+
+DEMO_MARK = "[DEMO] "
+
+
+@dataclass
+class DemoAccounts:
+    passwords: dict[str, str]
+
+
+def demo_present() -> bool:
+    return Customer.objects.filter(is_demo=True).exists()
+
+
+def _user(email: str, name: str, role: str, password: str, **extra) -> User:
+    if role == Role.ADMIN:
+        return User.objects.create_superuser(email, password, name=name, **extra)
+    return User.objects.create_user(email, password, name=name, role=role, **extra)
+
+
+@transaction.atomic
+def demo_load() -> DemoAccounts:
+    """Create the demo data once; returns the passwords it set (shown to the operator)."""
+    from xuala.desk import services as desk
+
+    passwords = {email: secrets.token_urlsafe(9) for email in (
+        "ana@cliente-demo.es", "luis@sinplan-demo.es", "agente@modo3.net",
+        "agente2@modo3.net", "admin@modo3.net")}
+    web = HostingServer.objects.get_or_create(name="xc-web-01",
+                                              defaults={"hostname": "xc-web-01.xuala.cloud"})[0]
+    mail = HostingServer.objects.get_or_create(name="xc-mail-01",
+                                               defaults={"hostname": "xc-mail-01.xuala.cloud"})[0]
+
+    def client(name, email, person, domain, cms, plan=None):
+        customer = Customer.objects.create(name=DEMO_MARK + name, is_demo=True, language="es")
+        user = _user(email, person, Role.CLIENT, passwords[email])
+        Contact.objects.create(user=user, customer=customer, is_primary=True,
+                               phone="+34 600 000 000")
+        hosting = Service.objects.create(customer=customer, kind=ServiceKind.WEB_HOSTING,
+                                         name=domain, server=web, starts_on=date(2024, 1, 1))
+        Service.objects.create(customer=customer, kind=ServiceKind.MAIL, name=domain,
+                               server=mail, starts_on=date(2024, 1, 1))
+        Service.objects.create(customer=customer, kind=ServiceKind.DOMAIN, name=domain,
+                               starts_on=date(2024, 1, 1))
+        site = Site.objects.create(customer=customer, service=hosting, server=web,
+                                   url=f"https://www.{domain}/", cms=cms)
+        if plan:
+            Contract.objects.create(customer=customer, plan_key=plan, billing=Billing.MONTHLY,
+                                    starts_on=date(2025, 1, 1))
+        return customer, user, site
+
+    plan_customer, ana, ana_site = client("Cliente Demo SL", "ana@cliente-demo.es", "Ana García",
+                                          "cliente-demo.es", Cms.WOOCOMMERCE,
+                                          plan="cobertura-mensual")
+    basic_customer, luis, luis_site = client("Sin Plan Demo SL", "luis@sinplan-demo.es",
+                                             "Luis Pérez", "sinplan-demo.es", Cms.WORDPRESS)
+    agent = _user("agente@modo3.net", "Agente Demo", Role.AGENT, passwords["agente@modo3.net"])
+    _user("agente2@modo3.net", "Segunda Agente", Role.AGENT, passwords["agente2@modo3.net"])
+    _user("admin@modo3.net", "Administración", Role.ADMIN, passwords["admin@modo3.net"])
+
+    CannedReply.objects.get_or_create(title="Revisado y solucionado", language="es", defaults={
+        "body": "Hola:\n\nHemos revisado el problema y ya está solucionado. Si vuelve a "
+                "ocurrir, responda a este mensaje.\n\nUn saludo."})
+    CannedReply.objects.get_or_create(title="Checked and fixed", language="en", defaults={
+        "body": "Hello,\n\nWe have looked into it and it is fixed now. If it happens again, "
+                "reply to this message.\n\nKind regards."})
+    CannedReply.objects.get_or_create(title="Necesitamos más datos", language="es", defaults={
+        "body": "Hola:\n\n¿Podría indicarnos la URL exacta y la hora a la que vio el error?"
+                "\n\nUn saludo."})
+
+    now = timezone.now()
+
+    def ticket(customer, user, site, subject, body, category, hours_ago):
+        return desk.ticket_open(customer=customer, contact=user, channel=Channel.PORTAL,
+                                subject=subject, body_text=body, category=category, site=site,
+                                received_at=now - timedelta(hours=hours_ago)).ticket
+
+    ticket(plan_customer, ana, ana_site, "El carrito da error al pagar",
+           "Desde ayer algunos clientes ven un error 500 al pagar con tarjeta.",
+           "site_fault", 2)  # new, priority
+    opened = ticket(basic_customer, luis, luis_site, "No puedo entrar por FTP",
+                    "El cliente FTP dice que la contraseña no es válida.", "hosting", 5)
+    desk.ticket_set_status(ticket=opened, status=Status.OPEN, actor=agent)
+    waiting = ticket(plan_customer, ana, ana_site, "Certificado SSL caducado",
+                     "El navegador avisa de que el certificado ha caducado.", "hosting", 26)
+    desk.ticket_reply(ticket=waiting, author=agent,
+                      body_text="Hola Ana: ¿nos confirma el dominio exacto afectado?")
+    ticket(plan_customer, ana, ana_site, "Licencia de un plugin premium",
+           "Queremos añadir el plugin de envíos con licencia anual.", "paid_change", 30)
+    ticket(basic_customer, luis, luis_site, "Quiero que me llaméis",
+           "Prefiero explicarlo en persona, ¿podemos hablar?", "meeting", 3)
+    ticket(basic_customer, luis, luis_site, "Mi plantilla se ve mal",
+           "Tras cambiar de tema la portada sale descolocada.", "site_fault", 50)  # resolved
+    closed = ticket(plan_customer, ana, ana_site, "Copia de seguridad",
+                    "¿Podéis restaurar la copia de ayer?", "hosting", 120)
+    desk.ticket_reply(ticket=closed, author=agent, body_text="Restaurada. Un saludo.",
+                      status=Status.RESOLVED)
+    desk.ticket_set_status(ticket=closed, status=Status.CLOSED, actor=agent)
+    ticket(basic_customer, luis, luis_site, "La web no carga",
+           "La web devuelve un error y no carga nada.", "site_down", 1)  # emergency
+    ticket(basic_customer, luis, luis_site, "Problema con mi Gmail",
+           "No me llegan a Gmail los correos que reenvío desde mi cuenta.", None,
+           4)  # free text: triage proposal for the agent
+    return DemoAccounts(passwords=passwords)

@@ -1,0 +1,289 @@
+"""The client area: thin views over the desk's services and selectors, scoped to one customer."""
+
+from __future__ import annotations
+
+from functools import wraps
+from urllib.parse import urlsplit
+
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth import login as auth_login
+from django.contrib.auth import logout as auth_logout
+from django.contrib.auth.views import redirect_to_login
+from django.core.paginator import Paginator
+from django.http import FileResponse, HttpResponseRedirect
+from django.shortcuts import redirect, render
+from django.urls import reverse, translate_url
+from django.utils import timezone, translation
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import gettext as _
+from django.views.decorators.cache import never_cache
+from django.views.decorators.debug import sensitive_post_parameters
+from django.views.decorators.http import require_http_methods, require_POST
+
+from xuala.customers.selectors import (
+    customer_coverage,
+    customer_for_user,
+    customer_services,
+    customer_sites,
+)
+from xuala.desk.errors import AttachmentRejected, CoverageRefused, InvalidTransition
+from xuala.desk.models import DONE_STATUSES, Channel
+from xuala.desk.selectors import ticket_of_customer, tickets_of_customer
+from xuala.desk.services import Opened, ticket_client_message, ticket_open
+from xuala.desk.texts import local_time
+from xuala.policy.schema import TicketClass
+from xuala.policy.selectors import policy_active
+from xuala.portal.forms import LoginForm, ReplyForm, TicketForm, as_uploads
+from xuala.portal.selectors import attachment_of_customer, contracts_active
+
+TICKETS_PER_PAGE = 25
+
+
+# ---------------------------------------------------------------- language
+
+def _language_of(user) -> str:
+    codes = {code for code, _name in settings.LANGUAGES}
+    return user.language if user.language in codes else settings.LANGUAGE_CODE
+
+
+def _in_language(url: str, language: str) -> str:
+    """``url`` (a path of this site) as it reads in ``language``.
+
+    translate_url() resolves the path under the active language, so it is resolved under
+    the language of its own prefix first (a bare path is the default language).
+    """
+    source = translation.get_language_from_path(urlsplit(url).path) or settings.LANGUAGE_CODE
+    with translation.override(source):
+        return translate_url(url, language)
+
+
+def _remember_language(response, language: str):
+    response.set_cookie(
+        settings.LANGUAGE_COOKIE_NAME, language, max_age=settings.LANGUAGE_COOKIE_AGE,
+        path=settings.LANGUAGE_COOKIE_PATH, domain=settings.LANGUAGE_COOKIE_DOMAIN,
+        secure=settings.LANGUAGE_COOKIE_SECURE, httponly=settings.LANGUAGE_COOKIE_HTTPONLY,
+        samesite=settings.LANGUAGE_COOKIE_SAMESITE)
+    return response
+
+
+def _keep_page_language(response, request):
+    """Keep the language cookie equal to the page's language.
+
+    Django's set_language translates ``next`` by resolving it under the language of the
+    request to /i18n/setlang/, which comes from this cookie; a cookie that disagrees with
+    the page (or none, with a browser asking for the other language) leaves the page
+    untranslated and the switch silently does nothing.
+    """
+    language = translation.get_language()
+    if request.COOKIES.get(settings.LANGUAGE_COOKIE_NAME) != language:
+        _remember_language(response, language)
+    return response
+
+
+def _console_url(user) -> str:
+    # The console is mounted at "console/" inside i18n_patterns (xuala/urls.py).
+    language = _language_of(user)
+    return "/console/" if language == settings.LANGUAGE_CODE else f"/{language}/console/"
+
+
+# ---------------------------------------------------------------- access
+
+def client_view(view):
+    """Only a client contact reaches ``view``, called with its customer; agents go to the
+    console, anyone else signs in first."""
+
+    @wraps(view)
+    def wrapper(request, *args, **kwargs):
+        user = request.user
+        if not user.is_authenticated:
+            return redirect_to_login(request.get_full_path())
+        customer = customer_for_user(user)
+        if customer is None:
+            if user.is_agent:
+                return redirect(_console_url(user))
+            response = render(request, "portal/no_access.html", status=403)
+        else:
+            response = view(request, customer, *args, **kwargs)
+        return _keep_page_language(response, request)
+
+    return never_cache(wrapper)
+
+
+# ---------------------------------------------------------------- sign-in
+
+def _next_url(request) -> str:
+    candidate = request.POST.get("next") or request.GET.get("next") or ""
+    if candidate and url_has_allowed_host_and_scheme(
+            candidate, allowed_hosts={request.get_host()}, require_https=request.is_secure()):
+        return candidate
+    return ""
+
+
+@sensitive_post_parameters("password")
+@never_cache
+@require_http_methods(["GET", "POST"])
+def login_view(request):
+    next_url = _next_url(request)
+    if request.user.is_authenticated and customer_for_user(request.user) is not None:
+        return redirect(next_url or "portal:dashboard")
+    form = LoginForm(request, data=request.POST if request.method == "POST" else None)
+    if form.is_valid():
+        user = form.user
+        if user.is_agent:
+            # The client area is not the agents' door: they sign in to the console.
+            messages.info(request, _("This is the Client Area. Agents work in the console."))
+            return redirect(_console_url(user))
+        auth_login(request, user)
+        language = _language_of(user)
+        with translation.override(language):
+            target = _in_language(next_url, language) if next_url else reverse("portal:dashboard")
+        return _remember_language(HttpResponseRedirect(target), language)
+    response = render(request, "portal/login.html", {"form": form, "next": next_url})
+    return _keep_page_language(response, request)
+
+
+@require_POST
+def logout_view(request):
+    auth_logout(request)
+    messages.info(request, _("You have signed out."))
+    return redirect("portal:login")
+
+
+# ---------------------------------------------------------------- dashboard
+
+def _closed_notice(now) -> str:
+    """The out-of-hours notice, or "" while support is open."""
+    loaded = policy_active()
+    calendar = loaded.calendar
+    if calendar.is_open(now):
+        return ""
+    return _("Support is closed now; requests are accepted and will be attended from "
+             "%(when)s. Web-service emergencies are attended at any time.") % {
+        "when": local_time(calendar.next_opening(now), loaded)}
+
+
+@client_view
+def dashboard(request, customer):
+    now = timezone.now()
+    loaded = policy_active()
+    today = now.astimezone(loaded.calendar.tz).date()
+    coverage = customer_coverage(customer=customer, on=today)
+    language = translation.get_language()
+    contracts = []
+    for contract in contracts_active(customer=customer, on=today):
+        try:
+            plan_name = loaded.policy.plan(contract.plan_key).name.get(language)
+        except KeyError:
+            plan_name = contract.plan_key
+        contracts.append({"contract": contract, "plan_name": plan_name,
+                          "sites": list(contract.sites.all())})
+    sites = [{"site": site, "covered": coverage.covers_site(site.pk)}
+             for site in customer_sites(customer=customer)]
+    page = Paginator(tickets_of_customer(customer=customer), TICKETS_PER_PAGE) \
+        .get_page(request.GET.get("page"))
+    return render(request, "portal/dashboard.html", {
+        "customer": customer,
+        "services": customer_services(customer=customer),
+        "sites": sites,
+        "contracts": contracts,
+        "tickets": page,
+        "closed_notice": _closed_notice(now),
+    })
+
+
+# ---------------------------------------------------------------- new request
+
+def _opened_message(opened: Opened) -> str:
+    """The acknowledgement shown after filing: the reference and what happens next."""
+    ticket = opened.ticket
+    loaded = policy_active()
+    parts = [_("We have received your request and opened ticket %(ref)s.") % {
+        "ref": ticket.reference}]
+    emergency = ticket.ticket_class == TicketClass.EMERGENCY
+    if ticket.status in DONE_STATUSES:
+        parts.append(_("Our answer is below."))
+    elif emergency:
+        parts.append(_("It is being handled as a web-service emergency: the on-call team has "
+                       "been alerted and will answer by %(due)s.") % {
+            "due": local_time(ticket.due_at, loaded)})
+    elif ticket.paused_since is not None:
+        parts.append(_("Please read our answer below about the next step."))
+    elif ticket.due_at is not None:
+        parts.append(_("We will answer by %(due)s at the latest.") % {
+            "due": local_time(ticket.due_at, loaded)})
+    if opened.out_of_hours_from and not emergency and ticket.status not in DONE_STATUSES:
+        parts.append(_("Support is closed now; your request will be attended from %(when)s.")
+                     % {"when": local_time(opened.out_of_hours_from, loaded)})
+    return " ".join(parts)
+
+
+@client_view
+def ticket_new(request, customer):
+    language = translation.get_language()
+    form = TicketForm(request.POST or None, request.FILES or None, customer=customer,
+                      language=language)
+    refusal = ""
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            opened = ticket_open(
+                customer=customer, contact=request.user, channel=Channel.PORTAL,
+                subject=data["subject"], body_text=data["description"],
+                category=data["category"], site=data["site"], service=data["service"],
+                uploads=as_uploads(data["attachments"]))
+        except CoverageRefused as exc:
+            refusal = str(exc)
+        except AttachmentRejected:
+            form.add_error("attachments", _("The attachments exceed the allowed number or "
+                                            "size."))
+        except InvalidTransition:
+            form.add_error(None, _("Please check the request: it needs a subject, a "
+                                   "description, and one of your own services or sites."))
+        else:
+            messages.success(request, _opened_message(opened))
+            return redirect("portal:ticket", pk=opened.ticket.pk)
+    files_lost = request.method == "POST" and bool(request.FILES) and not refusal
+    status = 200 if request.method == "GET" or refusal else 400
+    return render(request, "portal/ticket_new.html", {
+        "form": form, "refusal": refusal, "files_lost": files_lost,
+        "closed_notice": _closed_notice(timezone.now()),
+    }, status=status)
+
+
+# ---------------------------------------------------------------- one ticket
+
+@client_view
+def ticket_detail(request, customer, pk: int):
+    ticket = ticket_of_customer(customer=customer, pk=pk)
+    form = ReplyForm(request.POST or None, request.FILES or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            ticket_client_message(ticket=ticket, author=request.user,
+                                  body_text=form.cleaned_data["body"],
+                                  uploads=as_uploads(form.cleaned_data["attachments"]),
+                                  channel=Channel.PORTAL)
+        except AttachmentRejected:
+            form.add_error("attachments", _("The attachments exceed the allowed number or "
+                                            "size."))
+        else:
+            messages.success(request, _("Your message has been added to ticket %(ref)s.")
+                             % {"ref": ticket.reference})
+            return redirect("portal:ticket", pk=ticket.pk)
+    answered = ticket.first_response_at is not None
+    done = ticket.status in DONE_STATUSES
+    return render(request, "portal/ticket.html", {
+        "ticket": ticket,
+        "form": form,
+        "done": done,
+        "show_due": not answered and not done and not ticket.is_paused and ticket.due_at,
+        "files_lost": request.method == "POST" and bool(request.FILES),
+    }, status=400 if request.method == "POST" else 200)
+
+
+@client_view
+def attachment_download(request, customer, pk: int):
+    attachment = attachment_of_customer(customer=customer, pk=pk)
+    return FileResponse(attachment.file.open("rb"), as_attachment=True,
+                        filename=attachment.filename,
+                        content_type=attachment.content_type or "application/octet-stream")
