@@ -47,6 +47,7 @@ INSTALLED_APPS = [
     "xuala.customers",
     "xuala.desk",
     "xuala.notify",
+    "xuala.intake",
     "xuala.portal",
     "xuala.console",
     "xuala.api",
@@ -198,6 +199,20 @@ if env_str("XUALA_SMTP_RELAY", ""):
 else:
     EMAIL_BACKEND = "django.core.mail.backends.filebased.EmailBackend"
     EMAIL_FILE_PATH = DATA_DIR / "sent-mail"
+
+# Mail intake (issue 4): the listener, threading, loops and sender authentication.
+XUALA_SMTP_LISTEN = env_str("XUALA_SMTP_LISTEN", "127.0.0.1:2525")
+XUALA_SMTP_MAX_BYTES = env_int("XUALA_SMTP_MAX_MB", 25, minimum=1) * 1024 * 1024
+XUALA_REOPEN_DAYS = env_int("XUALA_REOPEN_DAYS", 14, minimum=0)
+XUALA_AUTOREPLY_PERIOD_MINUTES = env_int("XUALA_AUTOREPLY_PERIOD_MINUTES", 60, minimum=1)
+XUALA_MAIL_AUTH = env_str("XUALA_MAIL_AUTH", "enforce")
+if XUALA_MAIL_AUTH not in ("enforce", "off"):
+    raise ConfigError("XUALA_MAIL_AUTH must be 'enforce' or 'off'")
+XUALA_TRUSTED_AUTHSERV_IDS = env_list("XUALA_TRUSTED_AUTHSERV_IDS", [])
+XUALA_DNS_SERVERS = env_list("XUALA_DNS_SERVERS", [])
+XUALA_IMAP_URL = env_str("XUALA_IMAP_URL", "")
+XUALA_IMAP_POLL_SECONDS = env_int("XUALA_IMAP_POLL_SECONDS", 60, minimum=1)
+XUALA_IMAP_PROCESSED_FOLDER = env_str("XUALA_IMAP_PROCESSED_FOLDER", "")
 
 # Uploads.
 XUALA_MAX_ATTACHMENT_BYTES = env_int("XUALA_MAX_ATTACHMENT_MB", 10, minimum=1) * 1024 * 1024
