@@ -18,7 +18,6 @@ from __future__ import annotations
 import http.client
 import ipaddress
 import random
-import socket
 import threading
 import time
 from collections.abc import Callable, Sequence
@@ -48,6 +47,12 @@ class Result:
     latencies_ms: list[float]  # of the successful iterations, sorted
     error_samples: list[str]
     requests: int  # HTTP requests sent
+    steps_ms: list[list[float]] = field(default_factory=list)  # per request of an iteration
+
+    def step_percentile(self, step: int, p: float) -> float:
+        """Nearest-rank percentile of one request of the successful iterations, in ms."""
+        values = self.steps_ms[step] if step < len(self.steps_ms) else []
+        return _nearest_rank(values, p)
 
     @property
     def rps(self) -> float:
@@ -56,11 +61,7 @@ class Result:
 
     def percentile(self, p: float) -> float:
         """Nearest-rank percentile of the successful iterations' latency, in ms (nan if none)."""
-        values = self.latencies_ms
-        if not values:
-            return float("nan")
-        rank = max(1, -(-len(values) * p // 100))  # ceil(n * p / 100), at least 1
-        return values[int(rank) - 1]
+        return _nearest_rank(self.latencies_ms, p)
 
     @property
     def p50(self) -> float:
@@ -77,6 +78,13 @@ class Result:
     def summary(self) -> str:
         return (f"n={self.count} errors={self.errors} rps={self.rps:.1f} "
                 f"p50={self.p50:.1f}ms p95={self.p95:.1f}ms p99={self.p99:.1f}ms")
+
+
+def _nearest_rank(values: list[float], p: float) -> float:
+    if not values:
+        return float("nan")
+    rank = max(1, -(-len(values) * p // 100))  # ceil(n * p / 100), at least 1
+    return values[int(rank) - 1]
 
 
 def check_loopback(host: str) -> None:
@@ -103,6 +111,7 @@ class _Worker(threading.Thread):
         self.budget = budget
         self.timeout = timeout
         self.latencies: list[float] = []
+        self.steps: list[list[float]] = []
         self.count = 0
         self.errors = 0
         self.requests = 0
@@ -131,7 +140,7 @@ class _Worker(threading.Thread):
                 if attempt == 2:
                     return f"{request.method} {request.path}: {exc!r}"
                 continue
-            except (TimeoutError, socket.timeout, OSError, http.client.HTTPException) as exc:
+            except (TimeoutError, OSError, http.client.HTTPException) as exc:
                 conn.close()
                 self.conn = None
                 return f"{request.method} {request.path}: {exc!r}"
@@ -155,11 +164,13 @@ class _Worker(threading.Thread):
                 requests = self.scenario(self.index, self.rng)
                 t0 = time.perf_counter()
                 error = None
+                marks = [t0]
                 for request in requests:
                     error = self._send(request)
+                    marks.append(time.perf_counter())
                     if error:
                         break
-                t1 = time.perf_counter()
+                t1 = marks[-1]
                 if t0 < self.record_from:
                     continue  # warm-up
                 self.count += 1
@@ -169,6 +180,10 @@ class _Worker(threading.Thread):
                         self.error_samples.append(error)
                 else:
                     self.latencies.append((t1 - t0) * 1000.0)
+                    while len(self.steps) < len(marks) - 1:
+                        self.steps.append([])
+                    for k in range(len(marks) - 1):
+                        self.steps[k].append((marks[k + 1] - marks[k]) * 1000.0)
         finally:
             if self.conn is not None:
                 self.conn.close()
@@ -215,6 +230,9 @@ def run(*, host: str, port: int, scenario: Scenario, seconds: float, concurrency
     measured = max(1e-9, end - record_from)
     latencies = sorted(v for w in workers for v in w.latencies)
     samples = [s for w in workers for s in w.error_samples][:MAX_ERROR_SAMPLES]
+    n_steps = max((len(w.steps) for w in workers), default=0)
+    steps = [sorted(v for w in workers if k < len(w.steps) for v in w.steps[k])
+             for k in range(n_steps)]
     return Result(count=sum(w.count for w in workers), errors=sum(w.errors for w in workers),
                   seconds=measured, latencies_ms=latencies, error_samples=samples,
-                  requests=sum(w.requests for w in workers))
+                  requests=sum(w.requests for w in workers), steps_ms=steps)

@@ -4,11 +4,16 @@ from django.conf.urls.i18n import i18n_patterns
 from django.contrib import admin
 from django.urls import include, path
 
+from django_otp.admin import OTPAdminSite
+
 from xuala.core import views as core_views
+
+# Staff sign in to the admin with a password and their TOTP code, as in the console.
+admin.site.__class__ = OTPAdminSite
 
 urlpatterns = [
     path("healthz", core_views.healthz, name="healthz"),
-    path("i18n/", include("django.conf.urls.i18n")),
+    path("i18n/setlang/", core_views.set_language, name="set_language"),
     path("admin/", admin.site.urls),
     path("api/", include("xuala.api.urls")),
 ]

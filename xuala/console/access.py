@@ -13,9 +13,10 @@ from functools import wraps
 
 from django.contrib import auth
 from django.contrib.auth.views import redirect_to_login
-from django.shortcuts import redirect, render
+from django.shortcuts import render
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
+from django_htmx.http import HttpResponseClientRedirect
 from django_otp import devices_for_user
 from django_otp import login as otp_login
 
@@ -38,14 +39,22 @@ def agent_required(view):
     def wrapped(request, *args, **kwargs):
         user = request.user
         if not user.is_authenticated:
-            return redirect_to_login(request.get_full_path(), reverse("console:login"))
+            return _to_step(request, "console:login")
         if not getattr(user, "is_agent", False):
             return forbidden(request)
         if not user.is_verified():
-            return redirect_to_login(request.get_full_path(), reverse("console:otp"))
+            return _to_step(request, "console:otp")
         return view(request, *args, **kwargs)
 
     return wrapped
+
+
+def _to_step(request, step: str):
+    response = redirect_to_login(request.get_full_path(), reverse(step))
+    if getattr(request, "htmx", False):
+        # A partial swap must not land the sign-in page inside the queue: reload instead.
+        return HttpResponseClientRedirect(response["Location"])
+    return response
 
 
 def safe_next(request, fallback: str | None = None) -> str:

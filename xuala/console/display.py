@@ -50,3 +50,15 @@ def clock_view(ticket: Ticket, now: datetime) -> ClockView:
     seconds = (ticket.due_at - now).total_seconds()
     state = "overdue" if seconds < 0 else "soon" if seconds < SOON_SECONDS else "running"
     return ClockView(state, time_left_text(ticket.due_at, now))
+
+
+def decision_label(decision: str) -> str:
+    labels = {
+        "covered": _("Covered"),
+        "refused": _("Out of scope: answer and close"),
+        "needs_plan": _("Needs a coverage plan"),
+        "needs_quote": _("Needs a quote first"),
+        "meeting": _("Personal help: arrange a meeting"),
+        "emergency": _("Web-service emergency"),
+    }
+    return labels.get(decision, decision)

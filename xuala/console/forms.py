@@ -36,9 +36,9 @@ ASSIGNEE_FILTERS = [("all", _("Anyone")), ("me", _("Me")), ("unassigned", _("Una
 
 class QueueFilterForm(forms.Form):
     status = forms.ChoiceField(label=_("Status"), required=False,
-                               choices=[("", _("All active"))] + list(Status.choices))
+                               choices=[("", _("All active")), *Status.choices])
     ticket_class = forms.ChoiceField(label=_("Class"), required=False,
-                                     choices=[("", _("All classes"))] + list(ClassChoices.choices))
+                                     choices=[("", _("All classes")), *ClassChoices.choices])
     assignee = forms.ChoiceField(label=_("Assignee"), required=False, choices=ASSIGNEE_FILTERS)
     q = forms.CharField(label=_("Search"), required=False, max_length=100,
                         widget=forms.SearchInput(attrs={
@@ -52,7 +52,7 @@ class BreachWindowForm(forms.Form):
 
 
 class ReplyForm(forms.Form):
-    body = forms.CharField(label=_("Reply to the client"), max_length=50000,
+    body = forms.CharField(label=_("Your reply"), max_length=50000,
                            widget=forms.Textarea(attrs={"rows": 8}))
     status = forms.ChoiceField(label=_("Then set the status to"), required=False)
 
@@ -65,7 +65,7 @@ class ReplyForm(forms.Form):
 
 
 class NoteForm(forms.Form):
-    body = forms.CharField(label=_("Internal note"), max_length=50000,
+    body = forms.CharField(label=_("Note for the team"), max_length=50000,
                            widget=forms.Textarea(attrs={"rows": 4}))
 
     def __init__(self, *args, **kwargs):

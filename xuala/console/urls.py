@@ -1,4 +1,29 @@
-from django.urls import path  # noqa: F401
+"""URLs of the agent console, mounted at /console/ (Spanish) and /en/console/ (English)."""
+
+from django.urls import path
+
+from xuala.console import views
 
 app_name = "console"
-urlpatterns: list = []
+urlpatterns = [
+    path("", views.queue_view, name="queue"),
+    path("login/", views.login_view, name="login"),
+    path("2fa/", views.otp_view, name="otp"),
+    path("2fa/setup/", views.otp_setup_view, name="otp_setup"),
+    path("logout/", views.logout_view, name="logout"),
+    path("breaching/", views.breaching_view, name="breaching"),
+    path("tickets/<int:pk>/", views.ticket_view, name="ticket"),
+    path("tickets/<int:pk>/reply/", views.ticket_reply_view, name="ticket_reply"),
+    path("tickets/<int:pk>/note/", views.ticket_note_view, name="ticket_note"),
+    path("tickets/<int:pk>/assign/", views.ticket_assign_view, name="ticket_assign"),
+    path("tickets/<int:pk>/status/", views.ticket_status_view, name="ticket_status"),
+    path("tickets/<int:pk>/triage/apply/", views.ticket_triage_apply_view,
+         name="ticket_triage_apply"),
+    path("tickets/<int:pk>/triage/dismiss/", views.ticket_triage_dismiss_view,
+         name="ticket_triage_dismiss"),
+    path("attachments/<int:pk>/", views.attachment_view, name="attachment"),
+    path("canned/", views.canned_list_view, name="canned_list"),
+    path("canned/new/", views.canned_edit_view, name="canned_create"),
+    path("canned/<int:pk>/", views.canned_edit_view, name="canned_edit"),
+    path("canned/<int:pk>/delete/", views.canned_delete_view, name="canned_delete"),
+]

@@ -3,11 +3,15 @@
 from __future__ import annotations
 
 import time
+from urllib.parse import urlsplit
 
+from django.conf import settings
 from django.db import connection
 from django.http import JsonResponse
 from django.views.decorators.cache import never_cache
+from django.utils import translation
 from django.views.decorators.http import require_GET
+from django.views.i18n import set_language as django_set_language
 
 
 @never_cache
@@ -32,3 +36,15 @@ def healthz(request):
             "database_ms": round((time.perf_counter() - started) * 1000, 2),
         }
     )
+
+
+def set_language(request):
+    """Django's set_language, reading ``next`` in the language of its own URL prefix.
+
+    LocaleMiddleware activates Spanish on the unprefixed /i18n/setlang/ URL, so Django
+    would not recognise an /en/... ``next`` and could not translate it back.
+    """
+    nxt = request.POST.get("next") or request.GET.get("next") or ""
+    source = translation.get_language_from_path(urlsplit(nxt).path) or settings.LANGUAGE_CODE
+    with translation.override(source):
+        return django_set_language(request)

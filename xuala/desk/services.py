@@ -110,7 +110,9 @@ def _message_add(*, ticket: Ticket, kind: str, author, body_text: str, body_html
 # ---------------------------------------------------------------- clocks
 
 def _closed_pauses(ticket: Ticket) -> list[tuple[datetime, datetime]]:
-    return [(p.started_at, p.ended_at) for p in ticket.pauses.all() if p.ended_at]
+    # Always from the database: a prefetched ticket.pauses would miss a pause just closed.
+    return list(TicketPause.objects.filter(ticket=ticket, ended_at__isnull=False)
+                .order_by("started_at").values_list("started_at", "ended_at"))
 
 
 def _sla_stages(ticket: Ticket) -> list[tuple[datetime, str]]:
@@ -310,6 +312,12 @@ def _apply_decision(ticket: Ticket, decision: str, rule: str, clause: str, *, ac
 def _public_answer(ticket: Ticket, text: str, *, author, kind: str, at: datetime) -> Message:
     message = _message_add(ticket=ticket, kind=kind, author=author, body_text=text,
                            channel=Channel.AGENT if author else Channel.PORTAL, at=at)
+    if author is not None and ticket.first_response_at is None:
+        ticket.first_response_at = at
+        ticket.save(update_fields=["first_response_at", "updated_at"])
+        event_record(ticket=ticket, key="sla.first_response", actor=author, at=at,
+                     within_target=bool(ticket.target_at and at <= ticket.target_at),
+                     within_due=not (ticket.due_at and at > ticket.due_at))
     _mail_client(ticket, message)
     return message
 

@@ -12,7 +12,7 @@ from datetime import timedelta
 from decimal import Decimal
 
 from django.utils.formats import number_format
-from django.utils.translation import get_language, ngettext
+from django.utils.translation import get_language, ngettext, pgettext
 from django.utils.translation import gettext as _
 
 from xuala.policy.loader import LoadedPolicy
@@ -170,7 +170,7 @@ def build_article(loaded: LoadedPolicy) -> list[Section]:
             s6.items.append(rule.answer.get(lang))
     sections.append(s6)
 
-    s61 = Section("6.1", _("Corporate mail"))
+    s61 = Section("6.1", pgettext("policy article heading", "Corporate mail"))
     s61.paragraphs.extend(rule.answer.get(lang) for rule in p.scope
                           if rule.clause == "6.1" and rule.answer)
     sections.append(s61)

@@ -33,6 +33,7 @@ class LoginForm(forms.Form):
     def __init__(self, request, *args, **kwargs):
         self.request = request
         self.user = None
+        kwargs.setdefault("label_suffix", "")
         super().__init__(*args, **kwargs)
 
     def clean(self):
@@ -108,6 +109,7 @@ class TicketForm(forms.Form):
     attachments = AttachmentsField(label=_("Attachments"))
 
     def __init__(self, *args, customer: Customer, language: str, **kwargs):
+        kwargs.setdefault("label_suffix", "")
         super().__init__(*args, **kwargs)
         self.customer = customer
         self._sites = {f"site:{s.pk}": s for s in customer_sites(customer=customer)}
@@ -139,5 +141,6 @@ class ReplyForm(forms.Form):
     attachments = AttachmentsField(label=_("Attachments"))
 
     def __init__(self, *args, **kwargs):
+        kwargs.setdefault("label_suffix", "")
         super().__init__(*args, **kwargs)
         self.fields["attachments"].help_text = attachments_help()

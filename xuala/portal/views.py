@@ -67,24 +67,10 @@ def _remember_language(response, language: str):
     return response
 
 
-def _keep_page_language(response, request):
-    """Keep the language cookie equal to the page's language.
-
-    Django's set_language translates ``next`` by resolving it under the language of the
-    request to /i18n/setlang/, which comes from this cookie; a cookie that disagrees with
-    the page (or none, with a browser asking for the other language) leaves the page
-    untranslated and the switch silently does nothing.
-    """
-    language = translation.get_language()
-    if request.COOKIES.get(settings.LANGUAGE_COOKIE_NAME) != language:
-        _remember_language(response, language)
-    return response
-
-
 def _console_url(user) -> str:
-    # The console is mounted at "console/" inside i18n_patterns (xuala/urls.py).
-    language = _language_of(user)
-    return "/console/" if language == settings.LANGUAGE_CODE else f"/{language}/console/"
+    """The agent console's front page in the agent's language (it asks for its own sign-in)."""
+    with translation.override(_language_of(user)):
+        return reverse("console:queue")
 
 
 # ---------------------------------------------------------------- access
@@ -102,10 +88,8 @@ def client_view(view):
         if customer is None:
             if user.is_agent:
                 return redirect(_console_url(user))
-            response = render(request, "portal/no_access.html", status=403)
-        else:
-            response = view(request, customer, *args, **kwargs)
-        return _keep_page_language(response, request)
+            return render(request, "portal/no_access.html", status=403)
+        return view(request, customer, *args, **kwargs)
 
     return never_cache(wrapper)
 
@@ -139,8 +123,7 @@ def login_view(request):
         with translation.override(language):
             target = _in_language(next_url, language) if next_url else reverse("portal:dashboard")
         return _remember_language(HttpResponseRedirect(target), language)
-    response = render(request, "portal/login.html", {"form": form, "next": next_url})
-    return _keep_page_language(response, request)
+    return render(request, "portal/login.html", {"form": form, "next": next_url})
 
 
 @require_POST
@@ -163,6 +146,7 @@ def _closed_notice(now) -> str:
         "when": local_time(calendar.next_opening(now), loaded)}
 
 
+@require_http_methods(["GET", "HEAD"])
 @client_view
 def dashboard(request, customer):
     now = timezone.now()
@@ -218,13 +202,15 @@ def _opened_message(opened: Opened) -> str:
     return " ".join(parts)
 
 
+@require_http_methods(["GET", "POST"])
 @client_view
 def ticket_new(request, customer):
     language = translation.get_language()
-    form = TicketForm(request.POST or None, request.FILES or None, customer=customer,
-                      language=language)
+    posted = request.method == "POST"
+    form = TicketForm(request.POST if posted else None, request.FILES if posted else None,
+                      customer=customer, language=language)
     refusal = ""
-    if request.method == "POST" and form.is_valid():
+    if form.is_valid():
         data = form.cleaned_data
         try:
             opened = ticket_open(
@@ -243,21 +229,22 @@ def ticket_new(request, customer):
         else:
             messages.success(request, _opened_message(opened))
             return redirect("portal:ticket", pk=opened.ticket.pk)
-    files_lost = request.method == "POST" and bool(request.FILES) and not refusal
-    status = 200 if request.method == "GET" or refusal else 400
     return render(request, "portal/ticket_new.html", {
-        "form": form, "refusal": refusal, "files_lost": files_lost,
+        "form": form, "refusal": refusal,
+        "files_lost": posted and bool(request.FILES) and not refusal,
         "closed_notice": _closed_notice(timezone.now()),
-    }, status=status)
+    })
 
 
 # ---------------------------------------------------------------- one ticket
 
+@require_http_methods(["GET", "POST"])
 @client_view
 def ticket_detail(request, customer, pk: int):
     ticket = ticket_of_customer(customer=customer, pk=pk)
-    form = ReplyForm(request.POST or None, request.FILES or None)
-    if request.method == "POST" and form.is_valid():
+    posted = request.method == "POST"
+    form = ReplyForm(request.POST if posted else None, request.FILES if posted else None)
+    if form.is_valid():
         try:
             ticket_client_message(ticket=ticket, author=request.user,
                                   body_text=form.cleaned_data["body"],
@@ -277,10 +264,11 @@ def ticket_detail(request, customer, pk: int):
         "form": form,
         "done": done,
         "show_due": not answered and not done and not ticket.is_paused and ticket.due_at,
-        "files_lost": request.method == "POST" and bool(request.FILES),
-    }, status=400 if request.method == "POST" else 200)
+        "files_lost": posted and bool(request.FILES),
+    })
 
 
+@require_http_methods(["GET", "HEAD"])
 @client_view
 def attachment_download(request, customer, pk: int):
     attachment = attachment_of_customer(customer=customer, pk=pk)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from django import template
 from django.utils.html import format_html
 
-from xuala.console.display import clock_view
+from xuala.console.display import clock_view, decision_label
 
 register = template.Library()
 
@@ -24,3 +24,8 @@ def event_data(data):
         return ""
     return ", ".join(f"{key}={value}" for key, value in data.items()
                      if value not in (None, "", [], {}))
+
+
+@register.filter
+def decision(value):
+    return decision_label(value)

@@ -1,0 +1,10 @@
+"""manage.py of the benchmark's django-helpdesk project."""
+
+import os
+import sys
+
+if __name__ == "__main__":
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "helpdesk_bench.settings")
+    from django.core.management import execute_from_command_line
+
+    execute_from_command_line(sys.argv)

@@ -1,0 +1,1197 @@
+"""Parsing one inbound e-mail: headers, bodies, attachments, auto-replies and bounces.
+
+Pure Python over the standard library's ``email`` package; no database. Built to survive
+anything a mail server may hand over: ``parse_message`` returns a ParsedMail for every input
+with at least one header and raises UnparseableMail (and nothing else) otherwise.
+
+How the pieces are read:
+
+- The MIME tree is parsed with the ``compat32`` policy, whose messages keep raw header
+  strings: walking a damaged message never triggers a lazy header parse that raises.
+- Header values go through ``email.policy.default``'s header registry first (RFC 5322
+  address lists, RFC 2047 words) and fall back to compat32-style tolerant decoding here when
+  that raises or leaves undecodable text (unknown charsets, broken encoded words, raw 8-bit).
+- Text is decoded with the declared charset, then UTF-8, then Windows-1252, then Latin-1, so
+  decoding always succeeds; every fallback is noted in ``headers_defects`` for the agent.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import email.errors
+import email.policy
+import email.utils
+import re
+import unicodedata
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from email.generator import BytesGenerator
+from email.message import Message
+from email.parser import BytesParser
+from html.parser import HTMLParser
+from io import BytesIO
+
+from xuala.intake.quotes import strip_quoted
+
+__all__ = [
+    "DsnInfo",
+    "ParsedAttachment",
+    "ParsedMail",
+    "UnparseableMail",
+    "extract_message_id",
+    "html_to_text",
+    "parse_message",
+    "safe_filename",
+]
+
+
+@dataclass
+class ParsedAttachment:
+    filename: str          # already made safe (no paths, no control chars, <=150 chars)
+    content_type: str
+    content: bytes
+
+
+@dataclass
+class DsnInfo:
+    """A delivery-status notification (RFC 3464) or a recognisable bounce."""
+
+    original_message_id: str | None = None
+    action: str | None = None      # failed / delayed / delivered …
+    status: str | None = None      # 5.1.1 …
+    final_recipient: str | None = None
+    diagnostic: str | None = None
+
+
+@dataclass
+class ParsedMail:
+    message_id: str | None = None
+    from_address: str = ""
+    from_name: str = ""
+    to: list[str] = field(default_factory=list)
+    cc: list[str] = field(default_factory=list)
+    delivered_to: list[str] = field(default_factory=list)
+    reply_to: str | None = None
+    subject: str = ""
+    date: datetime | None = None
+    in_reply_to: list[str] = field(default_factory=list)
+    references: list[str] = field(default_factory=list)
+    text: str = ""
+    html: str = ""
+    new_text: str = ""
+    attachments: list[ParsedAttachment] = field(default_factory=list)
+    oversized_attachments: list[str] = field(default_factory=list)
+    auto_submitted: str | None = None
+    precedence: str | None = None
+    is_auto_reply: bool = False
+    is_from_mailer_daemon: bool = False
+    dsn: DsnInfo | None = None
+    authentication_results: list[str] = field(default_factory=list)
+    received_spf: list[str] = field(default_factory=list)
+    headers_defects: list[str] = field(default_factory=list)
+
+
+class UnparseableMail(ValueError):
+    """Nothing usable could be read from the bytes (no headers at all, empty input)."""
+
+
+# --------------------------------------------------------------------------------------------
+# Limits
+
+MAX_FILENAME = 150
+DEFAULT_FILENAME = "attachment.bin"
+_MAX_DEPTH = 40
+_MAX_DEFECTS = 60
+_MAX_HEADER_VALUE = 8_000          # longer header values are cut before decoding
+_LEADING_GARBAGE_LINES = 5         # lines skipped before the headers when none are found
+
+_POLICY_DEFAULT = email.policy.default
+_POLICY_COMPAT = email.policy.compat32
+
+# --------------------------------------------------------------------------------------------
+# Text decoding
+
+
+def _codec(charset: str | None) -> str | None:
+    """The Python codec for a declared charset label, or None when unusable."""
+    if not charset:
+        return None
+    label = charset.strip().strip("\"'").lower()
+    if not label or len(label) > 40:
+        return None
+    # WHATWG maps these labels to windows-1252 (a superset): mail says Latin-1 but sends “”.
+    if label in {"iso-8859-1", "iso8859-1", "iso_8859-1", "latin1", "latin-1", "l1",
+                 "cp819", "ibm819", "iso-ir-100", "x-user-defined"}:
+        return "windows-1252"
+    if label in {"us-ascii", "ascii", "ansi_x3.4-1968", "646", "unknown-8bit", "x-unknown"}:
+        return None
+    if label == "utf8mb4":
+        return "utf-8"
+    return label
+
+
+def decode_bytes(data: bytes, charset: str | None, notes: list[str] | None = None,
+                 what: str = "text") -> str:
+    """Decode ``data``: the declared charset, then UTF-8, then Windows-1252, then Latin-1."""
+    declared = _codec(charset)
+    if declared:
+        try:
+            return data.decode(declared)
+        except LookupError:
+            if notes is not None:
+                notes.append(f"unknown charset {charset!r} in {what}")
+        except (UnicodeError, ValueError, TypeError):
+            if notes is not None:
+                notes.append(f"{what} is not valid {charset!r}")
+    for fallback in ("utf-8", "windows-1252"):
+        try:
+            text = data.decode(fallback)
+        except UnicodeError:
+            continue
+        if declared and notes is not None:
+            notes.append(f"{what} decoded as {fallback}")
+        return text
+    if notes is not None:
+        notes.append(f"{what} decoded as latin-1")
+    return data.decode("latin-1", errors="replace")
+
+
+_BODY_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+_HEADER_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
+_SPACES = re.compile(r"\s+")
+
+
+def _clean_body(text: str) -> str:
+    text = text.replace("\r\n", "\n").replace("\r", "\n")
+    text = _BODY_CONTROL.sub("", text)
+    if _has_surrogates(text):
+        text = text.encode("utf-8", "replace").decode("utf-8")
+    return text
+
+
+def _clean_header(text: str) -> str:
+    if _has_surrogates(text):
+        text = text.encode("utf-8", "replace").decode("utf-8")
+    text = _HEADER_CONTROL.sub(" ", text)
+    return _SPACES.sub(" ", text).strip()
+
+
+def _has_surrogates(text: str) -> bool:
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return True
+    return False
+
+
+def _repair_8bit(value: str, notes: list[str] | None = None, what: str = "header") -> str:
+    """Turn the surrogate-escaped raw bytes the parser left in a header into real characters."""
+    if not _has_surrogates(value):
+        return value
+    data = value.encode("utf-8", "surrogateescape")
+    for charset in ("utf-8", "windows-1252"):
+        try:
+            text = data.decode(charset)
+        except UnicodeError:
+            continue
+        if notes is not None:
+            notes.append(f"raw 8-bit {what} read as {charset}")
+        return text
+    return data.decode("latin-1")
+
+
+# --------------------------------------------------------------------------------------------
+# RFC 2047 encoded words, tolerant of what mailers really send
+
+_ENCODED_WORD = re.compile(r"=\?([^?\s]{1,60})\?([bBqQ])\?([^?]*?)\?=")
+_QP_ESCAPE = re.compile(rb"=([0-9A-Fa-f]{2})")
+_NOT_BASE64 = re.compile(r"[^A-Za-z0-9+/]")
+
+
+def _b_decode(payload: str) -> bytes:
+    cleaned = _NOT_BASE64.sub("", payload)
+    if len(cleaned) % 4 == 1:
+        cleaned = cleaned[:-1]
+    cleaned += "=" * (-len(cleaned) % 4)
+    try:
+        return base64.b64decode(cleaned)
+    except (binascii.Error, ValueError):
+        return b""
+
+
+def _q_decode(payload: str) -> bytes:
+    data = payload.replace("_", " ").encode("utf-8", "surrogateescape")
+    return _QP_ESCAPE.sub(lambda m: bytes([int(m.group(1), 16)]), data)
+
+
+def decode_words(value: str, notes: list[str] | None = None) -> str:
+    """Decode RFC 2047 encoded words anywhere in ``value`` (broken ones too)."""
+    value = _repair_8bit(value, notes)
+    if "=?" not in value:
+        return value
+    pieces: list[tuple[str | None, str | bytes]] = []   # (charset, bytes) or (None, text)
+    pos = 0
+    for match in _ENCODED_WORD.finditer(value):
+        between = value[pos:match.start()]
+        previous_is_word = bool(pieces) and pieces[-1][0] is not None
+        if between and not (previous_is_word and not between.strip()):
+            pieces.append((None, between))
+        charset = match.group(1).split("*", 1)[0].lower()
+        payload = match.group(3)
+        data = _b_decode(payload) if match.group(2) in "bB" else _q_decode(payload)
+        last = pieces[-1] if pieces else None
+        if last is not None and last[0] == charset and isinstance(last[1], bytes):
+            # Adjacent words in one charset are joined first: mailers split characters.
+            pieces[-1] = (charset, last[1] + data)
+        else:
+            pieces.append((charset, data))
+        pos = match.end()
+    pieces.append((None, value[pos:]))
+    out = []
+    for charset, chunk in pieces:
+        if charset is None:
+            out.append(str(chunk))
+        else:
+            out.append(decode_bytes(bytes(chunk), charset, notes, "encoded word"))
+    return "".join(out)
+
+
+# --------------------------------------------------------------------------------------------
+# Header access
+
+
+class _Headers:
+    """The message's headers by lower-cased name, raw values unfolded, in order."""
+
+    def __init__(self, msg: Message):
+        self.values: dict[str, list[str]] = {}
+        for name, value in msg.raw_items():
+            key = _clean_header(str(name)).lower()
+            if not isinstance(value, str):
+                value = str(value)
+            if len(value) > _MAX_HEADER_VALUE:
+                value = value[:_MAX_HEADER_VALUE]
+            self.values.setdefault(key, []).append(re.sub(r"\r?\n|\r", "", value))
+
+    def all(self, name: str) -> list[str]:
+        return self.values.get(name, [])
+
+    def first(self, name: str) -> str | None:
+        values = self.values.get(name)
+        return values[0] if values else None
+
+    def __contains__(self, name: str) -> bool:
+        return name in self.values
+
+    def __bool__(self) -> bool:
+        return bool(self.values)
+
+
+_ADDR_SPEC = re.compile(r"[^\s<>@,;:\"()\[\]\\]+@[^\s<>@,;:\"()\[\]\\]+")
+
+
+def _valid_addr(addr: str) -> str | None:
+    addr = addr.strip().strip("<>").strip().lower()
+    return addr if _ADDR_SPEC.fullmatch(addr) else None
+
+
+def _addresses(values: list[str], name: str, notes: list[str]) -> list[tuple[str, str]]:
+    """(display name, lower-cased addr-spec) pairs from the values of an address header."""
+    found: list[tuple[str, str]] = []
+    for raw in values:
+        value = _repair_8bit(raw, notes, name)
+        value = _HEADER_CONTROL.sub(" ", value)
+        pairs: list[tuple[str, str]] | None = None
+        try:
+            header = _POLICY_DEFAULT.header_factory(name, value)
+            pairs = [(address.display_name or "", address.addr_spec or "")
+                     for address in header.addresses]
+            if any(_has_surrogates(n) or "\ufffd" in n or "=?" in n for n, _ in pairs):
+                pairs = None
+        except Exception:  # the registry's parser raises on odd input
+            pairs = None
+        if not pairs or not any(_valid_addr(a) for _, a in pairs):
+            try:
+                pairs = [(decode_words(n, notes), a)
+                         for n, a in email.utils.getaddresses([value])]
+            except Exception:  # compat32's parser is the last resort
+                pairs = []
+        for display, addr in pairs:
+            valid = _valid_addr(addr)
+            if valid:
+                found.append((_clean_header(display), valid))
+    return found
+
+
+def _unique(items: list[str]) -> list[str]:
+    return list(dict.fromkeys(items))
+
+
+_MSGID = re.compile(r"<[^<>\s]{1,900}>")
+
+
+def _message_id(value: str | None) -> str | None:
+    if value is None:
+        return None
+    value = _clean_header(_repair_8bit(value))
+    match = _MSGID.search(value)
+    if match:
+        return match.group(0)
+    token = value.split(" ")[0].strip("<>") if value else ""
+    if token and "@" in token and len(token) < 900:
+        return f"<{token}>"
+    return None
+
+
+def _message_ids(values: list[str]) -> list[str]:
+    ids: list[str] = []
+    for value in values:
+        ids.extend(_MSGID.findall(_clean_header(_repair_8bit(value))))
+    return _unique(ids)
+
+
+def _subject(value: str | None, notes: list[str]) -> str:
+    if value is None:
+        return ""
+    value = _repair_8bit(value, notes, "Subject")
+    try:
+        header = _POLICY_DEFAULT.header_factory("subject", _HEADER_CONTROL.sub(" ", value))
+        text = str(header)
+        clean = not header.defects and not _has_surrogates(text) and "\ufffd" not in text
+    except Exception:  # the registry gave up: the tolerant decoder below reads it
+        clean = False
+    if clean:
+        return _clean_header(text)
+    return _clean_header(decode_words(value, notes))
+
+
+def _date(value: str | None, notes: list[str]) -> datetime | None:
+    if not value:
+        return None
+    try:
+        parsed = email.utils.parsedate_to_datetime(_clean_header(_repair_8bit(value)))
+    except Exception:  # any malformed date is simply unknown
+        notes.append("unparseable Date header")
+        return None
+    if parsed is None:
+        return None
+    if parsed.tzinfo is None:
+        parsed = parsed.replace(tzinfo=UTC)
+    return parsed
+
+
+# --------------------------------------------------------------------------------------------
+# File names
+
+
+_WINDOWS_RESERVED = re.compile(r"^(?:con|prn|aux|nul|com[0-9]|lpt[0-9]|clock\$)(?:\..*)?$",
+                               re.IGNORECASE)
+_FILENAME_FORBIDDEN = re.compile(r'[<>:"|?*\x00-\x1f\x7f]')
+_EXTENSION_FOR_TYPE = {
+    "application/pdf": ".pdf",
+    "application/ms-tnef": ".dat",
+    "application/zip": ".zip",
+    "image/png": ".png",
+    "image/jpeg": ".jpg",
+    "image/gif": ".gif",
+    "image/webp": ".webp",
+    "message/rfc822": ".eml",
+    "message/delivery-status": ".txt",
+    "text/calendar": ".ics",
+    "text/plain": ".txt",
+    "text/html": ".html",
+    "text/rfc822-headers": ".txt",
+    "text/csv": ".csv",
+}
+
+
+def safe_filename(name: str | None, content_type: str = "application/octet-stream") -> str:
+    """A file name safe to store and show: no path, no control characters, at most 150 chars.
+
+    The extension is kept when the name is shortened; an empty or unusable name becomes
+    "attachment" plus an extension for the content type ("attachment.bin" when unknown).
+    """
+    extension = _EXTENSION_FOR_TYPE.get(content_type, ".bin")
+    default = "attachment" + extension
+    if not name:
+        return default
+    name = unicodedata.normalize("NFC", _clean_body(str(name)))
+    # Format characters (bidi overrides) let "gpj.exe" pass for "exe.jpg": drop them.
+    name = "".join(ch for ch in name if unicodedata.category(ch) not in {"Cc", "Cf", "Cs"})
+    name = name.replace("\\", "/").rstrip("/").rsplit("/", 1)[-1]
+    name = _FILENAME_FORBIDDEN.sub("_", name)
+    name = _SPACES.sub(" ", name).strip().lstrip(".").rstrip(". ")
+    if not name or not name.strip("._ -"):
+        return default
+    if _WINDOWS_RESERVED.match(name):
+        name = "_" + name
+    if len(name) > MAX_FILENAME:
+        stem, dot, ext = name.rpartition(".")
+        if dot and stem and 0 < len(ext) <= 16:
+            name = stem[:MAX_FILENAME - len(ext) - 1].rstrip(". ") + "." + ext
+        else:
+            name = name[:MAX_FILENAME].rstrip(". ")
+    return name or default
+
+
+# --------------------------------------------------------------------------------------------
+# HTML to text
+
+
+class _HtmlText(HTMLParser):
+    """Readable text from HTML: blocks become lines, blockquotes become "> " quotes."""
+
+    _SKIP = frozenset({"script", "style", "title", "template", "xml", "svg", "iframe",
+                       "object", "head"})
+    _BLOCK = frozenset({"p", "div", "table", "tr", "ul", "ol", "dl", "dt", "dd", "h1", "h2",
+                        "h3", "h4", "h5", "h6", "section", "article", "header", "footer",
+                        "aside", "nav", "main", "form", "fieldset", "address", "center",
+                        "figure", "figcaption", "hr", "pre", "body"})
+
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.lines: list[tuple[int, str]] = []
+        self._current: list[str] = []
+        self._depth = 0
+        self._line_depth = 0
+        self._skip = 0
+        self._pre = 0
+        self._links: list[tuple[str, list[str]]] = []
+
+    def _newline(self, force: bool = False) -> None:
+        text = "".join(self._current).strip()
+        if text or force:
+            self.lines.append((self._line_depth if text else self._depth, text))
+        self._current = []
+        self._line_depth = self._depth
+
+    def _append(self, text: str) -> None:
+        if not self._current:
+            self._line_depth = self._depth
+        self._current.append(text)
+        for _, link_text in self._links:
+            link_text.append(text)
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        if tag == "body":
+            self._skip = 0
+        if tag in self._SKIP:
+            self._skip += 1
+            return
+        if tag == "br":
+            self._newline(force=True)
+        elif tag == "blockquote":
+            self._newline()
+            self._depth += 1
+            self._line_depth = self._depth
+        elif tag == "li":
+            self._newline()
+            self._append("- ")
+        elif tag in self._BLOCK:
+            self._newline()
+            if tag == "pre":
+                self._pre += 1
+        elif tag in {"td", "th"}:
+            self._append(" ")
+        elif tag == "a":
+            href = dict(attrs).get("href") or ""
+            self._links.append((href.strip(), []))
+
+    def handle_startendtag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        if tag in self._SKIP:
+            return
+        self.handle_starttag(tag, attrs)
+        if tag in {"blockquote", "pre", "a"}:
+            self.handle_endtag(tag)
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag in self._SKIP:
+            self._skip = max(0, self._skip - 1)
+            return
+        if tag == "blockquote":
+            self._newline()
+            self._depth = max(0, self._depth - 1)
+            self._line_depth = self._depth
+        elif tag in self._BLOCK or tag == "li":
+            self._newline()
+            if tag == "pre":
+                self._pre = max(0, self._pre - 1)
+        elif tag == "a" and self._links:
+            href, link_text = self._links.pop()
+            shown = "".join(link_text)
+            target = href[7:] if href.lower().startswith("mailto:") else href
+            if (href.lower().startswith(("http://", "https://", "mailto:"))
+                    and target and target not in shown and not self._skip):
+                self._append(f" <{target}>")
+
+    def handle_data(self, data: str) -> None:
+        if self._skip:
+            return
+        if self._pre:
+            chunks = data.split("\n")
+            for i, chunk in enumerate(chunks):
+                if i:
+                    self._newline(force=True)
+                self._append(chunk)
+            return
+        text = _SPACES.sub(" ", data)
+        if not self._current:
+            text = text.lstrip()
+        if text:
+            self._append(text)
+
+    def text(self) -> str:
+        self._newline()
+        out: list[str] = []
+        blank = 0
+        for depth, line in self.lines:
+            if not line:
+                blank += 1
+                if blank > 1:
+                    continue
+                out.append(("> " * depth).rstrip())
+                continue
+            blank = 0
+            out.append("> " * depth + line)
+        return "\n".join(out).strip("\n")
+
+
+_TAG = re.compile(r"<[^>]*>")
+
+
+def html_to_text(html: str) -> str:
+    """Plain text derived from an HTML body (quotes marked with ">")."""
+    parser = _HtmlText()
+    try:
+        parser.feed(html)
+        parser.close()
+        return parser.text()
+    except Exception:  # html.parser gives up on some soup: strip tags instead
+        return _SPACES.sub(" ", _TAG.sub(" ", html)).strip()
+
+
+# --------------------------------------------------------------------------------------------
+# The MIME walk
+
+
+def _content_type(part: Message) -> str:
+    try:
+        return part.get_content_type()
+    except Exception:
+        return "application/octet-stream"
+
+
+def _param(part: Message, name: str, header: str = "content-type") -> str | None:
+    try:
+        value = part.get_param(name, header=header)
+    except Exception:
+        return None
+    if value is None:
+        return None
+    if isinstance(value, tuple):
+        try:
+            value = email.utils.collapse_rfc2231_value(value)
+        except Exception:
+            value = value[2]
+    return str(value)
+
+
+def _disposition(part: Message) -> str:
+    value = part.get("content-disposition")
+    if not value:
+        return ""
+    return str(value).split(";", 1)[0].strip().lower()
+
+
+def _raw_filename(part: Message, notes: list[str]) -> str | None:
+    try:
+        name = part.get_filename()
+    except Exception:
+        name = None
+    if name is None:
+        return None
+    return decode_words(str(name), notes).strip() or None
+
+
+_BOUNDARY_LINE = re.compile(r"^--([0-9A-Za-z'()+_,./:=? -]{1,70}?)[ \t]*\r?$", re.MULTILINE)
+
+
+def _payload_bytes(part: Message) -> bytes:
+    try:
+        data = part.get_payload(decode=True)
+    except Exception:  # decoding errors: fall back to the raw payload
+        data = None
+    if isinstance(data, bytes):
+        return data
+    payload = part.get_payload()
+    if isinstance(payload, str):
+        return payload.encode("utf-8", "surrogateescape")
+    return b""
+
+
+def _message_bytes(part: Message) -> bytes:
+    """The bytes of a message/* part's content (the embedded message or status blocks)."""
+    payload = part.get_payload()
+    if isinstance(payload, str):
+        return payload.encode("utf-8", "surrogateescape")
+    chunks = []
+    for sub in payload or []:
+        try:
+            out = BytesIO()
+            BytesGenerator(out, mangle_from_=False, policy=_POLICY_COMPAT).flatten(sub)
+            chunks.append(out.getvalue())
+        except Exception:  # a damaged embedded message is stored as text
+            chunks.append(str(sub).encode("utf-8", "surrogateescape"))
+    return b"\n".join(chunks)
+
+
+class _Walker:
+    """Collects body segments and attachments from a MIME tree."""
+
+    def __init__(self, *, max_attachment_bytes: int, notes: list[str]):
+        self.max_attachment_bytes = max_attachment_bytes
+        self.notes = notes
+        self.segments: list[tuple[str | None, str | None]] = []   # (plain, html)
+        self.attachments: list[ParsedAttachment] = []
+        self.oversized: list[str] = []
+        self.delivery_status: list[Message] = []
+        self.embedded_headers: list[Message | str] = []
+        self.report = False
+
+    def note_defects(self, part: Message) -> None:
+        for defect in getattr(part, "defects", ()) or ():
+            self.notes.append(type(defect).__name__)
+
+    def walk(self, part: Message, depth: int = 0) -> None:
+        if depth > _MAX_DEPTH:
+            self.notes.append("MIME nesting too deep; inner parts ignored")
+            return
+        self.note_defects(part)
+        ctype = _content_type(part)
+        maintype = ctype.split("/", 1)[0]
+        if maintype == "message":
+            self.message_part(part, ctype)
+            return
+        if part.is_multipart():
+            children = [c for c in part.get_payload() if isinstance(c, Message)]
+            if ctype == "multipart/report":
+                self.report = True
+            if ctype == "multipart/alternative":
+                self.alternative(children, depth)
+            else:
+                for child in children:
+                    self.walk(child, depth + 1)
+            return
+        if maintype == "multipart":
+            recovered = self.recover_multipart(part, ctype)
+            if recovered is not None:
+                self.walk(recovered, depth + 1)
+                return
+            self.segments.append((self.text_of(part), None))
+            return
+        self.leaf(part, ctype)
+
+    def alternative(self, children: list[Message], depth: int) -> None:
+        plain: str | None = None
+        html: str | None = None
+        for child in children:
+            ctype = _content_type(child)
+            if child.is_multipart() and not ctype.startswith("message/"):
+                sub = _Walker(max_attachment_bytes=self.max_attachment_bytes, notes=self.notes)
+                sub.walk(child, depth + 1)
+                self.attachments.extend(sub.attachments)
+                self.oversized.extend(sub.oversized)
+                self.delivery_status.extend(sub.delivery_status)
+                self.embedded_headers.extend(sub.embedded_headers)
+                self.report = self.report or sub.report
+                sub_plain = [p for p, _ in sub.segments if p is not None]
+                sub_html = [h for _, h in sub.segments if h is not None]
+                if sub_plain and plain is None:
+                    plain = "\n".join(sub_plain)
+                if sub_html:
+                    html = "\n".join(sub_html)
+            elif self.is_body(child, ctype) and ctype == "text/plain":
+                self.note_defects(child)
+                if plain is None:
+                    plain = self.text_of(child)
+            elif self.is_body(child, ctype) and ctype == "text/html":
+                self.note_defects(child)
+                html = self.text_of(child)
+            else:
+                self.walk(child, depth + 1)
+        if plain is not None or html is not None:
+            self.segments.append((plain, html))
+
+    def recover_multipart(self, part: Message, ctype: str) -> Message | None:
+        """Re-read a multipart whose boundary is missing or wrong from the lines that look
+        like one."""
+        payload = part.get_payload()
+        if not isinstance(payload, str):
+            return None
+        match = _BOUNDARY_LINE.search(payload)
+        if not match:
+            return None
+        boundary = match.group(1).rstrip("-").rstrip()
+        if not boundary or boundary == _param(part, "boundary"):
+            return None
+        self.notes.append("multipart boundary recovered from the body")
+        header = f'Content-Type: {ctype}; boundary="{boundary}"\n\n'.encode()
+        body = payload.encode("utf-8", "surrogateescape")
+        try:
+            return BytesParser(policy=_POLICY_COMPAT).parsebytes(header + body)
+        except Exception:
+            return None
+
+    @staticmethod
+    def is_body(part: Message, ctype: str) -> bool:
+        if ctype not in {"text/plain", "text/html"}:
+            return False
+        if _disposition(part) == "attachment":
+            return False
+        try:
+            return part.get_filename() is None
+        except Exception:
+            return True
+
+    def text_of(self, part: Message) -> str:
+        charset = None
+        try:
+            charset = part.get_content_charset()
+        except Exception:
+            charset = _param(part, "charset")
+        return _clean_body(decode_bytes(_payload_bytes(part), charset, self.notes, "body"))
+
+    def leaf(self, part: Message, ctype: str) -> None:
+        if self.is_body(part, ctype):
+            text = self.text_of(part)
+            self.segments.append((text, None) if ctype == "text/plain" else (None, text))
+            return
+        if ctype == "text/rfc822-headers":
+            self.embedded_headers.append(self.text_of(part))
+        self.attach(part, ctype, _raw_filename(part, self.notes))
+
+    def message_part(self, part: Message, ctype: str) -> None:
+        payload = part.get_payload()
+        subs = [p for p in payload if isinstance(p, Message)] if isinstance(payload, list) else []
+        if ctype == "message/delivery-status":
+            self.delivery_status.extend(subs)
+        elif subs:
+            self.embedded_headers.append(subs[0])
+        name = _raw_filename(part, self.notes)
+        if name is None and ctype == "message/rfc822" and subs:
+            subject = subs[0].get("subject")
+            if subject:
+                name = _subject(str(subject), self.notes)[:120] + ".eml"
+        self.attach(part, ctype, name, content=_message_bytes(part))
+
+    def attach(self, part: Message, ctype: str, name: str | None,
+               content: bytes | None = None) -> None:
+        filename = safe_filename(name, ctype)
+        if content is None:
+            if self.too_big_encoded(part):
+                self.oversized.append(filename)
+                return
+            content = _payload_bytes(part)
+        if len(content) > self.max_attachment_bytes:
+            self.oversized.append(filename)
+            return
+        self.attachments.append(ParsedAttachment(filename=filename, content_type=ctype,
+                                                 content=content))
+
+    def too_big_encoded(self, part: Message) -> bool:
+        """Whether the part is surely over the limit, judged before decoding it."""
+        payload = part.get_payload()
+        if not isinstance(payload, str):
+            return False
+        cte = str(part.get("content-transfer-encoding", "")).strip().lower()
+        if cte == "base64":
+            estimated = (len(payload) - payload.count("\n") - payload.count("\r")) * 3 // 4
+            return estimated > self.max_attachment_bytes + 4_096
+        return False
+
+
+# --------------------------------------------------------------------------------------------
+# Auto-replies and bounces
+
+_AUTO_REPLY_SUBJECT = re.compile(
+    r"^\s*(?:automatic reply|auto(?:matic)?[ -]?(?:reply|response)|autoreply|autorespuesta|auto"
+    r"|respuesta autom[aá]tica|out of (?:the )?office|fuera de (?:la )?oficina|ausente"
+    r"|ausencia|vacation(?: reply)?|vacaciones|r[ée]ponse automatique|abwesenheitsnotiz)"
+    r"\s*(?::|$)",
+    re.IGNORECASE,
+)
+# Weaker: the phrase opens the subject; only with Outlook's X-Auto-Response-Suppress hint.
+_AUTO_REPLY_SUBJECT_LOOSE = re.compile(
+    r"^\s*(?:automatic reply|auto[ -]?reply|respuesta autom[aá]tica|out of (?:the )?office"
+    r"|fuera de (?:la )?oficina|ausente|vacation|vacaciones)\b",
+    re.IGNORECASE,
+)
+_AUTO_HEADERS = ("x-autoreply", "x-autorespond", "x-autoresponder", "x-autogenerated",
+                 "x-auto-response", "x-autoreply-from", "x-mail-autoreply")
+_LIST_HEADERS = ("list-id", "list-unsubscribe")
+_DAEMON_LOCALPARTS = frozenset({"mailer-daemon", "mailer_daemon", "mailerdaemon", "postmaster",
+                                "mail-daemon", "maildaemon", "mdaemon"})
+_DAEMON_NAME = re.compile(r"mail delivery (?:system|subsystem)|mailer.daemon", re.IGNORECASE)
+_BOUNCE_SUBJECT = re.compile(
+    r"^\s*(?:undelivered mail|undeliverable|undelivered|mail delivery failed"
+    r"|delivery status notification|returned mail|delivery failure|failure notice"
+    r"|mail system error|no se puede entregar|no entregado|mensaje no entregado"
+    r"|warning: could not send|delayed mail|message delivery delayed|delivery delayed"
+    r"|non remis|unzustellbar)",
+    re.IGNORECASE,
+)
+_STATUS = re.compile(r"\b([245]\.\d{1,3}\.\d{1,3})\b")
+_TEXT_MESSAGE_ID = re.compile(r"^[ \t>]*(?:original-)?message-id:[ \t]*(<[^<>\s]+>)",
+                              re.IGNORECASE | re.MULTILINE)
+_TEXT_FIELD = {
+    name: re.compile(rf"^[ \t]*{name}:[ \t]*(.+)$", re.IGNORECASE | re.MULTILINE)
+    for name in ("final-recipient", "original-recipient", "action", "status", "diagnostic-code")
+}
+_ADDRESS_LINE = re.compile(r"^[ \t]+<?([^\s<>@]+@[^\s<>@]+?)>?:?[ \t]*$", re.MULTILINE)
+_DIAGNOSTIC_LINE = re.compile(
+    r"^.*(?:smtp error|\b[45]\d\d[ -][245]\.\d|\b[45]\d\d\b.*(?:user|mailbox|recipient"
+    r"|address|rejected|unknown|quota|exist)).*$",
+    re.IGNORECASE | re.MULTILINE,
+)
+_ORIGINAL_COPY = re.compile(
+    r"^.*(?:copy of the message|original message|mensaje original|included below"
+    r"|message headers follow|undelivered message).*$",
+    re.IGNORECASE | re.MULTILINE,
+)
+
+
+def _field_value(value: str | None) -> str | None:
+    if value is None:
+        return None
+    return _clean_header(_repair_8bit(str(value))) or None
+
+
+def _strip_type(value: str | None) -> str | None:
+    """ "rfc822; a@b" → "a@b"; "smtp; 550 …" → "550 …"."""
+    if value is None:
+        return None
+    if ";" in value:
+        kind, rest = value.split(";", 1)
+        if kind.strip().lower() in {"rfc822", "smtp", "x-postfix", "dns", "utf-8", "x-local"}:
+            value = rest
+    return value.strip() or None
+
+
+def _dsn_from_report(blocks: list[Message]) -> DsnInfo:
+    info = DsnInfo()
+    recipients = []
+    for block in blocks:
+        if block.get("original-message-id") and not info.original_message_id:
+            info.original_message_id = _message_id(str(block.get("original-message-id")))
+        if block.get("final-recipient") or block.get("action") or block.get("status"):
+            recipients.append(block)
+    chosen = next((b for b in recipients
+                   if str(b.get("action", "")).strip().lower() == "failed"),
+                  recipients[0] if recipients else None)
+    if chosen is not None:
+        action = _field_value(chosen.get("action"))
+        info.action = action.lower() if action else None
+        status = _STATUS.search(_field_value(chosen.get("status")) or "")
+        info.status = status.group(1) if status else None
+        recipient = _strip_type(_field_value(chosen.get("final-recipient")
+                                             or chosen.get("original-recipient")))
+        info.final_recipient = _valid_addr(recipient) if recipient else None
+        info.diagnostic = _strip_type(_field_value(chosen.get("diagnostic-code")))
+    return info
+
+
+def _dsn_from_text(text: str, subject: str) -> DsnInfo:
+    """What a plain-text bounce says, read with the usual MTA phrasings."""
+    info = DsnInfo()
+    copy = _ORIGINAL_COPY.search(text)
+    report = text[:copy.start()] if copy else text
+    field_match = _TEXT_FIELD["action"].search(report)
+    if field_match:
+        info.action = _clean_header(field_match.group(1)).lower() or None
+    recipient = (_TEXT_FIELD["final-recipient"].search(report)
+                 or _TEXT_FIELD["original-recipient"].search(report))
+    if recipient:
+        info.final_recipient = _valid_addr(_strip_type(recipient.group(1)) or "")
+    if not info.final_recipient:
+        address = _ADDRESS_LINE.search(report)
+        if address:
+            info.final_recipient = _valid_addr(address.group(1))
+    diagnostic = _TEXT_FIELD["diagnostic-code"].search(report)
+    if diagnostic:
+        info.diagnostic = _strip_type(_clean_header(diagnostic.group(1)))
+    else:
+        line = _DIAGNOSTIC_LINE.search(report)
+        if line:
+            info.diagnostic = _clean_header(line.group(0))[:500] or None
+    status = _STATUS.search(info.diagnostic or "") or _STATUS.search(report)
+    if status:
+        info.status = status.group(1)
+    if not info.action:
+        delayed = re.search(r"delay|retrasad|will (?:retry|keep trying)|still trying",
+                            subject + "\n" + report, re.IGNORECASE)
+        if (info.status and info.status.startswith("4")) or (not info.status and delayed):
+            info.action = "delayed"
+        else:
+            info.action = "failed"
+    return info
+
+
+# --------------------------------------------------------------------------------------------
+# Parsing entry points
+
+
+def _parse_tree(raw: bytes, *, headersonly: bool = False) -> Message:
+    """The parsed message; lines of garbage before the headers are skipped."""
+    parser = BytesParser(policy=_POLICY_COMPAT)
+    msg = parser.parsebytes(raw, headersonly=headersonly)
+    if msg.keys():
+        return msg
+    rest = raw
+    for _ in range(_LEADING_GARBAGE_LINES):
+        newline = rest.find(b"\n")
+        if newline < 0:
+            break
+        rest = rest[newline + 1:]
+        if not rest.strip():
+            break
+        candidate = parser.parsebytes(rest, headersonly=headersonly)
+        if candidate.keys():
+            candidate.defects.append(_LeadingGarbage())
+            return candidate
+    return msg
+
+
+class _LeadingGarbage(email.errors.MessageDefect):
+    """Lines before the headers were skipped."""
+
+
+def _coerce(raw: object) -> bytes:
+    if isinstance(raw, bytes):
+        return raw
+    if isinstance(raw, str):
+        return raw.encode("utf-8", "surrogateescape")
+    try:
+        return bytes(raw)  # type: ignore[arg-type]
+    except Exception as exc:
+        raise UnparseableMail(f"not bytes: {type(raw).__name__}") from exc
+
+
+def extract_message_id(raw: bytes) -> str | None:
+    """The Message-ID that parse_message would report, read from the headers only."""
+    try:
+        msg = _parse_tree(_coerce(raw), headersonly=True)
+        return _message_id(_Headers(msg).first("message-id"))
+    except Exception:  # a message without a readable id has none
+        return None
+
+
+def parse_message(raw: bytes, *, max_attachment_bytes: int) -> ParsedMail:
+    """Read one raw message; raise UnparseableMail only when it has no headers at all."""
+    data = _coerce(raw)
+    if not data.strip():
+        raise UnparseableMail("empty message")
+    try:
+        msg = _parse_tree(data)
+        walk = True
+    except Exception:  # parser crash: keep the headers, take the body as text
+        try:
+            msg = _parse_tree(data, headersonly=True)
+        except Exception as exc:
+            raise UnparseableMail(f"the parser failed: {exc!r}") from exc
+        walk = False
+    headers = _Headers(msg)
+    if not headers:
+        raise UnparseableMail("no headers")
+    try:
+        return _build(msg, headers, data, walk=walk, max_attachment_bytes=max_attachment_bytes)
+    except Exception:  # an unforeseen failure: a degraded, headers-only result
+        return _degraded(data, max_attachment_bytes=max_attachment_bytes)
+
+
+def _degraded(data: bytes, *, max_attachment_bytes: int) -> ParsedMail:
+    """Headers plus the undecoded body as text: what is left when the full read failed."""
+    try:
+        msg = _parse_tree(data, headersonly=True)
+        headers = _Headers(msg)
+        if not headers:
+            raise UnparseableMail("no headers")
+        mail = _build(msg, headers, data, walk=False, max_attachment_bytes=max_attachment_bytes)
+    except UnparseableMail:
+        raise
+    except Exception as exc:
+        raise UnparseableMail(f"the message could not be read: {exc!r}") from exc
+    mail.headers_defects.append("parsed in degraded mode (headers and raw body only)")
+    return mail
+
+
+def _build(msg: Message, headers: _Headers, data: bytes, *, walk: bool,
+           max_attachment_bytes: int) -> ParsedMail:
+    notes: list[str] = []
+    mail = ParsedMail()
+
+    ids = headers.all("message-id")
+    mail.message_id = _message_id(ids[0]) if ids else None
+    if not ids:
+        notes.append("missing Message-ID")
+    elif len(ids) > 1:
+        notes.append("duplicate Message-ID headers; the first is used")
+    elif mail.message_id is None:
+        notes.append("unreadable Message-ID")
+
+    froms = headers.all("from") or headers.all("sender")
+    if len(headers.all("from")) > 1:
+        notes.append("multiple From headers; the first is used")
+    senders = _addresses(froms[:1], "from", notes)
+    if senders:
+        mail.from_name, mail.from_address = senders[0]
+    elif not froms:
+        notes.append("missing From")
+    else:
+        notes.append("unreadable From")
+    mail.to = _unique([a for _, a in _addresses(headers.all("to"), "to", notes)])
+    mail.cc = _unique([a for _, a in _addresses(headers.all("cc"), "cc", notes)])
+    delivered = (headers.all("delivered-to") + headers.all("x-original-to")
+                 + headers.all("envelope-to"))
+    mail.delivered_to = _unique([a for _, a in _addresses(delivered, "to", notes)])
+    reply_to = _addresses(headers.all("reply-to")[:1], "reply-to", notes)
+    mail.reply_to = reply_to[0][1] if reply_to else None
+    mail.subject = _subject(headers.first("subject"), notes)
+    mail.date = _date(headers.first("date"), notes)
+    mail.in_reply_to = _message_ids(headers.all("in-reply-to"))
+    mail.references = _message_ids(headers.all("references"))
+    mail.authentication_results = [_repair_8bit(v).strip()
+                                   for v in headers.all("authentication-results")]
+    mail.received_spf = [_repair_8bit(v).strip() for v in headers.all("received-spf")]
+
+    auto_submitted = headers.first("auto-submitted")
+    mail.auto_submitted = _clean_header(auto_submitted).lower() if auto_submitted else None
+    precedence = headers.first("precedence") or headers.first("x-precedence")
+    mail.precedence = _clean_header(precedence).lower() if precedence else None
+
+    walker = _Walker(max_attachment_bytes=max_attachment_bytes, notes=notes)
+    if walk:
+        walker.walk(msg)
+    else:
+        body = data.split(b"\n\n", 1)[1] if b"\n\n" in data.replace(b"\r\n", b"\n") else b""
+        walker.segments.append((_clean_body(decode_bytes(body, None, notes, "body")), None))
+    texts = []
+    htmls = []
+    for plain, html in walker.segments:
+        if plain is not None and (plain.strip() or not html):
+            texts.append(plain)
+        elif html is not None:
+            texts.append(html_to_text(html))
+        if html is not None:
+            htmls.append(html)
+    mail.text = "\n\n".join(t.strip("\n") for t in texts if t.strip()).strip("\n")
+    mail.html = "\n".join(htmls)
+    if b"\x00" in data:
+        notes.append("NUL bytes removed")
+    mail.new_text = mail.text if _is_forward(mail.subject) else strip_quoted(mail.text)
+    mail.attachments = walker.attachments
+    mail.oversized_attachments = walker.oversized
+
+    _classify(mail, msg, headers, walker)
+    mail.headers_defects = _unique(notes)[:_MAX_DEFECTS]
+    return mail
+
+
+_FORWARD_SUBJECT = re.compile(r"^\s*(?:fwd?|rv|reenv(?:iar)?|tr|wg)\s*:", re.IGNORECASE)
+
+
+def _is_forward(subject: str) -> bool:
+    """A forward's quoted part is the content being shown, not an old conversation."""
+    return bool(_FORWARD_SUBJECT.match(subject))
+
+
+def _classify(mail: ParsedMail, msg: Message, headers: _Headers, walker: _Walker) -> None:
+    """Set the auto-reply, mailer-daemon and bounce facts."""
+    subject = mail.subject
+    local_part = mail.from_address.split("@", 1)[0]
+    mail.is_from_mailer_daemon = (
+        local_part in _DAEMON_LOCALPARTS
+        or local_part.startswith("microsoftexchange")
+        or bool(_DAEMON_NAME.search(mail.from_name))
+    )
+    return_path = headers.first("return-path")
+    null_sender = return_path is not None and return_path.strip() in {"<>", ""}
+
+    auto = False
+    if mail.auto_submitted and mail.auto_submitted.split(";", 1)[0].strip() != "no":
+        auto = True
+    if mail.precedence and mail.precedence.split(";", 1)[0].strip() in {
+            "bulk", "list", "junk", "auto_reply", "auto-reply"}:
+        auto = True
+    for name in _AUTO_HEADERS:
+        value = headers.first(name)
+        if value is not None and value.strip().lower() not in {"no", "false", "0"}:
+            auto = True
+    if any(name in headers for name in _LIST_HEADERS):
+        auto = True
+    # A subject alone proves nothing: a hosting client may well ask about "Respuesta
+    # automática: no funciona". It counts with Outlook's suppress hint or on a reply.
+    suppress = {token.strip().lower()
+                for value in headers.all("x-auto-response-suppress")
+                for token in value.split(",")}
+    is_reply = bool(mail.in_reply_to or mail.references)
+    if (suppress & {"all", "oof"} and _AUTO_REPLY_SUBJECT_LOOSE.match(subject)) or (
+            is_reply and _AUTO_REPLY_SUBJECT.match(subject)):
+        auto = True
+    ctype = _content_type(msg)
+    report_type = (_param(msg, "report-type") or "").lower()
+    is_report = ctype == "multipart/report" or walker.report
+    if is_report or null_sender:
+        auto = True
+
+    dsn: DsnInfo | None = None
+    if walker.delivery_status or (is_report and report_type == "delivery-status"):
+        dsn = _dsn_from_report(walker.delivery_status)
+        fallback = _dsn_from_text(mail.text, subject)
+        for attribute in ("action", "status", "final_recipient", "diagnostic"):
+            if getattr(dsn, attribute) is None:
+                setattr(dsn, attribute, getattr(fallback, attribute))
+    else:
+        failed = headers.first("x-failed-recipients")
+        bounce_subject = bool(_BOUNCE_SUBJECT.match(subject))
+        status_seen = bool(_STATUS.search(mail.text[:20_000]))
+        if (failed is not None
+                or (mail.is_from_mailer_daemon and (bounce_subject or status_seen))
+                or (bounce_subject and (auto or null_sender))):
+            dsn = _dsn_from_text(mail.text[:200_000], subject)
+            if failed:
+                recipients = _addresses([failed], "to", [])
+                if recipients:
+                    dsn.final_recipient = recipients[0][1]
+    if dsn is not None:
+        auto = True
+        if dsn.original_message_id is None:
+            dsn.original_message_id = _original_message_id(mail, headers, walker)
+    mail.dsn = dsn
+    mail.is_auto_reply = auto
+
+
+def _original_message_id(mail: ParsedMail, headers: _Headers, walker: _Walker) -> str | None:
+    """The Message-ID of the message that bounced, from wherever the bounce carries it."""
+    for name in ("original-message-id", "x-original-message-id"):
+        value = headers.first(name)
+        if value:
+            return _message_id(value)
+    for embedded in walker.embedded_headers:
+        if isinstance(embedded, Message):
+            value = embedded.get("message-id")
+            if value:
+                found = _message_id(str(value))
+                if found:
+                    return found
+        else:
+            match = _TEXT_MESSAGE_ID.search(embedded)
+            if match:
+                return match.group(1)
+    match = _TEXT_MESSAGE_ID.search(mail.text[:200_000])
+    if match:
+        return match.group(1)
+    for ids in (mail.in_reply_to, mail.references):
+        if ids:
+            return ids[-1]
+    return None

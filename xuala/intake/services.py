@@ -1,0 +1,646 @@
+"""The mail intake pipeline: store raw, then parse, classify and act exactly once.
+
+Every way in (SMTP/LMTP listener, MTA pipe, IMAP poller) calls ``inbound_accept``,
+which commits the raw bytes before the sender is told "accepted", and then (at
+once or through the intake engine) ``inbound_process``:
+
+1. Claim the row: a conditional update on (id, status "received", attempts) that
+   also moves ``next_attempt_at`` forward by a back-off. Whoever updates nothing
+   lost the race and leaves the row alone.
+2. Parse (pure Python). A message that cannot be parsed is held for an agent.
+3. Decide, reading only: the first rule that applies wins — a delivery-status
+   notification, a loop, mail to a wrong address, a stranger, an unauthenticated
+   sender, a reply to a ticket, else a new ticket.
+4. Act and mark the row done in ONE transaction, the mark conditional on the claim
+   still being ours. A crash anywhere before that commit leaves no ticket, no
+   answer and the row "received"; the intake engine retries it once its back-off
+   has passed. So each message is acted on exactly once.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import ipaddress
+import logging
+import os
+import re
+import secrets
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from functools import cached_property
+from pathlib import Path
+
+from django.conf import settings
+from django.db import IntegrityError, transaction
+from django.db.models import Q
+from django.utils import timezone, translation
+from django.utils.translation import gettext as _
+
+from xuala.customers.models import Contact
+from xuala.customers.selectors import contact_for_email
+from xuala.desk.errors import CoverageRefused, DeskError
+from xuala.desk.models import DONE_STATUSES, Channel, Ticket
+from xuala.desk.services import Upload, event_record, ticket_client_message, ticket_open
+from xuala.intake import selectors, texts
+from xuala.intake.auth import AuthVerdict, verify_sender
+from xuala.intake.models import RAW_INLINE_MAX, InboundMessage, InboundPath, InboundStatus
+from xuala.intake.parse import ParsedMail, UnparseableMail, parse_message
+from xuala.notify.models import OutboundEmail
+from xuala.notify.services import email_enqueue
+from xuala.policy.loader import LoadedPolicy
+from xuala.policy.selectors import policy_active
+
+log = logging.getLogger(__name__)
+
+MAX_ATTEMPTS = 10
+# A freshly accepted row is processed at once by whoever accepted it; the intake engine
+# takes it only if that has not happened within this grace (the accepting process died).
+HANDOFF_GRACE = timedelta(seconds=20)
+LOOP_PRECEDENCE = frozenset({"bulk", "list", "junk"})
+
+
+class UnusableMessage(ValueError):
+    """The bytes offered are no message at all (empty); the sender should not retry."""
+
+
+# ---------------------------------------------------------------- settings
+
+def reopen_window() -> timedelta:
+    return timedelta(days=getattr(settings, "XUALA_REOPEN_DAYS", 14))
+
+
+def autoreply_period() -> timedelta:
+    return timedelta(minutes=getattr(settings, "XUALA_AUTOREPLY_PERIOD_MINUTES", 60))
+
+
+# ---------------------------------------------------------------- accepting
+
+_HEADER_END = re.compile(rb"\r?\n\r?\n")
+_MESSAGE_ID_HEADER = re.compile(rb"^message-id[ \t]*:(.*(?:\r?\n[ \t].*)*)", re.I | re.M)
+_ANGLE_ID = re.compile(r"<[^<>]+>")
+
+
+def header_message_id(raw: bytes) -> str:
+    """The Message-ID header of ``raw`` ("<…>"), or "" — reading the header block only."""
+    end = _HEADER_END.search(raw)
+    match = _MESSAGE_ID_HEADER.search(raw[: end.start()] if end else raw)
+    if not match:
+        return ""
+    value = "".join(match[1].decode("utf-8", "replace").split())
+    if not value:
+        return ""
+    angle = _ANGLE_ID.search(value)
+    return angle[0] if angle else f"<{value.strip('<>')}>"
+
+
+def _message_key(message_id: str, digest: str) -> str:
+    if not message_id:
+        return f"sha256:{digest}"
+    if len(message_id) > 255:
+        return "mid-sha256:" + hashlib.sha256(message_id.encode()).hexdigest()
+    return message_id
+
+
+def _clean_ip(value: str | None) -> str | None:
+    try:
+        return str(ipaddress.ip_address((value or "").strip())) if value else None
+    except ValueError:
+        return None
+
+
+def _store_raw_file(raw: bytes, digest: str) -> str:
+    """Write large mail under MEDIA_ROOT/inbound/ durably; returns the relative path."""
+    relative = f"inbound/{digest[:2]}/{digest}.eml"
+    target = Path(settings.MEDIA_ROOT) / relative
+    target.parent.mkdir(parents=True, exist_ok=True)
+    temporary = target.with_suffix(f".{os.getpid()}.{secrets.token_hex(4)}.tmp")
+    with open(temporary, "wb") as fh:
+        fh.write(raw)
+        fh.flush()
+        os.fsync(fh.fileno())
+    os.replace(temporary, target)
+    directory = os.open(target.parent, os.O_RDONLY)
+    try:
+        os.fsync(directory)
+    finally:
+        os.close(directory)
+    return relative
+
+
+def inbound_accept(*, raw: bytes, path: str, envelope_from: str = "",
+                   envelope_to: Sequence[str] = (), client_ip: str | None = None,
+                   helo: str | None = None) -> InboundMessage:
+    """Store a message raw and commit; a message already stored returns its existing row.
+
+    Idempotent on the Message-ID (on the SHA-256 of the bytes when there is none). Reads
+    nothing of the message but that header. Raises UnusableMessage for empty input.
+    """
+    if path not in InboundPath.values:
+        raise ValueError(f"unknown intake path {path!r}")
+    raw = bytes(raw)
+    if not raw.strip():
+        raise UnusableMessage("the message is empty")
+    digest = hashlib.sha256(raw).hexdigest()
+    message_id = header_message_id(raw)
+    key = _message_key(message_id, digest)
+    existing = InboundMessage.objects.defer("raw").filter(message_key=key).first()
+    if existing is not None:
+        return existing
+    now = timezone.now()
+    row = InboundMessage(
+        message_key=key, message_id=message_id[:998], raw_size=len(raw), raw_sha256=digest,
+        path=path, envelope_from=(envelope_from or "")[:500],
+        envelope_to=[str(address)[:500] for address in envelope_to],
+        client_ip=_clean_ip(client_ip), helo=(helo or "")[:255], received_at=now,
+        status=InboundStatus.RECEIVED, next_attempt_at=now + HANDOFF_GRACE,
+    )
+    if len(raw) > RAW_INLINE_MAX:
+        row.raw_file = _store_raw_file(raw, digest)
+    else:
+        row.raw = raw
+    try:
+        with transaction.atomic():
+            row.save(force_insert=True)
+    except IntegrityError:
+        # Another delivery of the same message committed first.
+        existing = InboundMessage.objects.defer("raw").filter(message_key=key).first()
+        if existing is None:
+            raise
+        return existing
+    return row
+
+
+# ---------------------------------------------------------------- processing
+
+def _backoff(attempts: int) -> timedelta:
+    return timedelta(seconds=min(3600, 30 * 2 ** (max(1, attempts) - 1)))
+
+
+def _claim(message: InboundMessage, now: datetime) -> int | None:
+    """Take the row for one attempt; returns the attempt number, or None if someone else has it.
+
+    A fresh row (no attempt yet) can be taken at once; a row already tried only once its
+    back-off has passed, so a live worker's attempt is not taken from under it.
+    """
+    seen = message.attempts
+    claimed = (InboundMessage.objects
+               .filter(pk=message.pk, status=InboundStatus.RECEIVED, attempts=seen)
+               .filter(Q(attempts=0) | Q(next_attempt_at__lte=now))
+               .update(attempts=seen + 1, next_attempt_at=now + _backoff(seen + 1)))
+    return seen + 1 if claimed else None
+
+
+def inbound_process(*, message: InboundMessage) -> InboundMessage:
+    """Parse, authenticate, classify and act on an accepted message, once.
+
+    A message no longer "received" is left alone. An exception leaves it "received" with
+    its attempt counted and a back-off (the intake engine retries it; after MAX_ATTEMPTS it
+    is marked failed); a message that cannot be parsed is held for an agent, raw kept.
+    """
+    _process(message, now=timezone.now())
+    return InboundMessage.objects.defer("raw").get(pk=message.pk)
+
+
+def _process(message: InboundMessage, *, now: datetime) -> bool:
+    """Process one row if it can be claimed; returns whether this call claimed it."""
+    if message.status != InboundStatus.RECEIVED:
+        return False
+    attempt = _claim(message, now)
+    if attempt is None:
+        return False
+    try:
+        _run(message, attempt)
+    except Exception as exc:
+        give_up = attempt >= MAX_ATTEMPTS
+        InboundMessage.objects.filter(pk=message.pk, status=InboundStatus.RECEIVED,
+                                      attempts=attempt).update(
+            error=f"{exc.__class__.__name__}: {exc}"[:4000],
+            status=InboundStatus.FAILED if give_up else InboundStatus.RECEIVED,
+            outcome="intake.failed" if give_up else "",
+            next_attempt_at=None if give_up else now + _backoff(attempt),
+        )
+        raise
+    return True
+
+
+def intake_step(*, batch: int = 50, now: datetime | None = None) -> int:
+    """Process the "received" rows that are due; returns how many this step claimed.
+
+    1. Pick up to ``batch`` rows whose next_attempt_at has passed (indexed).
+    2. Claim each with a conditional update (another engine, or the process that accepted
+       it, may have got there first: then it is skipped).
+    3. Process it; a failure is recorded on the row with a back-off and the step goes on.
+    """
+    now = now or timezone.now()
+    due = list(InboundMessage.objects
+               .filter(status=InboundStatus.RECEIVED, next_attempt_at__lte=now)
+               .order_by("next_attempt_at").values_list("pk", flat=True)[:batch])
+    claimed = 0
+    for pk in due:
+        row = InboundMessage.objects.filter(pk=pk, status=InboundStatus.RECEIVED).first()
+        if row is None:
+            continue
+        try:
+            claimed += _process(row, now=now)
+        except Exception:
+            claimed += 1
+            log.exception("inbound message %s failed; will retry", pk)
+    return claimed
+
+
+@dataclass
+class _Plan:
+    """What to do with a message: an outcome, the row's status, and the action to take."""
+
+    outcome: str
+    status: str = InboundStatus.PROCESSED
+    act: Callable[[_Plan], Ticket | None] | None = None
+    detail: dict = field(default_factory=dict)
+    row_fields: dict = field(default_factory=dict)
+
+
+class _Superseded(Exception):
+    """Our claim on the row was taken over while acting: roll back and leave it."""
+
+
+def _run(message: InboundMessage, attempt: int) -> None:
+    raw = message.raw_bytes()
+    try:
+        parsed = parse_message(raw, max_attachment_bytes=settings.XUALA_MAX_ATTACHMENT_BYTES)
+    except Exception as exc:
+        # Parsing is pure and deterministic: retrying will not help. Keep it for an agent.
+        reason = "unparseable" if isinstance(exc, UnparseableMail) else "parser_error"
+        _finish(message, attempt, None,
+                _Plan("parse.held", InboundStatus.HELD, detail={"reason": reason},
+                      row_fields={"error": f"{exc.__class__.__name__}: {exc}"[:4000]}))
+        return
+    mail = _Mail(row=message, raw=raw, parsed=parsed)
+    plan = _decide(mail)
+    try:
+        _finish(message, attempt, parsed, plan)
+    except DeskError as exc:
+        # The desk refused what the plan asked (an impossible request): an agent decides.
+        _finish(message, attempt, parsed,
+                _Plan("desk.rejected", InboundStatus.HELD,
+                      detail={"planned": plan.outcome, "code": exc.code},
+                      row_fields={"error": f"{exc.__class__.__name__}: {exc}"[:4000]}))
+
+
+def _finish(message: InboundMessage, attempt: int, parsed: ParsedMail | None,
+            plan: _Plan) -> None:
+    try:
+        with transaction.atomic():
+            ticket = plan.act(plan) if plan.act else None
+            fields = {"error": "", **plan.row_fields}
+            if parsed is not None:
+                fields.update(from_address=parsed.from_address[:320],
+                              subject=parsed.subject[:250])
+                if parsed.message_id and not message.message_id:
+                    fields["message_id"] = parsed.message_id[:998]
+            done = InboundMessage.objects.filter(
+                pk=message.pk, status=InboundStatus.RECEIVED, attempts=attempt,
+            ).update(status=plan.status, outcome=plan.outcome, detail=plan.detail,
+                     ticket=ticket, processed_at=timezone.now(), next_attempt_at=None,
+                     **fields)
+            if not done:
+                raise _Superseded
+    except _Superseded:
+        log.warning("inbound message %s was taken over by another worker", message.pk)
+
+
+# ---------------------------------------------------------------- the decision
+
+@dataclass
+class _Mail:
+    """One message being decided on, with what the rules ask about it."""
+
+    row: InboundMessage
+    raw: bytes
+    parsed: ParsedMail
+    verdict: AuthVerdict | None = None
+
+    @cached_property
+    def loaded(self) -> LoadedPolicy:
+        return policy_active()
+
+    @cached_property
+    def support_address(self) -> str:
+        return self.loaded.policy.channels.support_address.lower()
+
+    @cached_property
+    def company_domains(self) -> frozenset[str]:
+        return frozenset(d.lower() for d in self.loaded.policy.channels.company_domains)
+
+    def in_company_domain(self, address: str) -> bool:
+        return _domain(address) in self.company_domains
+
+    @cached_property
+    def recipients(self) -> list[str]:
+        """Where it was sent: the SMTP/LMTP envelope, else Delivered-To, else To and Cc."""
+        envelope = [a.strip().lower() for a in self.row.envelope_to if a.strip()]
+        if envelope:
+            return envelope
+        parsed = self.parsed
+        return [a.lower() for a in (parsed.delivered_to or [*parsed.to, *parsed.cc]) if a]
+
+    @cached_property
+    def contact(self) -> Contact | None:
+        address = self.parsed.from_address
+        return contact_for_email(address) if address else None
+
+    @cached_property
+    def answer_address(self) -> str:
+        """Where an automatic answer goes: the envelope sender (RFC 3834), else From."""
+        return (self.row.envelope_from or self.parsed.from_address or "").strip()
+
+
+def _domain(address: str) -> str:
+    return address.rsplit("@", 1)[-1].strip().lower() if "@" in address else ""
+
+
+def _decide(mail: _Mail) -> _Plan:
+    for rule in (_bounce, _loop, _own_address, _no_sender, _wrong_channel, _not_client,
+                 _unauthenticated, _thread_reply):
+        plan = rule(mail)
+        if plan is not None:
+            return plan
+    return _new_ticket(mail)
+
+
+def _bounce(mail: _Mail) -> _Plan | None:
+    """A delivery-status notification: recorded on the ticket of the mail it is about."""
+    dsn = mail.parsed.dsn
+    if dsn is None:
+        return None
+    ids = [dsn.original_message_id or "", *mail.parsed.in_reply_to,
+           *reversed(mail.parsed.references)]
+    outbound, ticket = selectors.mail_by_message_ids(message_ids=ids)
+    detail = {"action": dsn.action, "status": dsn.status, "recipient": dsn.final_recipient,
+              "diagnostic": (dsn.diagnostic or "")[:500],
+              "original_message_id": dsn.original_message_id}
+    if outbound is None and ticket is None:
+        return _Plan("dsn.unmatched", InboundStatus.IGNORED, detail=detail)
+    action = (dsn.action or "failed").lower()
+    key = {"failed": "mail.bounced", "delayed": "mail.delayed"}.get(action, "mail.dsn")
+
+    def record(plan: _Plan) -> Ticket | None:
+        if outbound is not None and key == "mail.bounced":
+            OutboundEmail.objects.filter(pk=outbound.pk).update(
+                last_error=f"bounced: {dsn.status or ''} {dsn.diagnostic or ''}".strip()[:2000])
+        if ticket is not None:
+            event_record(ticket=ticket, key=key, inbound=mail.row.pk,
+                         outbound=outbound.pk if outbound else None, **detail)
+        return ticket
+
+    return _Plan("dsn.recorded", detail={**detail, "event": key}, act=record)
+
+
+def _loop(mail: _Mail) -> _Plan | None:
+    """RFC 3834: never answer automatic mail, lists, bulk or mailer-daemons."""
+    parsed = mail.parsed
+    auto = (parsed.auto_submitted or "").strip().lower()
+    if auto and auto.split(";")[0].strip() != "no":
+        reason = "auto_submitted"
+    elif (parsed.precedence or "").strip().lower() in LOOP_PRECEDENCE:
+        reason = "precedence"
+    elif parsed.is_auto_reply:
+        reason = "auto_reply"
+    elif parsed.is_from_mailer_daemon:
+        reason = "mailer_daemon"
+    elif mail.row.path in (InboundPath.SMTP, InboundPath.LMTP) and not mail.row.envelope_from:
+        reason = "null_sender"
+    else:
+        return None
+    return _Plan("loop.ignored", InboundStatus.IGNORED, detail={"reason": reason})
+
+
+def _own_address(mail: _Mail) -> _Plan | None:
+    """Mail from the desk's own addresses or domains is never answered."""
+    sender = mail.parsed.from_address
+    own = {mail.support_address, _address_of(settings.DEFAULT_FROM_EMAIL)}
+    if sender and (sender in own or mail.in_company_domain(sender)):
+        return _Plan("loop.own_domain", InboundStatus.IGNORED)
+    return None
+
+
+def _address_of(value: str) -> str:
+    match = re.search(r"<([^<>]+)>", value)
+    return (match[1] if match else value).strip().lower()
+
+
+def _no_sender(mail: _Mail) -> _Plan | None:
+    if mail.parsed.from_address and "@" in mail.parsed.from_address:
+        return None
+    return _Plan("parse.no_sender", InboundStatus.HELD)
+
+
+def _wrong_channel(mail: _Mail) -> _Plan | None:
+    """§3: sent to an address of the company that is not the support address."""
+    recipients = mail.recipients
+    if mail.support_address in recipients:
+        return None
+    ours = [address for address in recipients if mail.in_company_domain(address)]
+    if not ours:
+        return None  # Bcc, or a mailbox that is the support address: treat as support
+
+    def answer(plan: _Plan) -> None:
+        subject, body = texts.wrong_channel_answer(
+            loaded=mail.loaded, original_subject=mail.parsed.subject, to_address=ours[0])
+        plan.detail["answered"] = _auto_answer(mail, purpose="intake.wrong_channel",
+                                               subject=subject, body=body)
+
+    return _Plan("door.wrong_channel", detail={"to": ours[0]}, act=answer)
+
+
+def _not_client(mail: _Mail) -> _Plan | None:
+    """§6: the sender is not a contact of any customer."""
+    if mail.contact is not None:
+        return None
+    return _Plan("door.not_client", act=_answer_not_client(mail))
+
+
+def _answer_not_client(mail: _Mail) -> Callable[[_Plan], None]:
+    def answer(plan: _Plan) -> None:
+        subject, body = texts.not_client_answer(loaded=mail.loaded,
+                                                original_subject=mail.parsed.subject)
+        plan.detail["answered"] = _auto_answer(mail, purpose="intake.not_client",
+                                               subject=subject, body=body)
+    return answer
+
+
+def _unauthenticated(mail: _Mail) -> _Plan | None:
+    """A message claiming a client's address must prove it, or it does not act as them."""
+    if settings.XUALA_MAIL_AUTH == "off" or mail.row.sender_confirmed_at is not None:
+        return None
+    row = mail.row
+    mail.verdict = verify_sender(mail.raw, mail.parsed, client_ip=row.client_ip,
+                                 helo=row.helo or None, mail_from=row.envelope_from or None)
+    auth = {"method": mail.verdict.method, **{k: str(v) for k, v in mail.verdict.details.items()}}
+    if mail.verdict.authenticated:
+        return None
+    user = mail.contact.user
+    token = secrets.token_urlsafe(24)
+
+    def ask(plan: _Plan) -> None:
+        subject, body = texts.confirm_request(
+            loaded=mail.loaded, language=user.language, address=user.email,
+            original_subject=mail.parsed.subject, token=token)
+        plan.detail["asked"] = _auto_answer(mail, purpose="intake.confirm_sender",
+                                            subject=subject, body=body, to=user.email)
+
+    return _Plan("auth.held", InboundStatus.HELD, act=ask, detail={"auth": auth},
+                 row_fields={"claimed_user": user, "confirm_token": token})
+
+
+def _thread_reply(mail: _Mail) -> _Plan | None:
+    """A reply to one of the customer's tickets: by Message-ID first, then by [#id]."""
+    customer = mail.contact.customer
+    parsed = mail.parsed
+    ticket = selectors.ticket_by_message_ids(
+        message_ids=[*parsed.in_reply_to, *reversed(parsed.references)], customer=customer)
+    how = "message_id"
+    if ticket is None:
+        ticket = selectors.ticket_by_subject_token(subject=parsed.subject, customer=customer)
+        how = "subject_token"
+    if ticket is None:
+        return None
+    window_ends = ticket.resolved_at + reopen_window() if ticket.resolved_at else None
+    if ticket.status in DONE_STATUSES and window_ends and mail.row.received_at > window_ends:
+        return _Plan("ticket.linked", act=_open_linked(mail, ticket),
+                     detail={"follows": ticket.pk, "threaded_by": how})
+
+    def reply(plan: _Plan) -> Ticket:
+        body_text, body_html = _body(mail)
+        uploads = _uploads(mail)
+        ticket_client_message(ticket=ticket, author=mail.contact.user, body_text=body_text,
+                              body_html=body_html, uploads=uploads, channel=Channel.EMAIL,
+                              message_id=parsed.message_id or "", at=mail.row.received_at)
+        _record_dropped(mail, ticket, uploads)
+        return ticket
+
+    return _Plan("ticket.replied", act=reply,
+                 detail={"threaded_by": how, "reopened": ticket.status in DONE_STATUSES})
+
+
+def _open_linked(mail: _Mail, old: Ticket) -> Callable[[_Plan], Ticket | None]:
+    def open_linked(plan: _Plan) -> Ticket | None:
+        new = _open(mail, plan)
+        if new is not None:
+            event_record(ticket=new, key="ticket.linked", other=old.pk,
+                         other_reference=old.reference, relation="follows")
+            event_record(ticket=old, key="ticket.linked", other=new.pk,
+                         other_reference=new.reference, relation="followed_by")
+        return new
+    return open_linked
+
+
+def _new_ticket(mail: _Mail) -> _Plan:
+    return _Plan("ticket.opened", act=lambda plan: _open(mail, plan))
+
+
+def _open(mail: _Mail, plan: _Plan) -> Ticket | None:
+    """A new ticket via the desk's triage (it acknowledges it); §6 if there is no cover."""
+    contact = mail.contact
+    body_text, body_html = _body(mail)
+    uploads = _uploads(mail)
+    try:
+        opened = ticket_open(customer=contact.customer, contact=contact.user,
+                             channel=Channel.EMAIL, subject=_subject(mail), body_text=body_text,
+                             body_html=body_html, uploads=uploads,
+                             message_id=mail.parsed.message_id or "",
+                             received_at=mail.row.received_at)
+    except CoverageRefused:
+        plan.outcome = "door.not_client"
+        plan.detail["reason"] = "no_active_service"
+        _answer_not_client(mail)(plan)
+        return None
+    _record_dropped(mail, opened.ticket, uploads)
+    return opened.ticket
+
+
+def _subject(mail: _Mail) -> str:
+    subject = " ".join(mail.parsed.subject.split())
+    if subject:
+        return subject[:250]
+    first_line = next((line.strip() for line in mail.parsed.text.splitlines() if line.strip()),
+                      "")
+    if first_line:
+        return first_line[:80]
+    with translation.override(_contact_language(mail)):
+        return _("(no subject)")
+
+
+def _contact_language(mail: _Mail) -> str:
+    return getattr(mail.contact.user, "language", None) or mail.contact.customer.language
+
+
+def _body(mail: _Mail) -> tuple[str, str]:
+    parsed = mail.parsed
+    text = parsed.new_text.strip() or parsed.text.strip()
+    if text:
+        return text, ""
+    if parsed.html.strip():
+        return "", parsed.html
+    with translation.override(_contact_language(mail)):
+        return _("(The message has no text.)"), ""
+
+
+def _uploads(mail: _Mail) -> list[Upload]:
+    limit = settings.XUALA_MAX_ATTACHMENT_BYTES
+    fitting = [a for a in mail.parsed.attachments if 0 < len(a.content) <= limit]
+    return [Upload(filename=a.filename, content=a.content, content_type=a.content_type)
+            for a in fitting[: settings.XUALA_MAX_ATTACHMENTS]]
+
+
+def _record_dropped(mail: _Mail, ticket: Ticket, uploads: Sequence[Upload]) -> None:
+    kept = {u.filename for u in uploads}
+    dropped = [*mail.parsed.oversized_attachments,
+               *(a.filename for a in mail.parsed.attachments if a.filename not in kept)]
+    if dropped:
+        event_record(ticket=ticket, key="mail.attachments_dropped", names=dropped[:50],
+                     inbound=mail.row.pk)
+
+
+def _auto_answer(mail: _Mail, *, purpose: str, subject: str, body: str,
+                 to: str | None = None) -> bool:
+    """Send an automatic answer unless the sender had one within the period (RFC 3834)."""
+    to = (to or mail.answer_address).strip()
+    if not to or "@" not in to or mail.in_company_domain(to):
+        return False
+    if selectors.auto_answer_sent_since(address=to, since=timezone.now() - autoreply_period()):
+        return False
+    message_id = mail.parsed.message_id or ""
+    email_enqueue(to=to, subject=subject, body_text=body, purpose=purpose, auto_submitted=True,
+                  in_reply_to=message_id, references=message_id)
+    return True
+
+
+# ---------------------------------------------------------------- held messages
+
+def inbound_confirm(*, message: InboundMessage, user) -> InboundMessage:
+    """The contact a held message claims to come from confirms it: it is processed as theirs.
+
+    ``message`` comes from selectors.inbound_for_confirmation (which checks the user).
+    """
+    if message.claimed_user_id != getattr(user, "pk", None):
+        raise PermissionError("this message does not claim to come from this user")
+    now = timezone.now()
+    released = InboundMessage.objects.filter(
+        pk=message.pk, status=InboundStatus.HELD, outcome="auth.held",
+    ).update(status=InboundStatus.RECEIVED, sender_confirmed_at=now, next_attempt_at=now)
+    row = InboundMessage.objects.get(pk=message.pk)
+    if released:
+        inbound_process(message=row)
+        row.refresh_from_db()
+    return row
+
+
+def inbound_reject(*, message: InboundMessage, user) -> InboundMessage:
+    """The contact says they did not send a held message: it is never acted upon."""
+    if message.claimed_user_id != getattr(user, "pk", None):
+        raise PermissionError("this message does not claim to come from this user")
+    InboundMessage.objects.filter(pk=message.pk, status=InboundStatus.HELD,
+                                  outcome="auth.held").update(
+        status=InboundStatus.IGNORED, outcome="auth.rejected", processed_at=timezone.now())
+    return InboundMessage.objects.get(pk=message.pk)

@@ -1,0 +1,1 @@
+"""Online Sentry: every plan site checked every minute, with a failure report to act on."""

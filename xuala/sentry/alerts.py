@@ -1,0 +1,145 @@
+"""Telling people about incidents: mail to on-call, a signed webhook, the urgent ticket."""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import json
+import logging
+import urllib.request
+
+from django.conf import settings
+from django.db import transaction
+from django_tasks import task
+
+from xuala.notify.services import email_enqueue
+from xuala.sentry.models import Incident, MonitorKind
+
+log = logging.getLogger(__name__)
+
+
+def report_text(incident: Incident) -> str:
+    """The detailed failure report as plain text (mail body and the ticket's first message)."""
+    r = incident.report
+    lines = [
+        f"Online Sentry: {r['monitor']['name']} ({r['monitor']['url']})",
+        f"What failed: {r.get('what')} — {r.get('error') or ''}".rstrip(" —"),
+        f"Since: {r['since']} (confirmed {incident.confirmed_at.isoformat()})",
+        "",
+        "Failing checks:",
+    ]
+    for check in r.get("failing_checks", []):
+        timings = check.get("timings") or {}
+        phases = ", ".join(f"{k} {v:.0f} ms" for k, v in timings.items() if v is not None)
+        lines.append(f"- {check['at']}: {check.get('error_class')} status={check.get('status')} "
+                     f"{phases}")
+        if check.get("error"):
+            lines.append(f"  error: {check['error']}")
+        if check.get("certificate"):
+            cert = check["certificate"]
+            lines.append(f"  certificate: {cert.get('subject')} by {cert.get('issuer')}, "
+                         f"expires {cert.get('not_after')} ({cert.get('days_left')} days)")
+        if check.get("redirects"):
+            lines.append("  redirects: " + " -> ".join(
+                f"{h.get('status')} {h.get('location')}" for h in check["redirects"]))
+        if check.get("body_head"):
+            lines.append("  body: " + check["body_head"][:300].replace("\n", " "))
+    good = r.get("last_good")
+    if good:
+        timings = good.get("timings") or {}
+        lines += ["", f"Last good check: status={good.get('status')} "
+                      f"total={timings.get('total')} ms"]
+    return "\n".join(lines)
+
+
+def incident_alert(*, incident: Incident, event: str) -> None:
+    monitor = incident.monitor
+    if event == "opened":
+        subject = f"[Sentry] DOWN {monitor.name}: {incident.error_class}"
+        body = report_text(incident)
+    else:
+        minutes = incident.duration.total_seconds() / 60
+        subject = f"[Sentry] RECOVERED {monitor.name} after {minutes:.1f} min"
+        body = f"{monitor.name} recovered at {incident.resolved_at.isoformat()}."
+    email_enqueue(to=settings.XUALA_ONCALL_EMAIL, subject=subject, body_text=body,
+                  purpose=f"sentry.{event}", ticket=incident.ticket)
+    if getattr(settings, "XUALA_SENTRY_WEBHOOK_URL", ""):
+        payload = {"event": f"incident.{event}", "incident": incident.pk,
+                   "monitor": monitor.name, "url": monitor.url,
+                   "error_class": incident.error_class,
+                   "started_at": incident.started_at.isoformat(),
+                   "resolved_at": incident.resolved_at.isoformat()
+                   if incident.resolved_at else None, "report": incident.report}
+        body_json = json.dumps(payload, sort_keys=True, default=str)
+        transaction.on_commit(lambda: webhook_deliver.enqueue(body=body_json, attempt=1))
+
+
+def signature(body: str, secret: str) -> str:
+    return "sha256=" + hmac.new(secret.encode(), body.encode(), hashlib.sha256).hexdigest()
+
+
+@task()
+def webhook_deliver(*, body: str, attempt: int) -> int:
+    """POST the incident to the configured webhook, signed with HMAC-SHA256."""
+    url = settings.XUALA_SENTRY_WEBHOOK_URL
+    secret = getattr(settings, "XUALA_SENTRY_WEBHOOK_SECRET", "")
+    request = urllib.request.Request(url, data=body.encode(), method="POST", headers={
+        "Content-Type": "application/json", "User-Agent": "XualaSentry/1.0",
+        "X-Xuala-Signature": signature(body, secret)})
+    try:
+        with urllib.request.urlopen(request, timeout=10) as response:  # noqa: S310
+            return response.status
+    except Exception as exc:
+        if attempt >= 5:
+            log.error("webhook gave up after %s attempts: %s", attempt, exc)
+            raise
+        from datetime import timedelta
+
+        from django.utils import timezone
+
+        webhook_deliver.using(run_after=timezone.now() + timedelta(seconds=30 * 2 ** attempt)) \
+            .enqueue(body=body, attempt=attempt + 1)
+        return 0
+
+
+def incident_ticket(*, incident: Incident):
+    """A plan site down opens an urgent ticket (§6.3.6, an emergency under §1).
+
+    A hosting server down pages on-call as a web-service emergency; it has no
+    customer ticket of its own.
+    """
+    from xuala.desk.errors import DeskError
+    from xuala.desk.models import Channel
+    from xuala.desk.services import ticket_open
+
+    monitor = incident.monitor
+    if monitor.kind == MonitorKind.SERVER:
+        email_enqueue(to=settings.XUALA_ONCALL_EMAIL,
+                      subject=f"EMERGENCY: server {monitor.name} down ({incident.error_class})",
+                      body_text=report_text(incident), purpose="oncall.page")
+        return None
+    site = monitor.site
+    contact = site.customer.contacts.select_related("user").order_by("-is_primary").first()
+    try:
+        opened = ticket_open(
+            customer=site.customer, contact=contact.user if contact else None,
+            channel=Channel.SENTRY, category="site_down", site=site,
+            subject=f"Online Sentry: {site.url} — {incident.error_class}",
+            body_text=report_text(incident), received_at=incident.confirmed_at)
+    except DeskError as exc:
+        log.warning("no ticket for incident %s: %s", incident.pk, exc)
+        return None
+    return opened.ticket
+
+
+def incident_ticket_recovered(*, incident: Incident) -> None:
+    if incident.ticket_id is None:
+        return
+    from xuala.desk.services import event_record, ticket_note
+
+    minutes = incident.duration.total_seconds() / 60
+    ticket_note(ticket=incident.ticket, author=None,
+                body_text=f"Online Sentry: recovered at {incident.resolved_at.isoformat()} "
+                          f"after {minutes:.1f} minutes of downtime.")
+    event_record(ticket=incident.ticket, key="sentry.recovered", incident=incident.pk,
+                 downtime_seconds=round(incident.duration.total_seconds()))

@@ -1,0 +1,307 @@
+"""State changes of Online Sentry: monitors follow contracts, checks are recorded,
+incidents open with a detailed report and close with their duration."""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+from collections import defaultdict
+from datetime import date, datetime, timedelta
+
+from django.conf import settings
+from django.db import connection, transaction
+from django.db.models import Q
+from django.utils import timezone
+
+from xuala.customers.models import Contract, HostingServer, Site
+from xuala.sentry import state as sm
+from xuala.sentry.models import (
+    Check,
+    Incident,
+    MaintenanceWindow,
+    Monitor,
+    MonitorKind,
+    MonitorState,
+)
+
+log = logging.getLogger(__name__)
+
+
+# ---------------------------------------------------------------- monitors follow contracts
+
+def _spread(key: str, interval: int) -> int:
+    """A stable second within the interval, so checks spread across the minute."""
+    return int(hashlib.blake2s(key.encode(), digest_size=4).hexdigest(), 16) % interval
+
+
+def _first_slot(key: str, interval: int, now: datetime) -> datetime:
+    base = now.replace(second=0, microsecond=0)
+    slot = base + timedelta(seconds=_spread(key, interval))
+    return slot if slot >= now else slot + timedelta(seconds=interval)
+
+
+def monitored_site_ids(*, on: date) -> set[int]:
+    """Sites covered today by a plan that includes Online Sentry (§6.3.1)."""
+    from xuala.policy.selectors import policy_active
+
+    policy = policy_active().policy
+    plans = {p.key for p in policy.plans if "online_sentry" in p.services}
+    ids: set[int] = set()
+    contracts = Contract.objects.filter(Contract.active_q(on), plan_key__in=plans) \
+        .prefetch_related("sites")
+    for contract in contracts:
+        sites = list(contract.sites.all())
+        if sites:
+            ids.update(s.pk for s in sites)
+        else:
+            ids.update(Site.objects.filter(customer_id=contract.customer_id)
+                       .values_list("pk", flat=True))
+    return ids
+
+
+def monitors_sync(*, now: datetime | None = None) -> dict[str, int]:
+    """Create a monitor per plan site and per hosting server; retire the rest."""
+    now = now or timezone.now()
+    wanted = monitored_site_ids(on=timezone.localdate(now))
+    made = retired = 0
+    with transaction.atomic():
+        existing = {m.site_id: m for m in Monitor.objects.filter(kind=MonitorKind.SITE)}
+        for site in Site.objects.filter(pk__in=wanted).exclude(
+                pk__in=[sid for sid, m in existing.items() if m.is_active]):
+            monitor = existing.get(site.pk)
+            if monitor is None:
+                slot = _first_slot(f"site:{site.pk}", 60, now)
+                Monitor.objects.create(kind=MonitorKind.SITE, site=site,
+                                       customer_id=site.customer_id, name=site.url, url=site.url,
+                                       next_check_at=slot, slot_at=slot)
+                made += 1
+            else:
+                Monitor.objects.filter(pk=monitor.pk).update(is_active=True, retired_at=None)
+                made += 1
+        retired += Monitor.objects.filter(kind=MonitorKind.SITE, is_active=True) \
+            .exclude(site_id__in=wanted).update(is_active=False, retired_at=now)
+        for server in HostingServer.objects.filter(is_active=True, monitor__isnull=True):
+            slot = _first_slot(f"server:{server.pk}", 60, now)
+            Monitor.objects.create(kind=MonitorKind.SERVER, server=server, name=server.name,
+                                   url=f"https://{server.hostname}/", status_min=200,
+                                   status_max=499, next_check_at=slot, slot_at=slot)
+            made += 1
+        retired += Monitor.objects.filter(kind=MonitorKind.SERVER, is_active=True,
+                                          server__is_active=False).update(
+            is_active=False, retired_at=now)
+    return {"created": made, "retired": retired}
+
+
+# ---------------------------------------------------------------- recording checks
+
+def _in_maintenance(monitors: list[Monitor], at: datetime) -> set[int]:
+    ids = [m.pk for m in monitors]
+    servers = {m.server_id or (m.site.server_id if m.site_id and m.site else None)
+               for m in monitors} - {None}
+    windows = MaintenanceWindow.objects.filter(starts_at__lte=at, ends_at__gt=at).filter(
+        Q(monitor_id__in=ids) | Q(server_id__in=servers))
+    by_monitor = {w.monitor_id for w in windows if w.monitor_id}
+    by_server = {w.server_id for w in windows if w.server_id}
+    return {m.pk for m in monitors if m.pk in by_monitor
+            or (m.server_id or (m.site.server_id if m.site_id and m.site else None)) in by_server}
+
+
+UPSERT_HOUR = """
+INSERT INTO sentry_uptimehour (monitor_id, hour, checks, failures, total_ms_sum,
+                               down_seconds, maintenance_seconds, down_minutes)
+VALUES (%s, %s, 1, %s, %s, 0, 0, 0)
+ON CONFLICT (monitor_id, hour) DO UPDATE SET
+  checks = sentry_uptimehour.checks + 1,
+  failures = sentry_uptimehour.failures + excluded.failures,
+  total_ms_sum = sentry_uptimehour.total_ms_sum + excluded.total_ms_sum
+"""
+
+
+def outcomes_record(*, engine: str, outcomes: list) -> None:
+    """Apply a batch of check outcomes (engine.Outcome) in one transaction."""
+    if not outcomes:
+        return
+    now = timezone.now()
+    monitors = [o.monitor for o in outcomes]
+    maintenance = _in_maintenance(monitors, now)
+    hour_rows = []
+    with transaction.atomic():
+        for outcome in outcomes:
+            monitor, ok, at = outcome.monitor, outcome.ok, outcome.at
+            clock = sm.MonitorClock(monitor.state, monitor.pending_state, monitor.pending_since,
+                                    monitor.pending_count, monitor.slot_at,
+                                    timedelta(seconds=monitor.interval_seconds))
+            step = sm.step(clock, ok=ok, at=at, now=now)
+            total = (outcome.result.get("timings") or {}).get("total")
+            hour_rows.append((monitor.pk, at.replace(minute=0, second=0, microsecond=0),
+                              0 if ok else 1, float(total or 0)))
+            keep_raw = not ok or step.state_changed or step.pending_state
+            check = None
+            if keep_raw:
+                check = Check.objects.create(
+                    monitor=monitor, at=at, ok=ok, error_class=outcome.result.get(
+                        "error_class") or "", status=outcome.result.get("status"),
+                    total_ms=total, result=outcome.result)
+            fields = dict(state=step.state, pending_state=step.pending_state,
+                          pending_since=step.pending_since, pending_count=step.pending_count,
+                          next_check_at=step.next_check_at, slot_at=step.slot_at,
+                          claimed_by="", claim_expires_at=None, last_check_at=at,
+                          last_result=_summary(outcome.result))
+            if ok:
+                fields["last_good"] = outcome.result
+            if step.state_changed:
+                fields["state_since"] = step.changed_since
+            Monitor.objects.filter(pk=monitor.pk, claimed_by=engine).update(**fields)
+            if step.state_changed:
+                monitor.state = step.state
+                if step.state == MonitorState.DOWN:
+                    incident_open(monitor=monitor, since=step.changed_since, confirmed_at=at,
+                                  last_check=check, in_maintenance=monitor.pk in maintenance)
+                elif clock.state == MonitorState.DOWN:
+                    incident_resolve(monitor=monitor, recovered_at=step.changed_since)
+        with connection.cursor() as cursor:
+            cursor.executemany(UPSERT_HOUR, hour_rows)
+
+
+def _summary(result: dict) -> dict:
+    return {k: result.get(k) for k in ("ok", "error_class", "status", "timings", "error",
+                                       "final_url")}
+
+
+# ---------------------------------------------------------------- incidents
+
+def incident_open(*, monitor: Monitor, since: datetime, confirmed_at: datetime,
+                  last_check: Check | None, in_maintenance: bool) -> Incident:
+    """Open an incident with the detailed report; alert staff; open the urgent ticket."""
+    failing = list(Check.objects.filter(monitor=monitor, at__gte=since, ok=False)
+                   .order_by("at").values("at", "result"))
+    latest = failing[-1]["result"] if failing else (last_check.result if last_check else {})
+    report = {
+        "monitor": {"id": monitor.pk, "name": monitor.name, "url": monitor.url,
+                    "kind": monitor.kind},
+        "what": latest.get("error_class"),
+        "error": latest.get("error"),
+        "since": since.isoformat(),
+        "failing_checks": [{"at": f["at"].isoformat(), **_evidence(f["result"])}
+                           for f in failing],
+        "last_good": _evidence(monitor.last_good) if monitor.last_good else None,
+        "in_maintenance": in_maintenance,
+    }
+    incident = Incident.objects.create(monitor=monitor, started_at=since,
+                                       confirmed_at=confirmed_at,
+                                       error_class=latest.get("error_class") or "unknown",
+                                       report=report, in_maintenance=in_maintenance)
+    if not in_maintenance:
+        from xuala.sentry import alerts
+
+        alerts.incident_alert(incident=incident, event="opened")
+        incident.ticket = alerts.incident_ticket(incident=incident)
+        if incident.ticket:
+            incident.save(update_fields=["ticket"])
+    return incident
+
+
+def _evidence(result: dict | None) -> dict:
+    if not result:
+        return {}
+    keys = ("ok", "error_class", "error", "status", "timings", "certificate", "redirects",
+            "headers", "body_head", "url", "final_url", "failing_pages")
+    return {k: result[k] for k in keys if k in result}
+
+
+def incident_resolve(*, monitor: Monitor, recovered_at: datetime) -> Incident | None:
+    incident = monitor.incidents.filter(resolved_at__isnull=True).order_by("-started_at").first()
+    if incident is None:
+        return None
+    incident.resolved_at = recovered_at
+    incident.save(update_fields=["resolved_at"])
+    downtime_record(monitor=monitor, start=incident.started_at, end=recovered_at,
+                    maintenance=incident.in_maintenance)
+    if not incident.in_maintenance:
+        from xuala.sentry import alerts
+
+        alerts.incident_alert(incident=incident, event="resolved")
+        alerts.incident_ticket_recovered(incident=incident)
+    return incident
+
+
+UPSERT_DOWN = """
+INSERT INTO sentry_uptimehour (monitor_id, hour, checks, failures, total_ms_sum,
+                               down_seconds, maintenance_seconds, down_minutes)
+VALUES (%s, %s, 0, 0, 0, %s, %s, %s)
+ON CONFLICT (monitor_id, hour) DO UPDATE SET
+  down_seconds = sentry_uptimehour.down_seconds + excluded.down_seconds,
+  maintenance_seconds = sentry_uptimehour.maintenance_seconds + excluded.maintenance_seconds,
+  down_minutes = sentry_uptimehour.down_minutes | excluded.down_minutes
+"""
+
+
+def downtime_record(*, monitor: Monitor, start: datetime, end: datetime,
+                    maintenance: bool = False) -> None:
+    """Add the interval to the hourly rollups (seconds and the minute bitmap)."""
+    rows = []
+    for hour, seconds, bits in split_by_hour(start, end):
+        rows.append((monitor.pk, hour, 0 if maintenance else seconds,
+                     seconds if maintenance else 0, 0 if maintenance else bits))
+    with connection.cursor() as cursor:
+        cursor.executemany(UPSERT_DOWN, rows)
+
+
+def split_by_hour(start: datetime, end: datetime) -> list[tuple[datetime, int, int]]:
+    """(hour, whole seconds in it, bitmap of its minutes touched) for [start, end)."""
+    out = []
+    cursor = start
+    while cursor < end:
+        hour = cursor.replace(minute=0, second=0, microsecond=0)
+        stop = min(end, hour + timedelta(hours=1))
+        seconds = round((stop - cursor).total_seconds())
+        first = cursor.minute
+        last = (stop - timedelta(microseconds=1)).minute if stop > cursor else first
+        bits = 0
+        for minute in range(first, last + 1):
+            bits |= 1 << minute
+        out.append((hour, seconds, bits))
+        cursor = stop
+    return out
+
+
+def maintenance_open(*, reason: str, starts_at: datetime, ends_at: datetime,
+                     monitor: Monitor | None = None, server: HostingServer | None = None,
+                     note: str = "") -> MaintenanceWindow:
+    if (monitor is None) == (server is None):
+        raise ValueError("a maintenance window is for one monitor or one server")
+    if ends_at <= starts_at:
+        raise ValueError("a maintenance window must end after it starts")
+    return MaintenanceWindow.objects.create(reason=reason, starts_at=starts_at, ends_at=ends_at,
+                                            monitor=monitor, server=server, note=note)
+
+
+def rollups_compact(*, now: datetime | None = None) -> dict[str, int]:
+    """Fold hours older than the retention into days, drop old hours and raw checks."""
+    now = now or timezone.now()
+    keep_hours = timedelta(days=getattr(settings, "XUALA_SENTRY_HOUR_DAYS", 30))
+    keep_raw = timedelta(days=getattr(settings, "XUALA_SENTRY_RAW_DAYS", 30))
+    cutoff = (now - keep_hours).replace(minute=0, second=0, microsecond=0)
+    from xuala.sentry.models import UptimeDay, UptimeHour
+
+    folded: dict[tuple[int, date], list[int | float]] = defaultdict(lambda: [0, 0, 0.0, 0, 0])
+    old = UptimeHour.objects.filter(hour__lt=cutoff)
+    for row in old.iterator():
+        acc = folded[(row.monitor_id, row.hour.date())]
+        acc[0] += row.checks
+        acc[1] += row.failures
+        acc[2] += row.total_ms_sum
+        acc[3] += row.down_seconds
+        acc[4] += row.maintenance_seconds
+    with transaction.atomic():
+        for (monitor_id, day), acc in folded.items():
+            obj, _ = UptimeDay.objects.get_or_create(monitor_id=monitor_id, day=day)
+            obj.checks += acc[0]
+            obj.failures += acc[1]
+            obj.total_ms_sum += acc[2]
+            obj.down_seconds += acc[3]
+            obj.maintenance_seconds += acc[4]
+            obj.save()
+        hours = old.delete()[0]
+        raw = Check.objects.filter(at__lt=now - keep_raw).delete()[0]
+    return {"days": len(folded), "hours_dropped": hours, "raw_dropped": raw}
