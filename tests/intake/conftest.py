@@ -7,7 +7,6 @@ import socket
 import subprocess
 import sys
 import time
-from email import policy
 from email.message import EmailMessage
 from email.utils import format_datetime, make_msgid
 from pathlib import Path
@@ -32,7 +31,8 @@ def compose(*, sender: str = "ana@cliente-demo.es", to: str = SUPPORT,
             subject: str = "No carga la web", body: str = "La web da error 500 desde hoy.",
             message_id: str | None = None, headers: dict[str, str] | None = None,
             cc: str | None = None, html: str | None = None) -> bytes:
-    """A plain RFC 5322 message as a mail client would send it (CRLF line ends)."""
+    """A plain RFC 5322 message as a mail client would write it (LF line ends; smtplib
+    sends them as CRLF)."""
     msg = EmailMessage()
     msg["From"] = sender
     msg["To"] = to
@@ -46,7 +46,7 @@ def compose(*, sender: str = "ana@cliente-demo.es", to: str = SUPPORT,
     msg.set_content(body)
     if html:
         msg.add_alternative(html, subtype="html")
-    return msg.as_bytes(policy=policy.SMTP)
+    return msg.as_bytes()
 
 
 @pytest.fixture

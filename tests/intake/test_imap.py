@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import itertools
+import logging
 import os
 import re
 import signal
@@ -57,9 +58,10 @@ def on_the_wire(raw: bytes) -> bytes:
     return re.sub(rb"\r?\n", b"\r\n", raw)
 
 
-def flags_in(server: Dovecot, user: str, folder: str = "INBOX") -> list[tuple[str, ...]]:
+def seen_in(server: Dovecot, user: str, folder: str = "INBOX") -> list[bool]:
+    """For each message of the folder, whether it is flagged \\Seen."""
     with server.mailbox(user, folder) as box:
-        return [mail.flags for mail in box.fetch(mark_seen=False)]
+        return ["\\Seen" in mail.flags for mail in box.fetch(mark_seen=False)]
 
 
 def wait_until(condition, *, timeout: float) -> float:
@@ -90,7 +92,7 @@ def test_it_turns_an_appended_client_message_into_one_ticket_and_flags_it_seen(
     assert row.status == InboundStatus.PROCESSED
     assert row.ticket is not None and row.ticket.customer == plan_customer
     assert Ticket.objects.count() == 1
-    assert flags_in(dovecot, user) == [("\\Seen",)]
+    assert seen_in(dovecot, user) == [True]
 
 
 @pytest.mark.django_db
@@ -125,7 +127,7 @@ def test_it_takes_in_a_message_again_harmlessly_after_a_crash_before_the_flag(
     assert row.pk == stored.pk
     assert row.status == InboundStatus.PROCESSED
     assert Ticket.objects.count() == 1
-    assert flags_in(dovecot, user) == [("\\Seen",)]
+    assert seen_in(dovecot, user) == [True]
 
 
 @pytest.mark.django_db
@@ -134,7 +136,7 @@ def test_it_takes_in_several_messages_in_one_poll(dovecot, user, plan_customer):
         append(dovecot, user, compose(subject=f"Consulta {n}"))
     assert imap_poll_once(**dovecot.account(user)) == 3
     assert InboundMessage.objects.count() == 3
-    assert flags_in(dovecot, user) == [("\\Seen",)] * 3
+    assert seen_in(dovecot, user) == [True] * 3
 
 
 @pytest.mark.django_db
@@ -149,7 +151,7 @@ def test_it_flags_a_held_message_without_making_a_ticket(dovecot, user, plan_cus
     row = InboundMessage.objects.get()
     assert row.status == InboundStatus.HELD
     assert not Ticket.objects.exists()
-    assert flags_in(dovecot, user) == [("\\Seen",)]
+    assert seen_in(dovecot, user) == [True]
 
 
 @pytest.mark.django_db
@@ -157,8 +159,8 @@ def test_it_moves_processed_mail_to_the_processed_folder(dovecot, user, plan_cus
     settings.XUALA_IMAP_PROCESSED_FOLDER = "Procesados"
     append(dovecot, user, compose())
     assert imap_poll_once(**dovecot.account(user)) == 1
-    assert flags_in(dovecot, user) == []
-    assert flags_in(dovecot, user, "Procesados") == [("\\Seen",)]
+    assert seen_in(dovecot, user) == []
+    assert seen_in(dovecot, user, "Procesados") == [True]
     assert Ticket.objects.count() == 1
 
 
@@ -169,7 +171,7 @@ def test_it_reads_another_folder_when_told(dovecot, user, plan_customer):
     append(dovecot, user, compose(), folder="Soporte")
     append(dovecot, user, compose(subject="En la bandeja de entrada"))
     assert imap_poll_once(**dovecot.account(user, folder="Soporte")) == 1
-    assert flags_in(dovecot, user) == [()]
+    assert seen_in(dovecot, user) == [False]
 
 
 # --- Watching ------------------------------------------------------------------------------------
@@ -194,7 +196,7 @@ def _stop_watch(stop: WatchStop, thread: threading.Thread) -> float:
 
 
 @pytest.mark.django_db(transaction=True)
-def test_it_takes_in_new_mail_at_once_while_idling(dovecot, user, plan_customer):
+def test_it_takes_in_new_mail_at_once_while_idling(dovecot, user, plan_customer, caplog):
     stop, thread = _watch_in_thread(dovecot, user, poll_seconds=120)
     try:
         time.sleep(1)  # let it connect and settle in IDLE
@@ -204,26 +206,36 @@ def test_it_takes_in_new_mail_at_once_while_idling(dovecot, user, plan_customer)
     finally:
         took = _stop_watch(stop, thread)
     assert took < 3  # stopping wakes it from IDLE
-    assert flags_in(dovecot, user) == [("\\Seen",)]
+    assert seen_in(dovecot, user) == [True]
+    assert not [r for r in caplog.records if r.levelno >= logging.ERROR]  # no reconnect
 
 
 @pytest.mark.django_db(transaction=True)
-def test_it_polls_a_server_that_offers_no_idle(plan_customer):
+def test_it_polls_and_moves_on_a_server_without_idle_or_move(plan_customer, settings, caplog):
+    settings.XUALA_IMAP_PROCESSED_FOLDER = "Procesados"
     server = _start(imap_capability="IMAP4rev1 LITERAL+ UIDPLUS")
-    user = "nopolling"
+    user = "plainserver"
+    with server.mailbox(user) as box:
+        advertised = box.client.capability()[1][0].decode()
+        assert "IDLE" not in advertised and "MOVE" not in advertised
+        box.append(compose(subject="Ya marcado para borrar"), "INBOX", flag_set=["\\Deleted"])
     stop, thread = _watch_in_thread(server, user, poll_seconds=0.5)
     try:
-        with server.mailbox(user) as box:
-            assert "IDLE" not in box.client.capability()[1][0].decode()
         append(server, user, compose(subject="Sin IDLE"))
         wait_until(lambda: Ticket.objects.filter(subject="Sin IDLE").exists(), timeout=10)
     finally:
         _stop_watch(stop, thread)
+    try:
+        assert seen_in(server, user, "Procesados") == [True]
+        # Only our message left the inbox: another client's \Deleted mark is not ours to act on.
+        assert seen_in(server, user) == [False]
+    finally:
         server.stop()
+    assert not [r for r in caplog.records if r.levelno >= logging.ERROR]
 
 
 @pytest.mark.django_db(transaction=True)
-def test_it_reconnects_after_the_server_restarts(plan_customer):
+def test_it_reconnects_after_the_server_restarts(plan_customer, caplog):
     server = _start()
     user = "restarts"
     stop, thread = _watch_in_thread(server, user, poll_seconds=60)
@@ -237,6 +249,7 @@ def test_it_reconnects_after_the_server_restarts(plan_customer):
     finally:
         _stop_watch(stop, thread)
         server.stop()
+    assert any("reconnecting" in r.getMessage() for r in caplog.records)
 
 
 def test_it_stops_promptly_while_backing_off_from_a_dead_server():
@@ -298,7 +311,7 @@ def test_the_command_watches_until_sigterm(dovecot, user, plan_customer, tmp_pat
             proc.wait()
     assert proc.returncode == 0, output
     assert "stopped watching" in output
-    assert flags_in(dovecot, user) == [("\\Seen",)]
+    assert seen_in(dovecot, user) == [True]
 
 
 # --- The mailbox URL -----------------------------------------------------------------------------

@@ -47,12 +47,17 @@ def lmtp_listener(transactional_db):
     handler.close()
 
 
+def mail(**headers_and_body) -> bytes:
+    """A message as an MTA relays it: CRLF line ends (smtplib sends bytes unchanged)."""
+    return compose(**headers_and_body).replace(b"\n", b"\r\n")
+
+
 def smtp(controller) -> smtplib.SMTP:
     return smtplib.SMTP(controller.hostname, controller.port, local_hostname=HELO, timeout=30)
 
 
 def test_it_answers_250_and_the_message_becomes_a_ticket(listener, plan_customer):
-    raw = compose(message_id="<smtp-1@cliente-demo.es>")
+    raw = mail(message_id="<smtp-1@cliente-demo.es>")
     with smtp(listener) as client:
         refused = client.sendmail("ana@cliente-demo.es", [SUPPORT], raw)
     assert refused == {}
@@ -69,7 +74,7 @@ def test_it_answers_250_and_the_message_becomes_a_ticket(listener, plan_customer
 
 def test_it_is_not_an_open_relay(listener):
     with smtp(listener) as client, pytest.raises(smtplib.SMTPRecipientsRefused) as refused:
-        client.sendmail("spammer@example.org", ["victim@example.com"], compose())
+        client.sendmail("spammer@example.org", ["victim@example.com"], mail())
     code, _ = refused.value.recipients["victim@example.com"]
     assert code == 550
     assert not InboundMessage.objects.exists()
@@ -78,13 +83,13 @@ def test_it_is_not_an_open_relay(listener):
 def test_it_keeps_only_the_recipients_of_the_company_domains(listener, plan_customer):
     with smtp(listener) as client:
         refused = client.sendmail("ana@cliente-demo.es", [SUPPORT, "otro@example.com"],
-                                  compose(cc="otro@example.com"))
+                                  mail(cc="otro@example.com"))
     assert set(refused) == {"otro@example.com"}
     assert InboundMessage.objects.get().envelope_to == [SUPPORT]
 
 
 def test_the_same_message_delivered_twice_is_one_ticket(listener, plan_customer):
-    raw = compose(message_id="<twice@cliente-demo.es>")
+    raw = mail(message_id="<twice@cliente-demo.es>")
     for _ in range(2):
         with smtp(listener) as client:
             assert client.sendmail("ana@cliente-demo.es", [SUPPORT], raw) == {}
@@ -100,7 +105,7 @@ def test_it_refuses_a_message_over_the_size_limit_with_552(listener, settings):
         assert "size" in client.esmtp_features
         client.mail("ana@cliente-demo.es")  # no SIZE declared: caught at DATA
         client.rcpt(SUPPORT)
-        code, _ = client.data(compose(body=("x" * 70 + "\n") * 400))
+        code, _ = client.data(mail(body=("x" * 70 + "\n") * 400))
     assert code == 552
     assert not InboundMessage.objects.exists()
 
@@ -110,7 +115,7 @@ def test_it_answers_451_when_the_message_cannot_be_stored_so_the_mta_retries(
     blocker = tmp_path / "not-a-directory"
     blocker.write_text("")
     settings.MEDIA_ROOT = str(blocker / "media")  # large mail is written there: it fails
-    raw = compose(body=("x" * 70 + "\n") * 9000, message_id="<big@cliente-demo.es>")
+    raw = mail(body=("x" * 70 + "\n") * 9000, message_id="<big@cliente-demo.es>")
     with smtp(listener) as client:
         client.ehlo()
         client.mail("ana@cliente-demo.es")
@@ -134,7 +139,7 @@ def test_an_empty_message_is_refused_for_good(listener):
 
 
 def test_lmtp_answers_once_per_recipient(lmtp_listener, plan_customer):
-    raw = compose(to="asistencia@modo3.net, ventas@modo3.net")
+    raw = mail(to="asistencia@modo3.net, ventas@modo3.net")
     with smtplib.LMTP(lmtp_listener.hostname, lmtp_listener.port,
                       local_hostname=HELO, timeout=30) as client:
         code, _ = client.ehlo()  # LHLO
@@ -163,9 +168,9 @@ def test_the_listener_command_serves_until_sigterm(child_env, plan_customer):
         wait_for_port(port, proc=proc, timeout=60)
         with smtplib.SMTP("127.0.0.1", port, local_hostname=HELO, timeout=30) as client:
             assert client.sendmail("ana@cliente-demo.es", [SUPPORT],
-                                   compose(message_id="<child@cliente-demo.es>")) == {}
+                                   mail(message_id="<child@cliente-demo.es>")) == {}
             assert client.sendmail("curioso@example.org", [SUPPORT],
-                                   compose(sender="curioso@example.org")) == {}
+                                   mail(sender="curioso@example.org")) == {}
         wait_processed(count=2)
         outcomes = set(InboundMessage.objects.values_list("outcome", flat=True))
         assert outcomes == {"ticket.opened", "door.not_client"}
@@ -187,7 +192,7 @@ def test_the_listener_command_speaks_lmtp(child_env, plan_customer):
     try:
         wait_for_port(port, proc=proc, timeout=60)
         with smtplib.LMTP("127.0.0.1", port, local_hostname=HELO, timeout=30) as client:
-            assert client.sendmail("ana@cliente-demo.es", [SUPPORT], compose()) == {}
+            assert client.sendmail("ana@cliente-demo.es", [SUPPORT], mail()) == {}
         wait_processed(count=1)
         assert InboundMessage.objects.get().outcome == "ticket.opened"
         proc.send_signal(signal.SIGTERM)

@@ -19,6 +19,8 @@ override to 127.0.0.1). Behaviours, by first label:
     endless     200 chunked body that never ends (keyword in the first chunk)
     drip        200 chunked body, a few bytes every 100 ms, forever
     big         200 with a 1 MiB Content-Length body
+    early       103 Early Hints first, then the ok page
+    trickle     the okchunked answer written a few bytes at a time
     reset       reads the request, then resets the connection (TCP RST)
     garbage     answers with something that is not HTTP
 
@@ -204,12 +206,34 @@ class FarmProtocol(asyncio.Protocol):
         self.send(OK_RESPONSES[keep_alive], keep_alive)
 
     def play_okchunked(self, path, query, keep_alive) -> None:
+        self.send(self._okchunked(keep_alive), keep_alive)
+
+    def _okchunked(self, keep_alive: bool) -> bytes:
         cut = PAGE.index(KEYWORD.encode()) + 5  # the keyword straddles two chunks
         head = _head(200, [("Content-Type", "text/html; charset=utf-8"),
                            ("Transfer-Encoding", "chunked")], keep_alive=keep_alive)
         body = _chunk(PAGE[:cut]) + b"7;ext=1\r\n" + PAGE[cut:cut + 7] + b"\r\n"
-        body += _chunk(PAGE[cut + 7:]) + b"0\r\nX-Trailer: yes\r\n\r\n"
-        self.send(head + body, keep_alive)
+        return head + body + _chunk(PAGE[cut + 7:]) + b"0\r\nX-Trailer: yes\r\n\r\n"
+
+    def play_trickle(self, path, query, keep_alive) -> None:
+        data = self._okchunked(keep_alive)
+
+        async def trickle():
+            for start in range(0, len(data), 7):
+                if self.transport is None:
+                    return
+                self.transport.write(data[start:start + 7])
+                await asyncio.sleep(0.0005)
+            self.busy = False
+            if not keep_alive and self.transport is not None:
+                self.transport.close()
+
+        self.start(trickle())
+
+    def play_early(self, path, query, keep_alive) -> None:
+        hints = (b"HTTP/1.1 103 Early Hints\r\nLink: </style.css>; rel=preload; as=style"
+                 b"\r\n\r\n")
+        self.send(hints + OK_RESPONSES[keep_alive], keep_alive)
 
     def play_okclose(self, path, query, keep_alive) -> None:
         head = _head(200, [("Content-Type", "text/html; charset=utf-8")], keep_alive=False,

@@ -26,7 +26,8 @@ from urllib.parse import parse_qs, unquote, urlsplit
 from django.conf import settings
 from django.db import close_old_connections, connections
 from imap_tools import BaseMailBox, MailBox, MailBoxStartTls, MailBoxUnencrypted, MailMessage
-from imap_tools.errors import MailboxFlagError
+from imap_tools.errors import MailboxTaggedResponseError
+from imap_tools.utils import encode_folder
 
 from xuala.env import ConfigError
 from xuala.intake.services import UnusableMessage, inbound_accept, inbound_process
@@ -188,6 +189,7 @@ def _connect(account: ImapAccount) -> BaseMailBox:
         mailbox = MailBoxUnencrypted(account.host, account.port, timeout=IMAP_TIMEOUT)
     mailbox.email_message_class = _RawMailMessage
     mailbox.login(account.user, account.password, initial_folder=account.folder)
+    _refresh_capabilities(mailbox)
     processed = _processed_folder()
     if processed and not mailbox.folder.exists(processed):
         mailbox.folder.create(processed)
@@ -205,17 +207,22 @@ def _processed_folder() -> str:
     return getattr(settings, "XUALA_IMAP_PROCESSED_FOLDER", "") or ""
 
 
-def _capabilities(mailbox: BaseMailBox) -> set[str]:
-    client = mailbox.client
-    typ, data = client.capability()
+def _refresh_capabilities(mailbox: BaseMailBox) -> None:
+    """Ask again after login: servers announce IDLE, MOVE… only to authenticated clients."""
+    typ, data = mailbox.client.capability()
     if typ == "OK" and data and data[-1]:
-        return set(data[-1].decode("ascii", "replace").upper().split())
-    return {c.upper() for c in client.capabilities}
+        mailbox.client.capabilities = tuple(
+            data[-1].decode("ascii", "replace").upper().split())
+
+
+def _capabilities(mailbox: BaseMailBox) -> set[str]:
+    return {str(c).upper() for c in mailbox.client.capabilities}
 
 
 def _take_in(mailbox: BaseMailBox) -> int:
     """Store, process and flag every unseen message of the selected folder."""
-    uids = mailbox.uids("UNSEEN")
+    # A message someone marked \Deleted is on its way out of the mailbox; leave it be.
+    uids = mailbox.uids("UNSEEN UNDELETED")
     if not uids:  # an empty uid_list would make fetch() take the whole folder
         return 0
     processed_folder = _processed_folder()
@@ -240,12 +247,28 @@ def _take_in(mailbox: BaseMailBox) -> int:
 
 
 def _flag_done(mailbox: BaseMailBox, uid: str, processed_folder: str) -> None:
-    # A plain UID STORE: imap-tools' flag() also expunges, which is not ours to do.
-    result = mailbox.client.uid("STORE", uid, "+FLAGS.SILENT", r"(\Seen)")
+    # Plain UID commands: imap-tools' flag() and move() expunge the whole folder, which would
+    # also remove messages someone else marked \Deleted.
+    client = mailbox.client
+    _check(client.uid("STORE", uid, "+FLAGS.SILENT", r"(\Seen)"))
+    if not processed_folder:
+        return
+    target = encode_folder(processed_folder)
+    capabilities = _capabilities(mailbox)
+    if "MOVE" in capabilities:
+        _check(client.uid("MOVE", uid, target))
+        return
+    _check(client.uid("COPY", uid, target))
+    _check(client.uid("STORE", uid, "+FLAGS.SILENT", r"(\Deleted)"))
+    if "UIDPLUS" in capabilities:
+        _check(client.uid("EXPUNGE", uid))
+    else:
+        _check(client.expunge())
+
+
+def _check(result: tuple) -> None:
     if result[0] != "OK":
-        raise MailboxFlagError(result, "OK")
-    if processed_folder:
-        mailbox.move(uid, processed_folder)
+        raise MailboxTaggedResponseError(result, "OK")
 
 
 def _new_mail_announced(mailbox: BaseMailBox) -> bool:
