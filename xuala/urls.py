@@ -3,7 +3,6 @@
 from django.conf.urls.i18n import i18n_patterns
 from django.contrib import admin
 from django.urls import include, path
-
 from django_otp.admin import OTPAdminSite
 
 from xuala.core import views as core_views

@@ -4,9 +4,9 @@ import os
 # Playwright's sync API runs an event loop in this thread; the ORM calls in these tests are sync.
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
 
-import shutil  # noqa: E402
+import shutil
 
-import pytest  # noqa: E402
+import pytest
 
 CHROMIUM = os.environ.get("XUALA_CHROMIUM", "/usr/bin/chromium")
 # The closed network refuses Chromium's background connections; these flags stop it trying.
