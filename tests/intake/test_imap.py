@@ -227,8 +227,9 @@ def test_it_polls_and_moves_on_a_server_without_idle_or_move(plan_customer, sett
         _stop_watch(stop, thread)
     try:
         assert seen_in(server, user, "Procesados") == [True]
-        # Only our message left the inbox: another client's \Deleted mark is not ours to act on.
+        # A message another client marked \Deleted is neither taken in nor expunged by us.
         assert seen_in(server, user) == [False]
+        assert not Ticket.objects.filter(subject="Ya marcado para borrar").exists()
     finally:
         server.stop()
     assert not [r for r in caplog.records if r.levelno >= logging.ERROR]

@@ -331,8 +331,8 @@ def test_it_refuses_urls_it_cannot_check(url):
 
 
 def test_it_builds_the_request_from_the_url():
-    target = parse_target("https://Tienda-Ñu.es:8443/carrito de compra?x=1#top")
-    assert target.host == "xn--tienda-u-m2a.es"
-    assert target.host_header == "xn--tienda-u-m2a.es:8443"
+    target = parse_target("https://Tienda.España.es:8443/carrito de compra?x=1#top")
+    assert target.host == "tienda.xn--espaa-rta.es"
+    assert target.host_header == "tienda.xn--espaa-rta.es:8443"
     assert target.request_target == "/carrito%20de%20compra?x=1"
     assert parse_target("http://[::1]/").host_header == "[::1]"
