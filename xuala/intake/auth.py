@@ -30,7 +30,6 @@ from typing import TYPE_CHECKING
 import authres
 import dkim
 import dns.exception
-import dns.name
 import dns.nameserver
 import dns.rdatatype
 import dns.resolver
@@ -111,8 +110,9 @@ def aligned(domain: str, from_domain: str, *, strict: bool = False) -> bool:
 
 
 def _domain_of(address: str | None) -> str:
-    address = (address or "").strip().strip("<>")
-    return address.rpartition("@")[2].lower().rstrip(".")
+    """The domain of an address ("" without one); a bare "@domain" (header.i) works too."""
+    _, at, domain = (address or "").strip().strip("<>").rpartition("@")
+    return domain.lower().rstrip(".") if at else ""
 
 
 # --- A trusted MTA's Authentication-Results ---------------------------------------------------
@@ -233,8 +233,8 @@ class _Lookup:
                 dns.resolver.NoResolverConfiguration) as exc:
             self.temporary_failures.append(f"{rdtype} {name}: {exc.__class__.__name__}")
             raise TemporaryDNSError(name) from exc
-        except (dns.name.NameTooLong, dns.name.EmptyLabel, dns.name.LabelTooLong):
-            return []  # a malformed name has no records
+        except (dns.exception.DNSException, ValueError):
+            return []  # a malformed name (from a hostile header) has no records
         return list(answer.rrset or [])
 
     def txt(self, name: str, *, timeout: float = DNS_TIMEOUT) -> list[bytes]:
