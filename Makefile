@@ -4,7 +4,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-stamp
 
-.PHONY: run test bench lint venv messages clean browser
+.PHONY: run test bench lint venv messages clean browser imapserver
 
 $(STAMP): pyproject.toml
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "Python 3.11 or newer is needed (found " + sys.version.split()[0] + ")")'
@@ -20,7 +20,7 @@ run: venv
 	$(BIN)/xuala demo --if-empty
 	$(BIN)/xuala run $(if $(BIND),--bind $(BIND),)
 
-test: venv browser
+test: venv browser imapserver
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
 bench: venv
@@ -37,6 +37,15 @@ browser:
 	  if [ "$$(id -u)" = 0 ]; then SUDO=; else SUDO=sudo; fi; \
 	  $$SUDO apt-get update -qq && $$SUDO apt-get install -y -qq chromium >/dev/null || \
 	  echo "WARNING: could not install chromium; browser tests will fail"; }
+
+# Debian's dovecot for the IMAP intake tests (tests/intake/dovecot.py starts a private instance).
+imapserver:
+	@command -v dovecot >/dev/null 2>&1 || test -x /usr/sbin/dovecot || { \
+	  echo "Installing Debian's dovecot-imapd for the IMAP tests"; \
+	  if [ "$$(id -u)" = 0 ]; then SUDO=; else SUDO=sudo; fi; \
+	  $$SUDO apt-get update -qq && $$SUDO apt-get install -y -qq dovecot-imapd >/dev/null || \
+	  echo "WARNING: could not install dovecot-imapd; IMAP tests will fail"; \
+	  $$SUDO systemctl disable --now dovecot >/dev/null 2>&1 || true; }
 
 messages: venv
 	cd xuala && ../$(BIN)/xuala makemessages -l es -l en --no-obsolete && ../$(BIN)/xuala compilemessages

@@ -48,7 +48,7 @@ import time
 import urllib.parse
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -249,16 +249,20 @@ def postgres_url_with_name(url: str, name: str) -> str:
 
 
 def postgres_recreate(url: str, name: str, *, drop_only: bool = False) -> None:
-    """Drop (and create) database ``name`` on the server of ``url`` (its own db as maintenance)."""
+    """Drop (and create) database ``name`` on the server of ``url``."""
     import psycopg
 
     parts = urllib.parse.urlsplit(url)
-    with psycopg.connect(
-        host=parts.hostname or None, port=parts.port or None,
-        user=urllib.parse.unquote(parts.username or "") or None,
-        password=urllib.parse.unquote(parts.password or "") or None,
-        dbname=urllib.parse.unquote(parts.path.lstrip("/")) or "postgres", autocommit=True,
-    ) as conn:
+    params = {"host": parts.hostname or None, "port": parts.port or None,
+              "user": urllib.parse.unquote(parts.username or "") or None,
+              "password": urllib.parse.unquote(parts.password or "") or None,
+              "autocommit": True}
+    own = urllib.parse.unquote(parts.path.lstrip("/"))
+    try:  # the URL's own database as the maintenance one, else "postgres"
+        conn = psycopg.connect(dbname=own or "postgres", **params)
+    except psycopg.OperationalError:
+        conn = psycopg.connect(dbname="postgres", **params)
+    with conn:
         conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
         if not drop_only:
             conn.execute(f'CREATE DATABASE "{name}"')
@@ -287,6 +291,87 @@ class OursData:
     client_token: str
     seconds: float
     counts: dict[str, int]
+
+
+class RowWriter:
+    """Rows of one model written in bulk straight to its table (COPY on PostgreSQL,
+    executemany on SQLite): the ORM's bulk_create spends most of its time building model
+    instances, which a million rows cannot afford.
+
+    Each row names its fields by attname; a field left out takes its default (auto_now
+    fields: the load's ``now``); a required field without a default is an error. The
+    primary key is given (with_pk) or left to the database.
+    """
+
+    def __init__(self, model, connection, now: datetime, *, with_pk: bool = False) -> None:
+        from django.db.models import NOT_PROVIDED
+
+        self.connection = connection
+        self.table = model._meta.db_table
+        # Without with_pk the database numbers the rows.
+        self.fields = [f for f in model._meta.concrete_fields
+                       if with_pk or not f.primary_key]
+        self.defaults: dict[str, object] = {}
+        for f in self.fields:
+            if getattr(f, "auto_now", False) or getattr(f, "auto_now_add", False):
+                self.defaults[f.attname] = now
+            elif f.default is not NOT_PROVIDED or f.null or f.empty_strings_allowed:
+                self.defaults[f.attname] = f.get_default()  # "" for text, None for nullable
+        self.postgres = connection.vendor == "postgresql"
+        self.rows: list[tuple] = []
+        self.written = 0
+
+    def _adapt(self, value: object) -> object:
+        if isinstance(value, dict | list):
+            return json.dumps(value)
+        if self.postgres:
+            return value
+        if isinstance(value, datetime):
+            return value.astimezone(UTC).replace(tzinfo=None).isoformat(" ")
+        if isinstance(value, bool):
+            return int(value)
+        if isinstance(value, date):
+            return value.isoformat()
+        return value
+
+    def add(self, **values: object) -> None:
+        row = []
+        for f in self.fields:
+            if f.attname in values:
+                value = values[f.attname]
+            elif f.attname in self.defaults:
+                value = self.defaults[f.attname]
+            else:
+                raise KeyError(f"{self.table}.{f.column} needs a value")
+            row.append(self._adapt(value))
+        self.rows.append(tuple(row))
+
+    def flush(self) -> None:
+        if not self.rows:
+            return
+        columns = ", ".join(f'"{f.column}"' for f in self.fields)
+        with self.connection.cursor() as cursor:
+            if self.postgres:
+                with cursor.cursor.copy(f'COPY "{self.table}" ({columns}) FROM STDIN') as copy:
+                    for row in self.rows:
+                        copy.write_row(row)
+            else:
+                marks = ", ".join("?" for _ in self.fields)
+                cursor.cursor.executemany(
+                    f'INSERT INTO "{self.table}" ({columns}) VALUES ({marks})', self.rows)
+        self.written += len(self.rows)
+        self.rows = []
+
+
+def reset_sequences(connection, models: list) -> None:
+    """After rows with explicit ids: the next id of each table follows the largest."""
+    from django.core.management.color import no_style
+
+    statements = connection.ops.sequence_reset_sql(no_style(), models)
+    if statements:
+        with connection.cursor() as cursor:
+            for sql in statements:
+                cursor.execute(sql)
 
 
 def load_ours(n: int, seed: int) -> OursData:
@@ -430,25 +515,29 @@ def load_ours(n: int, seed: int) -> OursData:
                 return status
         return Status.OPEN
 
-    def stages(ticket: Ticket) -> list[datetime]:
+    def stages(cls: TicketClass, target_at: datetime, due_at: datetime) -> list[datetime]:
         # The instants of xuala.desk.services._sla_stages, in order.
-        target = stage_leads[TicketClass(ticket.ticket_class)]
-        times = [ticket.target_at - lead for lead in target.warn_before] + [ticket.target_at]
-        if ticket.due_at != ticket.target_at:
-            times += [ticket.due_at - lead for lead in target.warn_before]
-        times.append(ticket.due_at)
+        target = stage_leads[cls]
+        times = [target_at - lead for lead in target.warn_before] + [target_at]
+        if due_at != target_at:
+            times += [due_at - lead for lead in target.warn_before]
+        times.append(due_at)
         return sorted(times)
 
+    tickets_out = RowWriter(Ticket, connection, now, with_pk=True)
+    messages_out = RowWriter(Message, connection, now)
+    events_out = RowWriter(TicketEvent, connection, now)
+    pauses_out = RowWriter(TicketPause, connection, now)
+    done_statuses = {Status.RESOLVED, Status.CLOSED}
     open_ids: list[int] = []
     seen_open = 0
-    counts = {"tickets": 0, "messages": 0, "events": 0, "pauses": 0}
-    batch = 2000
+    batch = 5000
     made = 0
     t1 = time.perf_counter()
     while made < n:
         size = min(batch, n - made)
-        tickets: list[Ticket] = []
         for i in range(made, made + size):
+            pk = i + 1
             draw = rng.random()
             cls = (TicketClass.EMERGENCY if draw < 0.02 else
                    TicketClass.PRIORITY if draw < 0.32 else TicketClass.STANDARD)
@@ -462,98 +551,90 @@ def load_ours(n: int, seed: int) -> OursData:
                 received = now - timedelta(seconds=21 * 86400 * rng.random() ** 2)
                 status = pick_status()
             times = sla_times(loaded=loaded, received=received, ticket_class=cls)
-            ticket = Ticket(
-                customer=customer, contact=rng.choice(contacts_of[customer.pk]),
-                channel=(Channel.SENTRY if cls == TicketClass.EMERGENCY and rng.random() < 0.5
-                         else Channel.EMAIL if rng.random() < 0.4 else Channel.PORTAL),
-                category=rng.choice(categories), subject=f"{rng.choice(subjects)} ({i + 1})",
-                site=rng.choice(sites_of[customer.pk]) if rng.random() < 0.8 else None,
-                service=hosting_of[customer.pk], ticket_class=cls.value, status=status,
-                language=customer.language, policy_version=version, received_at=received,
-                created_at=received, target_at=times.target_at, due_at=times.due_at,
-                triage_rule="hosting", triage_decision="covered", triage_clause="3",
-                triage_state=TriageState.APPLIED,
-            )
+            target_at, due_at = times.target_at, times.due_at
+            contact = rng.choice(contacts_of[customer.pk])
+            site = rng.choice(sites_of[customer.pk]) if rng.random() < 0.8 else None
+            channel = (Channel.SENTRY if cls == TicketClass.EMERGENCY and rng.random() < 0.5
+                       else Channel.EMAIL if rng.random() < 0.4 else Channel.PORTAL)
+            first_response = assignee = paused_since = resolved_at = None
             if status != Status.NEW:
-                span = max(600.0, (times.due_at - received).total_seconds())
-                first = received + timedelta(seconds=rng.uniform(300, 1.2 * span))
-                ticket.first_response_at = min(first, now)
+                span = max(600.0, (due_at - received).total_seconds())
+                first_response = min(now, received + timedelta(
+                    seconds=rng.uniform(300, 1.2 * span)))
                 if rng.random() < 0.85:
-                    ticket.assignee = rng.choice(agents)
+                    assignee = rng.choice(agents)
             if status == Status.OPEN and rng.random() < 0.5:
-                ticket.first_response_at = None  # opened by an agent, not yet answered
-            if status in paused_statuses:
-                ticket.paused_since = min(now, ticket.first_response_at
-                                          + timedelta(seconds=rng.uniform(60, 3600)))
-            if done:
-                ticket.resolved_at = min(now, ticket.first_response_at
-                                         + timedelta(seconds=rng.uniform(3600, 5 * 86400)))
-            # Queue columns as _refresh_queue_fields derives them.
+                first_response = None  # reopened or taken, not yet answered
             paused = status in paused_statuses
-            ticket.queue_rank = (3 if done else 2 if paused else
-                                 0 if cls == TicketClass.EMERGENCY else 1)
-            ticket.class_rank = 0 if cls != TicketClass.STANDARD else 1
-            answered = ticket.first_response_at
-            if answered is not None:
-                if answered > ticket.target_at:
-                    ticket.target_missed_at = ticket.target_at
-                if answered > ticket.due_at:
-                    ticket.breached_at = ticket.due_at
-            running = not done and not paused and answered is None
-            if running:
-                # The SLA sweep has acted on every stage already past.
-                instants = stages(ticket)
-                ticket.sla_stage = sum(1 for at in instants if at <= now)
-                ticket.sla_next_at = (instants[ticket.sla_stage]
-                                      if ticket.sla_stage < len(instants) else None)
-                if ticket.target_at <= now:
-                    ticket.target_missed_at = ticket.target_at
-                if ticket.due_at <= now:
-                    ticket.breached_at = ticket.due_at
-            tickets.append(ticket)
+            if paused:
+                paused_since = min(now, first_response + timedelta(seconds=rng.uniform(60, 3600)))
+            if done:
+                resolved_at = min(now, first_response
+                                  + timedelta(seconds=rng.uniform(3600, 5 * 86400)))
+            # Clock and queue columns as _refresh_queue_fields derives them.
+            target_missed = breached = sla_next = None
+            sla_stage = 0
+            if first_response is not None:
+                target_missed = target_at if first_response > target_at else None
+                breached = due_at if first_response > due_at else None
+            elif not done and not paused:
+                # A running clock: the SLA sweep has acted on every stage already past.
+                instants = stages(cls, target_at, due_at)
+                sla_stage = sum(1 for at in instants if at <= now)
+                sla_next = instants[sla_stage] if sla_stage < len(instants) else None
+                target_missed = target_at if target_at <= now else None
+                breached = due_at if due_at <= now else None
+            tickets_out.add(
+                id=pk, customer_id=customer.pk, contact_id=contact.pk, channel=channel.value,
+                category=rng.choice(categories), subject=f"{rng.choice(subjects)} ({pk})",
+                site_id=site.pk if site else None, service_id=hosting_of[customer.pk].pk,
+                ticket_class=cls.value, status=status.value,
+                assignee_id=assignee.pk if assignee else None, language=customer.language,
+                policy_version_id=version.pk, received_at=received, target_at=target_at,
+                due_at=due_at, paused_since=paused_since, first_response_at=first_response,
+                target_missed_at=target_missed, breached_at=breached, resolved_at=resolved_at,
+                sla_next_at=sla_next, sla_stage=sla_stage,
+                queue_rank=(3 if done else 2 if paused else
+                            0 if cls == TicketClass.EMERGENCY else 1),
+                class_rank=0 if cls != TicketClass.STANDARD else 1,
+                triage_rule="hosting", triage_decision="covered", triage_clause="3",
+                triage_state=TriageState.APPLIED.value, created_at=received,
+                updated_at=resolved_at or first_response or received,
+            )
+            body = rng.choice(client_bodies).format(n=pk)
+            messages_out.add(ticket_id=pk, kind=MessageKind.CLIENT.value, author_id=contact.pk,
+                             body_text=body, body_html=text_to_html(body), created_at=received,
+                             channel=channel.value)
+            if first_response is not None:
+                messages_out.add(ticket_id=pk, kind=MessageKind.REPLY.value,
+                                 author_id=assignee.pk if assignee else None,
+                                 body_text=reply_text, body_html=reply_html,
+                                 created_at=first_response, channel=Channel.AGENT.value)
+            else:
+                messages_out.add(ticket_id=pk, kind=MessageKind.AUTO.value, author_id=None,
+                                 body_text=ack_text, body_html=ack_html, created_at=received,
+                                 channel=Channel.PORTAL.value)
+            events_out.add(ticket_id=pk, key="ticket.opened", actor_id=contact.pk, at=received,
+                           data={"channel": channel.value, "policy_version": version.pk,
+                                 "ticket_class": cls.value})
+            if paused_since is not None:
+                pauses_out.add(ticket_id=pk, started_at=paused_since, ended_at=None,
+                               reason=status.value)
+            if status not in done_statuses:
+                seen_open += 1  # reservoir sample of the active tickets
+                if len(open_ids) < SAMPLE:
+                    open_ids.append(pk)
+                elif (j := rng.randrange(seen_open)) < SAMPLE:
+                    open_ids[j] = pk
         with transaction.atomic():
-            Ticket.objects.bulk_create(tickets)
-            messages, events, pauses = [], [], []
-            for ticket in tickets:
-                body = rng.choice(client_bodies).format(n=ticket.pk)
-                messages.append(Message(
-                    ticket=ticket, kind=MessageKind.CLIENT, author=ticket.contact,
-                    body_text=body, body_html=text_to_html(body), created_at=ticket.received_at,
-                    channel=ticket.channel))
-                if ticket.first_response_at is not None:
-                    messages.append(Message(
-                        ticket=ticket, kind=MessageKind.REPLY, author=ticket.assignee,
-                        body_text=reply_text, body_html=reply_html,
-                        created_at=ticket.first_response_at, channel=Channel.AGENT))
-                else:
-                    messages.append(Message(
-                        ticket=ticket, kind=MessageKind.AUTO, body_text=ack_text,
-                        body_html=ack_html, created_at=ticket.received_at,
-                        channel=Channel.PORTAL))
-                events.append(TicketEvent(
-                    ticket=ticket, key="ticket.opened", actor=ticket.contact,
-                    at=ticket.received_at,
-                    data={"channel": ticket.channel, "policy_version": version.pk,
-                          "ticket_class": ticket.ticket_class}))
-                if ticket.paused_since is not None:
-                    pauses.append(TicketPause(ticket=ticket, started_at=ticket.paused_since,
-                                              reason=ticket.status))
-                if ticket.status not in (Status.RESOLVED, Status.CLOSED):
-                    seen_open += 1  # reservoir sample of the active tickets
-                    if len(open_ids) < SAMPLE:
-                        open_ids.append(ticket.pk)
-                    elif (j := rng.randrange(seen_open)) < SAMPLE:
-                        open_ids[j] = ticket.pk
-            Message.objects.bulk_create(messages)
-            TicketEvent.objects.bulk_create(events)
-            TicketPause.objects.bulk_create(pauses)
-        counts["tickets"] += len(tickets)
-        counts["messages"] += len(messages)
-        counts["events"] += len(events)
-        counts["pauses"] += len(pauses)
+            for writer in (tickets_out, messages_out, events_out, pauses_out):
+                writer.flush()
         made += size
         if made % 50_000 < batch:
             log(f"  {made:,} tickets loaded ({time.perf_counter() - t1:.0f} s)")
+    reset_sequences(connection, [Ticket])
+    counts = {"tickets": tickets_out.written, "messages": messages_out.written,
+              "events": events_out.written, "pauses": pauses_out.written}
     if connection.vendor == "postgresql":
         with connection.cursor() as cursor:
             cursor.execute("ANALYZE")

@@ -15,6 +15,7 @@ HERE = Path(__file__).resolve().parent
 # name -> (script, arguments for a full run, arguments for --quick)
 BENCHES = {
     "clocks": ("bench_clocks.py", [], ["--seconds", "0.5"]),
+    "probe": ("bench_probe.py", [], ["--checks", "500", "--rounds", "1"]),
     "desk": ("bench_desk.py", [], ["--tickets", "5000", "--seconds", "5"]),
 }
 

@@ -48,6 +48,7 @@ INSTALLED_APPS = [
     "xuala.desk",
     "xuala.notify",
     "xuala.intake",
+    "xuala.sentry",
     "xuala.portal",
     "xuala.console",
     "xuala.api",

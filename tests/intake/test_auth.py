@@ -357,3 +357,28 @@ def test_it_aligns_relaxed_by_organisation_and_strict_by_equal_names():
     assert aligned("cliente-demo.es", "CLIENTE-DEMO.ES", strict=True)
     assert not aligned("una.com.es", "otra.com.es")
     assert not aligned("", "cliente-demo.es")
+
+
+@pytest.mark.parametrize(("extra_headers", "client_ip", "mail_from"), [
+    ("DKIM-Signature: v=1; a=rsa-sha256; d=cliente-demo.es; s=s1; h=from; bh=!!; b=??\r\n",
+     OTHER_IP, "ana@cliente-demo.es"),
+    ("DKIM-Signature: garbage without tags\r\n", None, None),
+    ("DKIM-Signature: v=1; a=rsa-sha256; d=a..b; s=x y; h=from; bh=AA==; b=AA==\r\n",
+     None, None),
+    ("", "not-an-ip", "ana@cliente-demo.es"),
+    ("", CLIENT_IP, "ana@" + "x" * 300 + ".es"),
+    ("", OTHER_IP, "<>"),
+])
+def test_it_never_raises_on_hostile_input(dns_server, extra_headers, client_ip, mail_from):
+    verdict = verify(message(headers=extra_headers), dns_server, client_ip=client_ip,
+                     mail_from=mail_from)
+    assert not verdict.authenticated
+    assert verdict.details["reason"] in {"dmarc fail", "temperror"}
+
+
+def test_it_checks_the_helo_name_when_the_envelope_sender_is_empty(dns_server):
+    """A bounce (MAIL FROM:<>) is judged on the HELO identity, as DMARC says."""
+    verdict = verify(message(), dns_server, client_ip=CLIENT_IP, mail_from="<>",
+                     helo="mail.cliente-demo.es")
+    assert verdict.authenticated
+    assert verdict.details["spf_domain"] == "mail.cliente-demo.es"

@@ -287,18 +287,22 @@ def test_the_command_reports_a_mailbox_it_cannot_reach(settings):
         call_command("imap", "poll", "--once")
 
 
+def child_env(tmp_path, *, database_name: str | None = None, **settings_values) -> dict:
+    """Environment for a `xuala` child process with these settings over the test settings."""
+    lines = ["from tests.settings import *  # noqa"]
+    if database_name:
+        lines.append(f"DATABASES['default']['NAME'] = {database_name!r}")
+    lines += [f"{name} = {value!r}" for name, value in settings_values.items()]
+    (tmp_path / "xuala_imap_settings.py").write_text("\n".join(lines) + "\n")
+    return {**os.environ, "DJANGO_SETTINGS_MODULE": "xuala_imap_settings",
+            "PYTHONPATH": os.pathsep.join([str(tmp_path), str(REPO)])}
+
+
 @pytest.mark.django_db(transaction=True)
 def test_the_command_watches_until_sigterm(dovecot, user, plan_customer, tmp_path):
-    module = tmp_path / "xuala_imap_settings.py"
-    module.write_text(
-        "from tests.settings import *  # noqa\n"
-        f"DATABASES['default']['NAME'] = {str(connection.settings_dict['NAME'])!r}\n"
-        "XUALA_MAIL_AUTH = 'off'\n"
-        f"XUALA_IMAP_URL = {dovecot.url(user)!r}\n"
-        "XUALA_IMAP_POLL_SECONDS = 120\n"
-    )
-    env = {**os.environ, "DJANGO_SETTINGS_MODULE": "xuala_imap_settings",
-           "PYTHONPATH": os.pathsep.join([str(tmp_path), str(REPO)])}
+    env = child_env(tmp_path, database_name=str(connection.settings_dict["NAME"]),
+                    XUALA_MAIL_AUTH="off", XUALA_IMAP_URL=dovecot.url(user),
+                    XUALA_IMAP_POLL_SECONDS=120)
     proc = subprocess.Popen(xuala("imap", "poll"), env=env, cwd=REPO,
                             stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
     try:
@@ -313,6 +317,20 @@ def test_the_command_watches_until_sigterm(dovecot, user, plan_customer, tmp_pat
     assert proc.returncode == 0, output
     assert "stopped watching" in output
     assert seen_in(dovecot, user) == [True]
+
+
+def test_it_leaves_a_message_unseen_when_it_cannot_be_stored(dovecot, user, tmp_path):
+    """No commit, no flag: with the database unreachable the message waits for the next poll."""
+    unreachable = {"ENGINE": "django.db.backends.sqlite3",
+                   "NAME": str(tmp_path / "missing-dir" / "xuala.sqlite3")}
+    env = child_env(tmp_path, DATABASES={"default": unreachable}, XUALA_MAIL_AUTH="off",
+                    XUALA_IMAP_URL=dovecot.url(user))
+    append(dovecot, user, compose())
+    result = subprocess.run(xuala("imap", "poll", "--once"), env=env, cwd=REPO,
+                            capture_output=True, timeout=60)
+    assert result.returncode == 1
+    assert b"unable to open database file" in result.stderr
+    assert seen_in(dovecot, user) == [False]
 
 
 # --- The mailbox URL -----------------------------------------------------------------------------

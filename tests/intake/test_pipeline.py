@@ -162,3 +162,55 @@ def test_the_intake_engine_resumes_a_message_its_accepting_process_never_process
     assert row.status == InboundStatus.PROCESSED
     assert Message.objects.filter(ticket=row.ticket).count() == 1
     assert intake_step(now=timezone.now() + timedelta(hours=1)) == 0
+
+
+def test_the_process_command_runs_one_step_of_the_intake_engine(plan_customer):
+    from io import StringIO
+
+    from django.core.management import call_command
+
+    row = accept(compose())
+    InboundMessage.objects.filter(pk=row.pk).update(next_attempt_at=timezone.now())
+    out = StringIO()
+    call_command("mail", "process", stdout=out)
+    assert "1 inbound message(s) handled" in out.getvalue()
+    row.refresh_from_db()
+    assert row.status == InboundStatus.PROCESSED
+
+
+# ---------------------------------------------------------------- admin
+
+def test_staff_list_inbound_mail_by_status_and_download_the_raw_message(client, plan_customer):
+    from tests import factories
+
+    raw = compose(message_id="<adm@cliente-demo.es>")
+    row = inbound_process(message=accept(raw))
+    held = inbound_process(message=accept(b"\x00 not mail \xff"))
+    admin_user = factories.agent("admin@modo3.net", admin=True)
+    client.force_login(admin_user)
+    _verify_second_factor(client, admin_user)
+    listing = client.get("/admin/intake/inboundmessage/", {"status__exact": "held"})
+    assert listing.status_code == 200
+    assert f"/admin/intake/inboundmessage/{held.pk}/change/" in listing.content.decode()
+    assert f"/admin/intake/inboundmessage/{row.pk}/change/" not in listing.content.decode()
+    download = client.get(f"/admin/intake/inboundmessage/{row.pk}/raw/")
+    assert download.status_code == 200 and download.content == raw
+    assert download["Content-Type"] == "message/rfc822"
+
+
+def _verify_second_factor(client, user) -> None:
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    device = TOTPDevice.objects.create(user=user, name="phone", confirmed=True)
+    session = client.session
+    session["otp_device_id"] = device.persistent_id
+    session.save()
+
+
+def test_clients_cannot_download_raw_inbound_mail(client, plan_customer):
+    from tests import factories
+
+    row = accept(compose())
+    client.force_login(factories.contact_user(plan_customer))
+    response = client.get(f"/admin/intake/inboundmessage/{row.pk}/raw/")
+    assert response.status_code == 302 and "/admin/login/" in response["Location"]

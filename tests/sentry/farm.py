@@ -21,6 +21,7 @@ override to 127.0.0.1). Behaviours, by first label:
     big         200 with a 1 MiB Content-Length body
     early       103 Early Hints first, then the ok page
     trickle     the okchunked answer written a few bytes at a time
+    truncated   promises 5,000 bytes (Content-Length), sends the first part of the page, closes
     reset       reads the request, then resets the connection (TCP RST)
     garbage     answers with something that is not HTTP
 
@@ -306,6 +307,11 @@ class FarmProtocol(asyncio.Protocol):
     def play_big(self, path, query, keep_alive) -> None:
         body = PAGE + b"x" * (BIG_SIZE - len(PAGE))
         self.send(_response(200, body, keep_alive=keep_alive), keep_alive)
+
+    def play_truncated(self, path, query, keep_alive) -> None:
+        head = _head(200, [("Content-Type", "text/html; charset=utf-8"),
+                           ("Content-Length", "5000")], keep_alive=False)
+        self.send(head + PAGE[:1000], False)
 
     def play_reset(self, path, query, keep_alive) -> None:
         sock = self.transport.get_extra_info("socket")

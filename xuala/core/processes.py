@@ -5,6 +5,8 @@ from __future__ import annotations
 import os
 import sys
 
+from django.conf import settings
+
 from xuala.core.supervisor import ProcessSpec, xuala_argv
 
 
@@ -17,12 +19,15 @@ def desk_processes(*, host: str, port: int, web_workers: int) -> list[ProcessSpe
         "--no-ws", "--log-level", "warning",
         "xuala.wsgi:application",
     ]
-    return [
+    processes = [
         ProcessSpec("web", web),
         ProcessSpec("tasks", xuala_argv("db_worker", "--interval", "0.5", "--queue-name", "*")),
         ProcessSpec("sla", xuala_argv("engine", "sla")),
         ProcessSpec("outbox", xuala_argv("engine", "outbox")),
     ]
+    if settings.XUALA_IMAP_URL:
+        processes.append(ProcessSpec("imap", xuala_argv("imap", "poll")))
+    return processes
 
 
 def default_web_workers() -> int:

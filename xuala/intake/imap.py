@@ -144,6 +144,7 @@ def imap_watch(*, host: str, port: int, user: str, password: str, folder: str = 
     log.info("watching %s@%s:%s/%s", user, host, port, folder)
     while not stop.is_set():
         mailbox = None
+        failed = False
         try:
             close_old_connections()
             mailbox = _connect(account)
@@ -160,11 +161,13 @@ def imap_watch(*, host: str, port: int, user: str, password: str, folder: str = 
                     stop.wait(poll_seconds)
         except Exception:
             log.exception("IMAP intake failed; reconnecting in %.0f s", backoff)
-            stop.wait(backoff)
-            backoff = min(backoff * 2, MAX_BACKOFF_SECONDS)
+            failed = True
         finally:
             if mailbox is not None:
                 _logout(mailbox)
+        if failed:
+            stop.wait(backoff)
+            backoff = min(backoff * 2, MAX_BACKOFF_SECONDS)
     connections.close_all()  # this thread's connections; the caller may be a worker thread
     log.info("stopped watching %s@%s:%s/%s", user, host, port, folder)
 

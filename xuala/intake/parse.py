@@ -113,6 +113,22 @@ _POLICY_COMPAT = email.policy.compat32
 # Text decoding
 
 
+# Labels mailers use that Python does not know by that name (or a superset to prefer).
+_CHARSET_ALIASES = {
+    "latin-9": "iso-8859-15",
+    "latin-2": "iso-8859-2",
+    "utf8mb4": "utf-8",
+    "ks_c_5601-1987": "cp949",
+    "x-mac-roman": "mac-roman",
+    "macintosh": "mac-roman",
+    "gb2312": "gbk",
+    "iso-8859-8-i": "iso-8859-8",
+    "windows-874": "cp874",
+    "tis-620": "cp874",
+    "x-sjis": "shift_jis",
+}
+
+
 def _codec(charset: str | None) -> str | None:
     """The Python codec for a declared charset label, or None when unusable."""
     if not charset:
@@ -126,9 +142,7 @@ def _codec(charset: str | None) -> str | None:
         return "windows-1252"
     if label in {"us-ascii", "ascii", "ansi_x3.4-1968", "646", "unknown-8bit", "x-unknown"}:
         return None
-    if label == "utf8mb4":
-        return "utf-8"
-    return label
+    return _CHARSET_ALIASES.get(label, label)
 
 
 def decode_bytes(data: bytes, charset: str | None, notes: list[str] | None = None,
@@ -144,17 +158,41 @@ def decode_bytes(data: bytes, charset: str | None, notes: list[str] | None = Non
         except (UnicodeError, ValueError, TypeError):
             if notes is not None:
                 notes.append(f"{what} is not valid {charset!r}")
-    for fallback in ("utf-8", "windows-1252"):
-        try:
-            text = data.decode(fallback)
-        except UnicodeError:
-            continue
+    try:
+        text = data.decode("utf-8")
+    except UnicodeError:
+        pass
+    else:
         if declared and notes is not None:
-            notes.append(f"{what} decoded as {fallback}")
+            notes.append(f"{what} decoded as utf-8")
+        return text
+    text = data.decode("utf-8", errors="replace")
+    if _mostly_utf8(text):
+        if notes is not None:
+            notes.append(f"{what}: invalid UTF-8 sequences replaced")
+        return text
+    try:
+        text = data.decode("windows-1252")
+    except UnicodeError:
+        pass
+    else:
+        if notes is not None:
+            notes.append(f"{what} decoded as windows-1252")
         return text
     if notes is not None:
         notes.append(f"{what} decoded as latin-1")
     return data.decode("latin-1", errors="replace")
+
+
+def _mostly_utf8(text: str) -> bool:
+    """Whether UTF-8 decoding with replacement kept more real characters than it lost.
+
+    A truncated or damaged sequence in UTF-8 text costs one character; Latin-1 text read as
+    UTF-8 loses nearly every accented letter instead.
+    """
+    lost = text.count("\ufffd")
+    kept = sum(1 for ch in text if ch > "\x7f") - lost
+    return kept > 0 and kept >= lost
 
 
 _BODY_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
@@ -199,6 +237,35 @@ def _repair_8bit(value: str, notes: list[str] | None = None, what: str = "header
             notes.append(f"raw 8-bit {what} read as {charset}")
         return text
     return data.decode("latin-1")
+
+
+def unflow(text: str, *, delsp: bool = False) -> str:
+    """Join the soft line breaks of format=flowed text (RFC 3676), quote depth by depth."""
+    out: list[str] = []
+    pending: tuple[int, str] | None = None
+    for line in text.split("\n"):
+        depth = len(line) - len(line.lstrip(">"))
+        content = line[depth:]
+        if content.startswith(" "):
+            content = content[1:]  # space-stuffing
+        if pending is not None and pending[0] == depth:
+            content = pending[1] + content
+        elif pending is not None:
+            out.append(_quoted_line(*pending))
+        pending = None
+        if content.endswith(" ") and content != "-- ":
+            pending = (depth, content[:-1] if delsp else content)
+            continue
+        out.append(_quoted_line(depth, content))
+    if pending is not None:
+        out.append(_quoted_line(*pending))
+    return "\n".join(out)
+
+
+def _quoted_line(depth: int, content: str) -> str:
+    if not depth:
+        return content
+    return ">" * depth + (" " + content if content else "")
 
 
 # --------------------------------------------------------------------------------------------
@@ -406,14 +473,23 @@ _EXTENSION_FOR_TYPE = {
 }
 
 
+_DEFAULT_NAME_FOR_TYPE = {
+    "text/calendar": "invite.ics",
+    "message/rfc822": "message.eml",
+    "message/delivery-status": "delivery-status.txt",
+    "message/disposition-notification": "read-receipt.txt",
+    "text/rfc822-headers": "original-headers.txt",
+}
+
+
 def safe_filename(name: str | None, content_type: str = "application/octet-stream") -> str:
     """A file name safe to store and show: no path, no control characters, at most 150 chars.
 
-    The extension is kept when the name is shortened; an empty or unusable name becomes
-    "attachment" plus an extension for the content type ("attachment.bin" when unknown).
+    The extension is kept when the name is shortened; an empty or unusable name becomes a
+    name for the content type ("invite.ics", "attachment.pdf"; "attachment.bin" when unknown).
     """
-    extension = _EXTENSION_FOR_TYPE.get(content_type, ".bin")
-    default = "attachment" + extension
+    default = _DEFAULT_NAME_FOR_TYPE.get(
+        content_type, "attachment" + _EXTENSION_FOR_TYPE.get(content_type, ".bin"))
     if not name:
         return default
     name = unicodedata.normalize("NFC", _clean_body(str(name)))
@@ -439,6 +515,9 @@ def safe_filename(name: str | None, content_type: str = "application/octet-strea
 # HTML to text
 
 
+_HTML_SPACES = re.compile(r"[ \t\n\r\f]+")  # HTML's white space: &nbsp; is not collapsed
+
+
 class _HtmlText(HTMLParser):
     """Readable text from HTML: blocks become lines, blockquotes become "> " quotes."""
 
@@ -460,8 +539,10 @@ class _HtmlText(HTMLParser):
         self._links: list[tuple[str, list[str]]] = []
 
     def _newline(self, force: bool = False) -> None:
-        text = "".join(self._current).strip()
-        if text or force:
+        raw = "".join(self._current)
+        text = raw.rstrip() if self._pre else raw.strip()
+        # Outlook writes its blank lines as paragraphs holding one &nbsp;.
+        if text or force or "\xa0" in raw:
             self.lines.append((self._line_depth if text else self._depth, text))
         self._current = []
         self._line_depth = self._depth
@@ -535,9 +616,9 @@ class _HtmlText(HTMLParser):
                     self._newline(force=True)
                 self._append(chunk)
             return
-        text = _SPACES.sub(" ", data)
+        text = _HTML_SPACES.sub(" ", data)
         if not self._current:
-            text = text.lstrip()
+            text = text.lstrip(" ")
         if text:
             self._append(text)
 
@@ -553,7 +634,7 @@ class _HtmlText(HTMLParser):
                 out.append(("> " * depth).rstrip())
                 continue
             blank = 0
-            out.append("> " * depth + line)
+            out.append("> " * depth + line.replace("\xa0", " "))
         return "\n".join(out).strip("\n")
 
 
@@ -617,14 +698,49 @@ def _raw_filename(part: Message, notes: list[str]) -> str | None:
 _BOUNDARY_LINE = re.compile(r"^--([0-9A-Za-z'()+_,./:=? -]{1,70}?)[ \t]*\r?$", re.MULTILINE)
 
 
-def _payload_bytes(part: Message) -> bytes:
+_BASE64_LINE = re.compile(r"[A-Za-z0-9+/]*=*")
+
+
+def decode_base64(payload: str, notes: list[str] | None = None) -> bytes:
+    """Decode a base64 body, salvaging what can be read when it is damaged.
+
+    Valid input decodes as a whole. Otherwise lines that are not base64 are dropped and a
+    short line (or one with padding) ends a chunk, since encoders wrap at a fixed multiple of
+    four: truncated, unpadded or concatenated pieces still decode.
+    """
+    compact = "".join(payload.split())
+    try:
+        return base64.b64decode(compact, validate=True)
+    except (binascii.Error, ValueError):
+        pass
+    if notes is not None:
+        notes.append("damaged base64 content")
+    chunks: list[bytes] = []
+    buffer = ""
+    for line in payload.splitlines():
+        line = line.strip()
+        if not line or not _BASE64_LINE.fullmatch(line):
+            continue
+        buffer += line
+        if "=" in line or len(line) % 4:
+            chunks.append(_b_decode(buffer))
+            buffer = ""
+    if buffer:
+        chunks.append(_b_decode(buffer))
+    return b"".join(chunks)
+
+
+def _payload_bytes(part: Message, notes: list[str] | None = None) -> bytes:
+    payload = part.get_payload()
+    cte = str(part.get("content-transfer-encoding", "")).strip().lower()
+    if cte == "base64" and isinstance(payload, str):
+        return decode_base64(payload, notes)
     try:
         data = part.get_payload(decode=True)
     except Exception:  # decoding errors: fall back to the raw payload
         data = None
     if isinstance(data, bytes):
         return data
-    payload = part.get_payload()
     if isinstance(payload, str):
         return payload.encode("utf-8", "surrogateescape")
     return b""
@@ -760,7 +876,11 @@ class _Walker:
             charset = part.get_content_charset()
         except Exception:
             charset = _param(part, "charset")
-        return _clean_body(decode_bytes(_payload_bytes(part), charset, self.notes, "body"))
+        data = _payload_bytes(part, self.notes)
+        text = _clean_body(decode_bytes(data, charset, self.notes, "body"))
+        if (_param(part, "format") or "").lower() == "flowed":
+            text = unflow(text, delsp=(_param(part, "delsp") or "").lower() == "yes")
+        return text
 
     def leaf(self, part: Message, ctype: str) -> None:
         if self.is_body(part, ctype):
@@ -792,7 +912,7 @@ class _Walker:
             if self.too_big_encoded(part):
                 self.oversized.append(filename)
                 return
-            content = _payload_bytes(part)
+            content = _payload_bytes(part, self.notes)
         if len(content) > self.max_attachment_bytes:
             self.oversized.append(filename)
             return
@@ -848,7 +968,8 @@ _TEXT_FIELD = {
     name: re.compile(rf"^[ \t]*{name}:[ \t]*(.+)$", re.IGNORECASE | re.MULTILINE)
     for name in ("final-recipient", "original-recipient", "action", "status", "diagnostic-code")
 }
-_ADDRESS_LINE = re.compile(r"^[ \t]+<?([^\s<>@]+@[^\s<>@]+?)>?:?[ \t]*$", re.MULTILINE)
+_ADDRESS_LINE = re.compile(
+    r"^(?:[ \t]*<([^\s<>@]+@[^\s<>@]+)>|[ \t]+([^\s<>@]+@[^\s<>@]+?)):?[ \t]*$", re.MULTILINE)
 _DIAGNOSTIC_LINE = re.compile(
     r"^.*(?:smtp error|\b[45]\d\d[ -][245]\.\d|\b[45]\d\d\b.*(?:user|mailbox|recipient"
     r"|address|rejected|unknown|quota|exist)).*$",
@@ -882,8 +1003,9 @@ def _dsn_from_report(blocks: list[Message]) -> DsnInfo:
     info = DsnInfo()
     recipients = []
     for block in blocks:
-        if block.get("original-message-id") and not info.original_message_id:
-            info.original_message_id = _message_id(str(block.get("original-message-id")))
+        for name in ("original-message-id", "x-original-message-id"):
+            if block.get(name) and not info.original_message_id:
+                info.original_message_id = _message_id(str(block.get(name)))
         if block.get("final-recipient") or block.get("action") or block.get("status"):
             recipients.append(block)
     chosen = next((b for b in recipients
@@ -916,17 +1038,27 @@ def _dsn_from_text(text: str, subject: str) -> DsnInfo:
     if not info.final_recipient:
         address = _ADDRESS_LINE.search(report)
         if address:
-            info.final_recipient = _valid_addr(address.group(1))
+            info.final_recipient = _valid_addr(address.group(1) or address.group(2))
     diagnostic = _TEXT_FIELD["diagnostic-code"].search(report)
     if diagnostic:
         info.diagnostic = _strip_type(_clean_header(diagnostic.group(1)))
     else:
         line = _DIAGNOSTIC_LINE.search(report)
         if line:
-            info.diagnostic = _clean_header(line.group(0))[:500] or None
+            diagnostic = line.group(0)
+            if diagnostic.rstrip().endswith(":"):
+                # Exim: "SMTP error … after RCPT TO:<x>:" and the reply on the next line.
+                following = report[line.end():].lstrip("\r\n").split("\n", 1)[0]
+                diagnostic += " " + following
+            info.diagnostic = _clean_header(diagnostic)[:500] or None
     status = _STATUS.search(info.diagnostic or "") or _STATUS.search(report)
     if status:
         info.status = status.group(1)
+        if not info.diagnostic:
+            start = report.rfind("\n", 0, status.start()) + 1
+            end = report.find("\n", status.end())
+            line = report[start:end if end >= 0 else len(report)]
+            info.diagnostic = _clean_header(line)[:500] or None
     if not info.action:
         delayed = re.search(r"delay|retrasad|will (?:retry|keep trying)|still trying",
                             subject + "\n" + report, re.IGNORECASE)

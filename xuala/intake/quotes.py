@@ -194,12 +194,14 @@ def _drop_mobile_signature(lines: list[str]) -> list[str]:
 def strip_quoted(text: str) -> str:
     """Return the new part of a reply: ``text`` without the quoted conversation or signature.
 
-    When nothing would be left (the whole text is a quote or a signature), ``text`` is
-    returned unchanged: an answer is never lost by stripping.
+    The result is trimmed of surrounding blank space. When nothing is removed, or nothing
+    would be left (the whole text is a quote or a signature), ``text`` is returned unchanged:
+    an answer is never lost by stripping.
     """
     if not text or not text.strip():
         return text
-    lines = text.replace("\r\n", "\n").replace("\r", "\n").split("\n")
+    original = text.replace("\r\n", "\n").replace("\r", "\n").split("\n")
+    lines = original
     start = _quote_start(lines)
     if start is not None:
         lines = lines[:start]
@@ -208,7 +210,7 @@ def strip_quoted(text: str) -> str:
     lines = _drop_mobile_signature(lines)
     while lines and not lines[0].strip():
         lines = lines[1:]
-    result = "\n".join(line.rstrip() for line in lines).strip("\n")
-    if not result.strip():
+    result = "\n".join(line.rstrip() for line in lines).strip()
+    if not result or result == "\n".join(line.rstrip() for line in original).strip():
         return text
     return result

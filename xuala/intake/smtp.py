@@ -28,7 +28,7 @@ from aiosmtpd.controller import Controller
 from aiosmtpd.lmtp import LMTP
 from aiosmtpd.smtp import SMTP
 from django.conf import settings
-from django.db import close_old_connections, connections
+from django.db import connections
 
 from xuala.intake.models import InboundMessage, InboundPath, InboundStatus
 from xuala.intake.services import UnusableMessage, inbound_accept, inbound_process
@@ -40,11 +40,11 @@ TEMPORARY_FAILURE = "451 4.3.0 Temporary failure, please try again later"
 
 
 class Workers:
-    """A fixed set of threads, each with its own database connection, fed from a queue.
+    """A fixed set of threads, each keeping its own database connection, fed from a queue.
 
-    Unlike a ThreadPoolExecutor, each thread closes its connections when it stops, so
-    a stopped listener leaves no connection behind (PostgreSQL would refuse to drop a
-    test database that still has one).
+    Each thread keeps its connection from job to job (no reconnect per message), drops it
+    after a failed job, and closes it when it stops, so a stopped listener leaves no
+    connection behind (PostgreSQL would refuse to drop a test database that still has one).
     """
 
     def __init__(self, name: str, size: int):
@@ -68,10 +68,12 @@ class Workers:
                 future, fn, args = item
                 if not future.set_running_or_notify_cancel():
                     continue
-                close_old_connections()
                 try:
                     result = fn(*args)
                 except BaseException as exc:
+                    # The connection may be what failed (a restarted server, a broken
+                    # socket): the next job of this thread opens a fresh one.
+                    connections.close_all()
                     future.set_exception(exc)
                 else:
                     future.set_result(result)
@@ -99,6 +101,7 @@ def _process_row(pk: int) -> None:
     except Exception:
         # Recorded on the row with a back-off; the intake engine retries it.
         log.exception("processing inbound message %s failed; the intake engine will retry", pk)
+        raise
 
 
 class IntakeHandler:

@@ -83,7 +83,9 @@ def webhook_deliver(*, body: str, attempt: int) -> int:
     """POST the incident to the configured webhook, signed with HMAC-SHA256."""
     url = settings.XUALA_SENTRY_WEBHOOK_URL
     secret = getattr(settings, "XUALA_SENTRY_WEBHOOK_SECRET", "")
-    request = urllib.request.Request(url, data=body.encode(), method="POST", headers={
+    if not url.startswith(("https://", "http://")):
+        raise ValueError("XUALA_SENTRY_WEBHOOK_URL must be an http(s) URL")
+    request = urllib.request.Request(url, data=body.encode(), method="POST", headers={  # noqa: S310
         "Content-Type": "application/json", "User-Agent": "XualaSentry/1.0",
         "X-Xuala-Signature": signature(body, secret)})
     try:

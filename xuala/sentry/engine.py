@@ -21,6 +21,7 @@ their second rather than at the next poll.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import os
 import socket
@@ -160,7 +161,7 @@ async def run_engine_async(*, stop: asyncio.Event, batch: int = 2000,
             room = max(0, batch - len(in_flight))
             monitors = []
             if room:
-                monitors = await loop.run_in_executor(db, lambda: claim(
+                monitors = await loop.run_in_executor(db, lambda room=room: claim(
                     engine=engine, now=timezone.now(), batch=room,
                     horizon=timedelta(seconds=horizon_seconds)))
             for monitor in monitors:
@@ -171,10 +172,8 @@ async def run_engine_async(*, stop: asyncio.Event, batch: int = 2000,
                 done, finished[:] = finished[:], []
                 await loop.run_in_executor(db, lambda d=done: services.outcomes_record(
                     engine=engine, outcomes=d))
-            try:
+            with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(stop.wait(), timeout=0.25)
-            except TimeoutError:
-                pass
         # Finish what was claimed so no claim is left to expire.
         if in_flight:
             await asyncio.wait(in_flight, timeout=35)

@@ -84,7 +84,8 @@ class Check(models.Model):
         indexes = [models.Index(fields=["monitor", "-at"], name="sentry_check_idx")]
 
     def __str__(self) -> str:
-        return f"{self.monitor_id} {self.at:%Y-%m-%d %H:%M:%S} {'ok' if self.ok else self.error_class}"
+        outcome = "ok" if self.ok else self.error_class
+        return f"{self.monitor_id} {self.at:%Y-%m-%d %H:%M:%S} {outcome}"
 
 
 class Incident(models.Model):

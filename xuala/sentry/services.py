@@ -4,6 +4,7 @@ incidents open with a detailed report and close with their duration."""
 from __future__ import annotations
 
 import hashlib
+import math
 import logging
 from collections import defaultdict
 from datetime import date, datetime, timedelta
@@ -254,7 +255,7 @@ def split_by_hour(start: datetime, end: datetime) -> list[tuple[datetime, int, i
     while cursor < end:
         hour = cursor.replace(minute=0, second=0, microsecond=0)
         stop = min(end, hour + timedelta(hours=1))
-        seconds = round((stop - cursor).total_seconds())
+        seconds = math.ceil((stop - cursor).total_seconds())  # a started second counts
         first = cursor.minute
         last = (stop - timedelta(microseconds=1)).minute if stop > cursor else first
         bits = 0
