@@ -748,7 +748,8 @@ def measure(figure_label: str, port: int, scenario: loadgen.Scenario,
     log(f"measuring {figure_label} for {args.seconds:g} s at concurrency {args.concurrency}")
     result = loadgen.run(host=HOST, port=port, scenario=scenario, seconds=args.seconds,
                          concurrency=args.concurrency, warmup_seconds=args.warmup,
-                         max_iterations=args.max_requests, seed=args.seed)
+                         max_iterations=args.max_requests, seed=args.seed,
+                         min_iterations=2 * args.concurrency)
     log(f"  {result.summary()}")
     for sample in result.error_samples:
         log(f"  error: {sample}")

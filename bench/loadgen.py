@@ -1,9 +1,10 @@
 """A small closed-loop HTTP load generator for the benchmarks (stdlib only, loopback only).
 
 Each of ``concurrency`` threads keeps one HTTP/1.1 keep-alive connection and, until the time
-or count bound is reached, asks a *scenario* for the next list of requests and sends them one
-after the other: one *iteration*. Its latency is the wall time from the first request's start
-to the last response's end (a page plus the AJAX call its table waits for is one iteration).
+or count bound is reached (or, for a very slow page, until a minimum of samples), asks a
+*scenario* for the next list of requests and sends them one after the other: one
+*iteration*. Its latency is the wall time from the first request's start to the last
+response's end (a page plus the AJAX call its table waits for is one iteration).
 A response whose status is not 2xx/3xx, or a failed connection, counts the iteration as an
 error; the first few errors are kept for printing.
 
@@ -101,7 +102,8 @@ def check_loopback(host: str) -> None:
 
 class _Worker(threading.Thread):
     def __init__(self, index: int, *, host: str, port: int, scenario: Scenario, seed: int,
-                 stop_at: float, record_from: float, budget: _Budget, timeout: float) -> None:
+                 stop_at: float, record_from: float, budget: _Budget, timeout: float,
+                 enough: Callable[[], bool], hard_stop: float) -> None:
         super().__init__(name=f"loadgen-{index}", daemon=True)
         self.index = index
         self.host, self.port = host, port
@@ -110,6 +112,7 @@ class _Worker(threading.Thread):
         self.stop_at, self.record_from = stop_at, record_from
         self.budget = budget
         self.timeout = timeout
+        self.enough, self.hard_stop = enough, hard_stop
         self.latencies: list[float] = []
         self.steps: list[list[float]] = []
         self.count = 0
@@ -158,9 +161,13 @@ class _Worker(threading.Thread):
             return None
         return None  # not reached
 
+    def _go_on(self) -> bool:
+        now = time.perf_counter()
+        return now < self.stop_at or (now < self.hard_stop and not self.enough())
+
     def run(self) -> None:
         try:
-            while time.perf_counter() < self.stop_at and self.budget.take():
+            while self._go_on() and self.budget.take():
                 requests = self.scenario(self.index, self.rng)
                 t0 = time.perf_counter()
                 error = None
@@ -206,11 +213,13 @@ class _Budget:
 
 def run(*, host: str, port: int, scenario: Scenario, seconds: float, concurrency: int,
         warmup_seconds: float = 1.0, max_iterations: int = 1_000_000, seed: int = 1,
-        timeout: float = 30.0) -> Result:
+        timeout: float = 120.0, min_iterations: int = 0) -> Result:
     """Drive ``scenario`` for ``warmup_seconds`` (not recorded) then ``seconds``.
 
-    Bounded in time (warm-up + seconds + the last iterations in flight, each at most
-    ``timeout`` per request) and in count (``max_iterations``, warm-up included).
+    When fewer than ``min_iterations`` were recorded by then (a very slow page), go on until
+    they are, for at most 4 x ``seconds`` more. Bounded in time (that, plus the last
+    iterations in flight, each request at most ``timeout``) and in count
+    (``max_iterations``, warm-up included).
     """
     check_loopback(host)
     if concurrency < 1 or seconds <= 0:
@@ -218,14 +227,21 @@ def run(*, host: str, port: int, scenario: Scenario, seconds: float, concurrency
     start = time.perf_counter()
     record_from = start + warmup_seconds
     stop_at = record_from + seconds
+    hard_stop = stop_at + 4 * seconds
     budget = _Budget(max_iterations)
-    workers = [_Worker(i, host=host, port=port, scenario=scenario, seed=seed, stop_at=stop_at,
-                       record_from=record_from, budget=budget, timeout=timeout)
-               for i in range(concurrency)]
+    workers: list[_Worker] = []
+
+    def enough() -> bool:
+        return sum(w.count for w in workers) >= min_iterations
+
+    workers += [_Worker(i, host=host, port=port, scenario=scenario, seed=seed, stop_at=stop_at,
+                        record_from=record_from, budget=budget, timeout=timeout, enough=enough,
+                        hard_stop=hard_stop)
+                for i in range(concurrency)]
     for worker in workers:
         worker.start()
     for worker in workers:
-        worker.join(warmup_seconds + seconds + 4 * timeout)
+        worker.join(max(0.0, hard_stop - time.perf_counter()) + 4 * timeout)
     end = time.perf_counter()
     measured = max(1e-9, end - record_from)
     latencies = sorted(v for w in workers for v in w.latencies)

@@ -24,6 +24,7 @@ def desk_processes(*, host: str, port: int, web_workers: int) -> list[ProcessSpe
         ProcessSpec("tasks", xuala_argv("db_worker", "--interval", "0.5", "--queue-name", "*")),
         ProcessSpec("sla", xuala_argv("engine", "sla")),
         ProcessSpec("outbox", xuala_argv("engine", "outbox")),
+        ProcessSpec("sentry", xuala_argv("sentry", "engine")),
     ]
     if settings.XUALA_IMAP_URL:
         processes.append(ProcessSpec("imap", xuala_argv("imap", "poll")))

@@ -185,9 +185,14 @@ async def run_engine_async(*, stop: asyncio.Event, batch: int = 2000,
         db.shutdown(wait=True)
 
 
-def run_engine() -> None:
-    """Run until SIGTERM or SIGINT."""
+def run_engine(*, batch: int = 2000, probe_options: dict | None = None) -> None:
+    """Run until SIGTERM or SIGINT (on uvloop where it is installed)."""
     import signal
+
+    try:
+        import uvloop
+    except ImportError:  # pragma: no cover - optional
+        uvloop = None
 
     async def main() -> None:
         stop = asyncio.Event()
@@ -195,7 +200,10 @@ def run_engine() -> None:
         for sig in (signal.SIGTERM, signal.SIGINT):
             loop.add_signal_handler(sig, stop.set)
         log.info("sentry engine started")
-        await run_engine_async(stop=stop)
+        await run_engine_async(stop=stop, batch=batch, probe_options=probe_options)
         log.info("sentry engine stopped")
 
-    asyncio.run(main())
+    if uvloop is not None:
+        uvloop.run(main())
+    else:
+        asyncio.run(main())

@@ -4,8 +4,8 @@ incidents open with a detailed report and close with their duration."""
 from __future__ import annotations
 
 import hashlib
-import math
 import logging
+import math
 from collections import defaultdict
 from datetime import date, datetime, timedelta
 

@@ -45,9 +45,44 @@ class Command(BaseCommand):
         one.add_argument("--resolve", metavar="HOST:ADDRESS", action="append", default=[],
                          help="use ADDRESS for HOST instead of DNS (HOST may be *.domain)")
 
+        engine = sub.add_parser("engine", help="run the check engine until stopped")
+        engine.add_argument("--batch", type=int, default=2000,
+                            help="most monitors in flight at once")
+        engine.add_argument("--insecure-ca", metavar="FILE",
+                            help="also trust this CA certificate (PEM), e.g. a test CA")
+        engine.add_argument("--resolve", metavar="HOST:ADDRESS", action="append", default=[],
+                            help="use ADDRESS for HOST instead of DNS (HOST may be *.domain)")
+        sub.add_parser("sync", help="create and retire monitors to match the contracts")
+        sub.add_parser("compact", help="fold old hourly rollups into days; drop old raw checks")
+
     def handle(self, *args, action: str, **options):
         if action == "check":
             self.check(options)
+        elif action == "engine":
+            self.engine(options)
+        elif action == "sync":
+            from xuala.sentry.services import monitors_sync
+
+            self.stdout.write(json.dumps(monitors_sync()))
+        elif action == "compact":
+            from xuala.sentry.services import rollups_compact
+
+            self.stdout.write(json.dumps(rollups_compact()))
+
+    def engine(self, options: dict) -> None:
+        import logging
+
+        from xuala.sentry.engine import run_engine
+
+        logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
+        probe_options: dict = {}
+        if options.get("insecure_ca"):
+            context = ssl.create_default_context()
+            context.load_verify_locations(cafile=options["insecure_ca"])
+            probe_options["ssl_context"] = context
+        if options["resolve"]:
+            probe_options["resolve"] = dict(_resolve_pair(p) for p in options["resolve"])
+        run_engine(batch=options["batch"], probe_options=probe_options)
 
     def check(self, options: dict) -> None:
         url = options["url"]
