@@ -49,6 +49,8 @@ INSTALLED_APPS = [
     "xuala.notify",
     "xuala.intake",
     "xuala.sentry",
+    "xuala.quotes",
+    "xuala.meetings",
     "xuala.portal",
     "xuala.console",
     "xuala.api",

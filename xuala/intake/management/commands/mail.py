@@ -77,6 +77,8 @@ class Command(BaseCommand):
         from xuala.intake.smtp import serve
 
         logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
+        # aiosmtpd logs every command of every session at INFO.
+        logging.getLogger("mail.log").setLevel(logging.WARNING)
         try:
             host, port = parse_hostport(listen or settings.XUALA_SMTP_LISTEN, name="--listen")
         except ConfigError as exc:
