@@ -114,6 +114,22 @@ class Processes:
             self.stop(popen)
 
 
+def group_cpu_seconds(pgid: int) -> float:
+    """CPU time (user + system) used so far by the live processes of a process group."""
+    ticks = 0
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            stat = (entry / "stat").read_text()
+        except OSError:
+            continue
+        fields = stat.rsplit(")", 1)[1].split()
+        if int(fields[2]) == pgid:  # pgrp; utime and stime follow at 11 and 12
+            ticks += int(fields[11]) + int(fields[12])
+    return ticks / os.sysconf("SC_CLK_TCK")
+
+
 def free_port() -> int:
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
         sock.bind((HOST, 0))
@@ -198,8 +214,6 @@ class Session:
 
 
 CSRF_INPUT = re.compile(r'name=["\']csrfmiddlewaretoken["\'][^>]*value=["\']([^"\']+)')
-FORM_TAG = re.compile(r"<form\b[^>]*>", re.I)
-INPUT_TAG = re.compile(r"<input\b[^>]*>", re.I)
 
 
 def csrf_token(html: str) -> str:
@@ -208,15 +222,6 @@ def csrf_token(html: str) -> str:
     if not match:
         raise SystemExit("no CSRF token in the sign-in form")
     return match.group(1)
-
-
-def input_names(html: str) -> list[str]:
-    names = []
-    for tag in INPUT_TAG.findall(html):
-        match = re.search(r'name=["\']([^"\']+)', tag)
-        if match:
-            names.append(match.group(1))
-    return names
 
 
 # ---------------------------------------------------------------- figures
@@ -230,6 +235,8 @@ class Figure:
     peer_what: str = ""
     ours_what: str = ""
     goal: bool = False
+    ours_cpu_ms: float = float("nan")  # server CPU per iteration
+    peer_cpu_ms: float = float("nan")
 
 
 @dataclass
@@ -679,39 +686,25 @@ def totp_code(key_hex: str) -> str:
     return f"{totp(bytes.fromhex(key_hex)):06d}"
 
 
-CONSOLE_LOGIN_PATHS = ("/console/login/", "/console/signin/", "/portal/login/")
-
-
 def sign_in_agent(port: int, email: str, key_hex: str) -> Session:
-    """Password step, then the TOTP step, as a browser would; the session for the console."""
+    """The console's two steps, as a browser takes them: /console/ sends to /console/login/
+    (e-mail and password), which sends to /console/2fa/ (a TOTP code), which sends back."""
     session = Session(port)
     status, path, html = session.follow("GET", "/console/")
-    if status != 200 or "csrfmiddlewaretoken" not in html:
-        for candidate in CONSOLE_LOGIN_PATHS:
-            status, path, html = session.follow("GET", candidate)
-            if status == 200 and "csrfmiddlewaretoken" in html:
-                break
-        else:
-            raise SystemExit("no sign-in form found for the console")
-    names = input_names(html)
-    user_field = next((n for n in ("username", "email", "login") if n in names), "username")
-    form = {"csrfmiddlewaretoken": csrf_token(html), user_field: email, "password": PASSWORD}
-    form.update({n: "" for n in names if n not in form and n == "next"})
+    if status != 200 or not path.startswith("/console/login/"):
+        raise SystemExit(f"/console/ did not lead to the sign-in form ({status} {path})")
+    form = {"csrfmiddlewaretoken": csrf_token(html), "username": email, "password": PASSWORD}
     status, path, html = session.follow("POST", path, form)
-    for attempt in range(3):  # the TOTP step
-        names = input_names(html)
-        code_field = next((n for n in names if n in ("otp_token", "token", "code", "totp")),
-                          None)
-        if code_field is None:
+    for attempt in range(3):
+        if not path.startswith("/console/2fa/"):
             break
         if attempt:
             # A code is accepted once: after a run within the same 30 s, wait for the next.
             time.sleep(30.5 - time.time() % 30)
-        form = {"csrfmiddlewaretoken": csrf_token(html), code_field: totp_code(key_hex)}
+        form = {"csrfmiddlewaretoken": csrf_token(html), "token": totp_code(key_hex)}
         status, path, html = session.follow("POST", path, form)
-    status, path, html = session.follow("GET", "/console/")
-    if status != 200 or path != "/console/" or "password" in input_names(html):
-        raise SystemExit(f"the agent could not sign in to the console (HTTP {status} at {path})")
+    if status != 200 or path != "/console/":
+        raise SystemExit(f"the agent could not sign in to the console ({status} {path})")
     return session
 
 
@@ -743,16 +736,20 @@ def expect_json_created(status: int, body: bytes) -> str | None:
 
 
 def measure(figure_label: str, port: int, scenario: loadgen.Scenario,
-            args: argparse.Namespace) -> loadgen.Result:
+            args: argparse.Namespace, server_pgid: int) -> tuple[loadgen.Result, float]:
+    """The load generator's result, and the server's CPU milliseconds per iteration."""
     log(f"measuring {figure_label} for {args.seconds:g} s at concurrency {args.concurrency}")
+    cpu_before = group_cpu_seconds(server_pgid)
     result = loadgen.run(host=HOST, port=port, scenario=scenario, seconds=args.seconds,
                          concurrency=args.concurrency, warmup_seconds=args.warmup,
                          max_iterations=args.max_requests, seed=args.seed,
                          min_iterations=2 * args.concurrency)
-    log(f"  {result.summary()}")
+    cpu = group_cpu_seconds(server_pgid) - cpu_before
+    cpu_ms = 1000 * cpu / result.all_iterations if result.all_iterations else float("nan")
+    log(f"  {result.summary()} server-cpu={cpu_ms:.1f}ms/iteration")
     for sample in result.error_samples:
         log(f"  error: {sample}")
-    return result
+    return result, cpu_ms
 
 
 def run_ours(args: argparse.Namespace, report: Report, procs: Processes,
@@ -821,7 +818,8 @@ def run_ours(args: argparse.Namespace, report: Report, procs: Processes,
             figure.ours_what = {"queue": "GET /console/",
                                 "ticket": "GET /console/tickets/<random active ticket>/",
                                 "create": "POST /api/v1/tickets (Bearer token)"}[figure.key]
-            figure.ours = measure(f"xuala {figure.label}", port, scenario, args)
+            figure.ours, figure.ours_cpu_ms = measure(f"xuala {figure.label}", port, scenario,
+                                                      args, popen.pid)
     finally:
         procs.stop(popen)
 
@@ -970,7 +968,8 @@ def run_peer(args: argparse.Namespace, report: Report, procs: Processes,
                           f"&length={length} (its table's rows), in sequence"),
                 "ticket": "GET /tickets/<random open ticket>/",
                 "create": "POST /api/tickets/ (REST framework token)"}[figure.key]
-            figure.peer = measure(f"django-helpdesk {figure.label}", port, scenario, args)
+            figure.peer, figure.peer_cpu_ms = measure(f"django-helpdesk {figure.label}", port,
+                                                      scenario, args, popen.pid)
     finally:
         procs.stop(popen)
 
@@ -1002,11 +1001,13 @@ def print_report(report: Report, args: argparse.Namespace, command: str) -> bool
         print(line)
     print()
     for figure in report.figures:
-        for side, result, what in (("xuala", figure.ours, figure.ours_what),
-                                   ("django-helpdesk", figure.peer, figure.peer_what)):
+        for side, result, what, cpu_ms in (
+                ("xuala", figure.ours, figure.ours_what, figure.ours_cpu_ms),
+                ("django-helpdesk", figure.peer, figure.peer_what, figure.peer_cpu_ms)):
             if result is None:
                 continue
-            print(f"  {figure.label:<22} {side:<16} {result.summary()}")
+            print(f"  {figure.label:<22} {side:<16} {result.summary()} "
+                  f"server-cpu={cpu_ms:.1f}ms")
             print(f"  {'':<22} {'':<16} measured: {what}")
             if len(result.steps_ms) > 1:
                 parts = ", ".join(f"request {k + 1} p50 {result.step_percentile(k, 50):.1f} ms "

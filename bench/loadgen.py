@@ -49,6 +49,7 @@ class Result:
     error_samples: list[str]
     requests: int  # HTTP requests sent
     steps_ms: list[list[float]] = field(default_factory=list)  # per request of an iteration
+    all_iterations: int = 0  # warm-up included
 
     def step_percentile(self, step: int, p: float) -> float:
         """Nearest-rank percentile of one request of the successful iterations, in ms."""
@@ -116,6 +117,7 @@ class _Worker(threading.Thread):
         self.latencies: list[float] = []
         self.steps: list[list[float]] = []
         self.count = 0
+        self.all_count = 0
         self.errors = 0
         self.requests = 0
         self.error_samples: list[str] = []
@@ -178,6 +180,7 @@ class _Worker(threading.Thread):
                     if error:
                         break
                 t1 = marks[-1]
+                self.all_count += 1
                 if t0 < self.record_from:
                     continue  # warm-up
                 self.count += 1
@@ -251,4 +254,5 @@ def run(*, host: str, port: int, scenario: Scenario, seconds: float, concurrency
              for k in range(n_steps)]
     return Result(count=sum(w.count for w in workers), errors=sum(w.errors for w in workers),
                   seconds=measured, latencies_ms=latencies, error_samples=samples,
-                  requests=sum(w.requests for w in workers), steps_ms=steps)
+                  requests=sum(w.requests for w in workers), steps_ms=steps,
+                  all_iterations=sum(w.all_count for w in workers))

@@ -191,6 +191,8 @@ LOGGING = {
 DEFAULT_FROM_EMAIL = env_str("XUALA_MAIL_FROM", "Xuala Cloud <asistencia@modo3.net>")
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
 XUALA_MAIL_DOMAIN = env_str("XUALA_MAIL_DOMAIN", "modo3.net")
+# The address clients reach the desk at, for absolute links in mail.
+XUALA_PUBLIC_URL = env_str("XUALA_PUBLIC_URL", "http://127.0.0.1:8000").rstrip("/")
 XUALA_ONCALL_EMAIL = env_str("XUALA_ONCALL_EMAIL", "guardia@modo3.net")
 XUALA_AGENTS_EMAIL = env_str("XUALA_AGENTS_EMAIL", "equipo@modo3.net")
 if env_str("XUALA_SMTP_RELAY", ""):

@@ -10,12 +10,19 @@ import time_machine
 
 from tests import factories
 from tests.intake.conftest import SUPPORT, compose
+from tests.intake.corpus import all_fixtures, fixture_bytes, fixtures_tagged
 from tests.intake.dnsserver import ZoneServer
 from xuala.desk.models import Channel, Status, Ticket, TicketEvent, TriageState
 from xuala.desk.services import ticket_open, ticket_triage_apply
 from xuala.intake.models import InboundStatus
-from xuala.intake.selectors import inbound_for_confirmation
-from xuala.intake.services import inbound_confirm, inbound_reject
+from xuala.intake.selectors import inbound_for_confirmation, inbound_preview
+from xuala.intake.services import (
+    UnusableMessage,
+    inbound_accept,
+    inbound_confirm,
+    inbound_process,
+    inbound_reject,
+)
 from xuala.notify.models import OutboundEmail
 
 pytestmark = pytest.mark.django_db
@@ -285,6 +292,7 @@ def test_the_client_confirming_a_held_message_turns_it_into_their_ticket(
     other = factories.contact_user(factories.customer(name="Otra", email="bea@otra.es"))
     assert inbound_for_confirmation(token=row.confirm_token, user=other) is None
     held = inbound_for_confirmation(token=row.confirm_token, user=ana)
+    assert inbound_preview(message=held) == "La web da error 500 desde hoy."
     done = inbound_confirm(message=held, user=ana)
     assert done.status == InboundStatus.PROCESSED and done.outcome == "ticket.opened"
     assert done.sender_confirmed_at is not None
@@ -306,3 +314,81 @@ def test_a_stranger_is_answered_without_asking_the_dns(deliver, enforcing, db):
     row = deliver(compose(sender=STRANGER))
     assert row.outcome == "door.not_client"
     assert enforcing.queries == []
+
+
+# ---------------------------------------------------------------- the corpus at the door
+
+@pytest.fixture
+def known_parties(plan_customer, hosting_customer, lapsed_customer):
+    """The corpus's clients, and the desk mail its replies and bounces point at."""
+    factories.customer(name="Acme Ltd", email="oliver@acme.co.uk", language="en")
+    ticket = ticket_open(customer=plan_customer, contact=factories.contact_user(plan_customer),
+                         channel=Channel.PORTAL, subject="FTP", body_text="No entro",
+                         category="hosting").ticket
+    for message_id in ("<abc123@modo3.net>", "<7f3c9e2a1b@modo3.net>",
+                       "<d41d8cd98f@modo3.net>", "<e5f6a7b8c9@modo3.net>"):
+        OutboundEmail.objects.create(to="ana@cliente-demo.es", subject=f"[{ticket.reference}]",
+                                     body_text="…", purpose="ticket.reply", ticket=ticket,
+                                     message_id=message_id)
+    return ticket
+
+
+def from_the_mailbox(name: str):
+    """A corpus message as the IMAP poller hands it over: no envelope, headers decide."""
+    return inbound_process(message=inbound_accept(raw=fixture_bytes(name), path="imap"))
+
+
+@pytest.mark.parametrize("name", [n for n in all_fixtures() if n != "unparseable_empty.eml"])
+def test_every_corpus_message_ends_processed_held_or_ignored(name, known_parties):
+    row = from_the_mailbox(name)
+    assert row.status in (InboundStatus.PROCESSED, InboundStatus.HELD, InboundStatus.IGNORED)
+    assert row.outcome
+
+
+def test_an_empty_file_is_refused_before_it_is_stored(db):
+    with pytest.raises(UnusableMessage):
+        inbound_accept(raw=fixture_bytes("unparseable_empty.eml"), path="imap")
+
+
+@pytest.mark.parametrize(("tag", "outcome"), [
+    ("bounce", "dsn.recorded"),
+    ("auto-reply", "loop.ignored"),
+    ("list", "loop.ignored"),
+    ("wrong-channel", "door.wrong_channel"),
+    ("unparseable", "parse.held"),
+])
+def test_each_family_of_the_corpus_gets_its_outcome(tag, outcome, known_parties):
+    names = [n for n in fixtures_tagged(tag) if n != "unparseable_empty.eml"]
+    assert names
+    outcomes = {name: from_the_mailbox(name).outcome for name in names}
+    assert outcomes == dict.fromkeys(names, outcome)
+    if tag == "bounce":
+        assert not Ticket.objects.exclude(pk=known_parties.pk).exists()
+        keys = set(TicketEvent.objects.filter(ticket=known_parties, key__startswith="mail.")
+                   .values_list("key", flat=True))
+        assert keys == {"mail.bounced", "mail.delayed"}
+
+
+@pytest.mark.parametrize(("name", "outcome"), [
+    ("gmail_es_new_request.eml", "ticket.opened"),
+    ("call_request_es.eml", "ticket.opened"),
+    ("outlook_en_new_request.eml", "ticket.opened"),
+    ("applemail_es_reply.eml", "ticket.replied"),
+    ("ios_es_reply.eml", "ticket.replied"),
+    ("nonclient_gmail_new.eml", "door.not_client"),
+    ("lapsed_client_new.eml", "door.not_client"),
+    ("malformed_missing_from.eml", "parse.no_sender"),
+])
+def test_corpus_messages_from_clients_and_strangers(name, outcome, known_parties):
+    assert from_the_mailbox(name).outcome == outcome
+
+
+def test_the_spoofed_corpus_message_is_held_on_the_word_of_our_own_mta(
+        known_parties, settings):
+    settings.XUALA_MAIL_AUTH = "enforce"
+    settings.XUALA_TRUSTED_AUTHSERV_IDS = ["mx.modo3.net"]
+    spoofed = from_the_mailbox("spoofed_client_dmarc_fail.eml")
+    assert spoofed.status == InboundStatus.HELD and spoofed.outcome == "auth.held"
+    assert spoofed.detail["auth"]["method"] == "trusted-ar"
+    genuine = from_the_mailbox("gmail_es_new_request.eml")
+    assert genuine.outcome == "ticket.opened"

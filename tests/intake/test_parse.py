@@ -1,5 +1,6 @@
 """parse_message over the corpus: every fixture parses, and each family reads as a person would."""
 
+import time
 from datetime import datetime
 
 import pytest
@@ -699,3 +700,33 @@ def test_it_renders_html_structure_as_text():
     assert html_to_text(html) == (
         "Uno\n- a\n- b\nVer enlace <https://x.es/a> y ana@cliente-demo.es\n> cita\n"
         "> > doble\n  code\n  more")
+
+
+@pytest.mark.parametrize("newline", ["\n", "\r\n"])
+def test_it_keeps_headers_and_the_raw_body_when_the_mime_parser_gives_up(newline):
+    """3,000 nested message/rfc822 parts exhaust the standard parser's recursion."""
+    inner = "From: x@example.com\nSubject: dentro\n\ncuerpo\n"
+    for _ in range(3000):
+        inner = f"From: x@example.com\nContent-Type: message/rfc822\n\n{inner}"
+    message = f"From: Ana <ana@cliente-demo.es>\nSubject: Anidado\n{inner}".replace(
+        "\n", newline).encode()
+    mail = parse_message(message, max_attachment_bytes=MIB)
+    assert (mail.from_address, mail.subject) == ("ana@cliente-demo.es", "Anidado")
+    assert "parsed in degraded mode (headers and raw body only)" in mail.headers_defects
+    assert mail.text.startswith("From: x@example.com")
+
+
+def test_it_reads_pathological_markup_and_headers_in_bounded_time():
+    """html.parser and the default header registry go quadratic on such input (minutes for
+    the first HTML below); the parser must stay linear. The bound is generous on purpose."""
+    started = time.monotonic()
+    for unit in ['<a b="', "<div>", "<blockquote>t", "<!--", "<a href='http://x'>t", "</"]:
+        html_to_text(unit * 40_000)
+    for value in ['"' * 7_900, "a," * 3_900, "\\" * 7_900]:
+        parse_message(raw("\n".join(f"{name}: {value}" for name in
+                                    ("From", "To", "Cc", "Reply-To", "Subject"))),
+                      max_attachment_bytes=MIB)
+    semicolons = ";" * 300_000
+    parse_message(raw(f"From: a@b.es\nContent-Type: text/plain{semicolons}"),
+                  max_attachment_bytes=MIB)
+    assert time.monotonic() - started < 20

@@ -153,7 +153,8 @@ def random_charset(rng: random.Random, data: bytes, _bases: list[bytes]) -> byte
 
 
 def huge_line(rng: random.Random, data: bytes, _bases: list[bytes]) -> bytes:
-    unit = rng.choice([b"A", b"=", b"<", b" ", b">", b"=?utf-8?q?", b"=C3", b"\xc3", b"-- "])
+    unit = rng.choice([b"A", b"=", b"<", b" ", b">", b"=?utf-8?q?", b"=C3", b"\xc3", b"-- ",
+                       b'<a b="', b"<div>", b"<blockquote>", b'"', b";", b"> "])
     line = unit * (rng.randint(10_000, 200_000) // len(unit)) + b"\n"
     lines = _lines(data)
     lines.insert(rng.randrange(len(lines) + 1), line)

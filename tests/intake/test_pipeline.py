@@ -193,6 +193,10 @@ def test_staff_list_inbound_mail_by_status_and_download_the_raw_message(client, 
     assert listing.status_code == 200
     assert f"/admin/intake/inboundmessage/{held.pk}/change/" in listing.content.decode()
     assert f"/admin/intake/inboundmessage/{row.pk}/change/" not in listing.content.decode()
+    detail = client.get(f"/admin/intake/inboundmessage/{row.pk}/change/")
+    assert detail.status_code == 200
+    assert "ticket.opened" in detail.content.decode()
+    assert f"/admin/intake/inboundmessage/{row.pk}/raw/" in detail.content.decode()
     download = client.get(f"/admin/intake/inboundmessage/{row.pk}/raw/")
     assert download.status_code == 200 and download.content == raw
     assert download["Content-Type"] == "message/rfc822"

@@ -11,6 +11,7 @@ from tests import factories
 from tests.portal.conftest import file_ticket
 from xuala.desk.models import Attachment, Message, Ticket
 from xuala.desk.services import Upload, ticket_reply
+from xuala.intake.models import InboundMessage
 from xuala.portal import urls as portal_urls
 
 # Route name -> the URL kwargs taken from customer A's objects (None: the route takes no id).
@@ -21,6 +22,7 @@ ROUTES = {
     "ticket_new": None,
     "ticket": lambda a: {"pk": a["ticket"].pk},
     "attachment": lambda a: {"pk": a["attachment"].pk},
+    "mail_confirm": lambda a: {"token": a["held"].confirm_token},
 }
 
 
@@ -46,7 +48,13 @@ def customer_a(db):
     ticket = file_ticket(a, subject="SECRETO-A asunto", body="SECRETO-A descripción")
     ticket_reply(ticket=ticket, author=agent, body_text="SECRETO-A respuesta",
                  uploads=[Upload("secreto-a.txt", b"SECRETO-A fichero", "text/plain")])
-    return {"customer": a, "ticket": ticket,
+    raw = (b"From: alba@empresa-a.es\r\nTo: asistencia@modo3.net\r\nSubject: SECRETO-A\r\n"
+           b"Message-ID: <held-a@empresa-a.es>\r\n\r\nSECRETO-A held\r\n")
+    held = InboundMessage.objects.create(
+        message_key="<held-a@empresa-a.es>", message_id="<held-a@empresa-a.es>", raw=raw,
+        raw_size=len(raw), raw_sha256="0" * 64, path="smtp", status="held",
+        outcome="auth.held", claimed_user=factories.contact_user(a), confirm_token="tok-a-123")
+    return {"customer": a, "ticket": ticket, "held": held,
             "attachment": Attachment.objects.get(filename="secreto-a.txt")}
 
 

@@ -25,6 +25,8 @@ def desk_processes(*, host: str, port: int, web_workers: int) -> list[ProcessSpe
         ProcessSpec("sla", xuala_argv("engine", "sla")),
         ProcessSpec("outbox", xuala_argv("engine", "outbox")),
         ProcessSpec("sentry", xuala_argv("sentry", "engine")),
+        ProcessSpec("smtp", xuala_argv("mail", "smtpd")),
+        ProcessSpec("intake", xuala_argv("engine", "intake")),
     ]
     if settings.XUALA_IMAP_URL:
         processes.append(ProcessSpec("imap", xuala_argv("imap", "poll")))

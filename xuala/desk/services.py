@@ -135,7 +135,8 @@ def _refresh_queue_fields(ticket: Ticket) -> None:
     done = ticket.status in DONE_STATUSES
     paused = ticket.status in PAUSED_STATUSES
     if not done and not paused:
-        times = ticket_times(ticket, pauses=_closed_pauses(ticket))
+        pauses = _closed_pauses(ticket) if ticket.pk else []
+        times = ticket_times(ticket, pauses=pauses)
         ticket.target_at, ticket.due_at = times.target_at, times.due_at
     if done:
         ticket.queue_rank = 3
@@ -227,7 +228,7 @@ def ticket_open(
                                 clause=decided.clause, loaded=loaded, language=language),
             clause="6", code="not_client")
     with transaction.atomic():
-        ticket = Ticket.objects.create(
+        ticket = Ticket(
             customer=customer, contact=contact, channel=channel, category=category or "",
             subject=subject, site=site, service=service, language=language,
             ticket_class=ticket_class or decided.ticket_class, status=Status.NEW,
@@ -236,31 +237,35 @@ def ticket_open(
             triage_clause=decided.clause,
             triage_state=TriageState.APPLIED if decided.certain else TriageState.PROPOSED,
         )
-        _message_add(ticket=ticket, kind=MessageKind.CLIENT, author=contact,
-                     body_text=body_text, body_html=body_html, channel=channel,
-                     uploads=uploads, message_id=message_id, at=received_at)
-        event_record(ticket=ticket, key="ticket.opened", actor=contact, at=received_at,
-                     channel=channel, policy_version=version.pk, ticket_class=ticket.ticket_class)
-        event_record(ticket=ticket, key="triage.applied" if decided.certain else "triage.proposed",
-                     at=received_at, decision=decided.decision, clause=decided.clause,
-                     rule=decided.rule)
-        _refresh_queue_fields(ticket)
-        ticket.save()
+        _refresh_queue_fields(ticket)  # clocks and queue columns before the one INSERT
+        ticket.save(force_insert=True)
+        first = _message_add(ticket=ticket, kind=MessageKind.CLIENT, author=contact,
+                             body_text=body_text, body_html=body_html, channel=channel,
+                             uploads=uploads, message_id=message_id, at=received_at)
+        TicketEvent.objects.bulk_create([
+            TicketEvent(ticket=ticket, key="ticket.opened", actor=contact, at=received_at,
+                        data={"channel": channel, "policy_version": version.pk,
+                              "ticket_class": ticket.ticket_class}),
+            TicketEvent(ticket=ticket, at=received_at,
+                        key="triage.applied" if decided.certain else "triage.proposed",
+                        data={"decision": decided.decision, "clause": decided.clause,
+                              "rule": decided.rule}),
+        ])
         if decided.certain:
             _apply_decision(ticket, decided.decision, decided.rule, decided.clause, actor=None,
                             at=received_at)
         calendar = loaded.calendar
         out_of_hours = None if calendar.is_open(received_at) else calendar.next_opening(received_at)
-        _acknowledge(ticket, loaded, out_of_hours)
+        _acknowledge(ticket, loaded, out_of_hours, first)
     return Opened(ticket=ticket, triage=decided, out_of_hours_from=out_of_hours)
 
 
-def _acknowledge(ticket: Ticket, loaded, out_of_hours_from: datetime | None) -> None:
+def _acknowledge(ticket: Ticket, loaded, out_of_hours_from: datetime | None,
+                 first: Message) -> None:
     if ticket.contact is None:
         return
     subject, body = texts.acknowledgement(ticket=ticket, loaded=loaded,
                                           out_of_hours_from=out_of_hours_from)
-    first = ticket.messages.first()
     email_enqueue(to=ticket.contact.email, subject=subject, body_text=body,
                   purpose="ticket.ack", ticket=ticket, auto_submitted=True,
                   in_reply_to=first.message_id if first and first.message_id else "")
@@ -298,6 +303,9 @@ def _apply_decision(ticket: Ticket, decision: str, rule: str, clause: str, *, ac
         status = Status.WAITING_ON_QUOTE if decision == Decision.NEEDS_QUOTE else Status.MEETING
         ticket_set_status(ticket=ticket, status=status, actor=actor, at=at,
                           reason=f"triage.{decision}")
+        if decision == Decision.MEETING:  # §4: a meeting request that offers the client times
+            from xuala.meetings.services import meeting_request_open
+            meeting_request_open(ticket=ticket, actor=actor, at=at)
     elif decision == Decision.EMERGENCY:
         if ticket.ticket_class != TicketClass.EMERGENCY:
             ticket.ticket_class = TicketClass.EMERGENCY

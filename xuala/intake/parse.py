@@ -22,6 +22,7 @@ import binascii
 import email.errors
 import email.policy
 import email.utils
+import html as html_module
 import re
 import unicodedata
 from dataclasses import dataclass, field
@@ -29,7 +30,6 @@ from datetime import UTC, datetime
 from email.generator import BytesGenerator
 from email.message import Message
 from email.parser import BytesParser
-from html.parser import HTMLParser
 from io import BytesIO
 
 from xuala.intake.quotes import strip_quoted
@@ -104,7 +104,16 @@ DEFAULT_FILENAME = "attachment.bin"
 _MAX_DEPTH = 40
 _MAX_DEFECTS = 60
 _MAX_HEADER_VALUE = 8_000          # longer header values are cut before decoding
+# email.policy.default's header parser is quadratic on some input (8,000 '"' take seconds):
+# longer values, and address headers past the tenth, go to the linear compat32 readers.
+_MAX_REGISTRY_VALUE = 400
+# compat32's parameter parser is quadratic too: MIME headers of parts are cut to this length.
+_MAX_MIME_HEADER = 2_000
+_MAX_PARTS = 1_000                 # MIME parts read per message; the rest is noted, not read
+_MAX_ADDRESS_VALUES = 10
 _LEADING_GARBAGE_LINES = 5         # lines skipped before the headers when none are found
+_MAX_QUOTE_DEPTH = 10              # deeper HTML blockquotes are drawn with ten ">"
+_MAX_REPORT_LINE = 2_000           # bounce text lines are cut to this before pattern matching
 
 _POLICY_DEFAULT = email.policy.default
 _POLICY_COMPAT = email.policy.compat32
@@ -191,7 +200,7 @@ def _mostly_utf8(text: str) -> bool:
     UTF-8 loses nearly every accented letter instead.
     """
     lost = text.count("\ufffd")
-    kept = sum(1 for ch in text if ch > "\x7f") - lost
+    kept = len(text) - len(text.encode("ascii", "ignore")) - lost
     return kept > 0 and kept >= lost
 
 
@@ -328,18 +337,25 @@ def decode_words(value: str, notes: list[str] | None = None) -> str:
 # Header access
 
 
+_LINE_BREAKS = re.compile(r"\r?\n|\r")
+
+
 class _Headers:
     """The message's headers by lower-cased name, raw values unfolded, in order."""
 
     def __init__(self, msg: Message):
         self.values: dict[str, list[str]] = {}
         for name, value in msg.raw_items():
-            key = _clean_header(str(name)).lower()
+            key = str(name).strip().lower()
+            if not key.isprintable():
+                key = _clean_header(key)
             if not isinstance(value, str):
                 value = str(value)
             if len(value) > _MAX_HEADER_VALUE:
                 value = value[:_MAX_HEADER_VALUE]
-            self.values.setdefault(key, []).append(re.sub(r"\r?\n|\r", "", value))
+            if "\n" in value or "\r" in value:
+                value = _LINE_BREAKS.sub("", value)
+            self.values.setdefault(key, []).append(value)
 
     def all(self, name: str) -> list[str]:
         return self.values.get(name, [])
@@ -366,18 +382,21 @@ def _valid_addr(addr: str) -> str | None:
 def _addresses(values: list[str], name: str, notes: list[str]) -> list[tuple[str, str]]:
     """(display name, lower-cased addr-spec) pairs from the values of an address header."""
     found: list[tuple[str, str]] = []
-    for raw in values:
+    if len(values) > _MAX_ADDRESS_VALUES:
+        notes.append(f"{len(values)} {name} headers; the first {_MAX_ADDRESS_VALUES} are read")
+    for raw in values[:_MAX_ADDRESS_VALUES]:
         value = _repair_8bit(raw, notes, name)
         value = _HEADER_CONTROL.sub(" ", value)
         pairs: list[tuple[str, str]] | None = None
-        try:
-            header = _POLICY_DEFAULT.header_factory(name, value)
-            pairs = [(address.display_name or "", address.addr_spec or "")
-                     for address in header.addresses]
-            if any(_has_surrogates(n) or "\ufffd" in n or "=?" in n for n, _ in pairs):
+        if len(value) <= _MAX_REGISTRY_VALUE:
+            try:
+                header = _POLICY_DEFAULT.header_factory(name, value)
+                pairs = [(address.display_name or "", address.addr_spec or "")
+                         for address in header.addresses]
+                if any(_has_surrogates(n) or "\ufffd" in n or "=?" in n for n, _ in pairs):
+                    pairs = None
+            except Exception:  # the registry's parser raises on odd input
                 pairs = None
-        except Exception:  # the registry's parser raises on odd input
-            pairs = None
         if not pairs or not any(_valid_addr(a) for _, a in pairs):
             try:
                 pairs = [(decode_words(n, notes), a)
@@ -422,6 +441,8 @@ def _subject(value: str | None, notes: list[str]) -> str:
     if value is None:
         return ""
     value = _repair_8bit(value, notes, "Subject")
+    if len(value) > _MAX_REGISTRY_VALUE:
+        return _clean_header(decode_words(value, notes))
     try:
         header = _POLICY_DEFAULT.header_factory("subject", _HEADER_CONTROL.sub(" ", value))
         text = str(header)
@@ -516,25 +537,33 @@ def safe_filename(name: str | None, content_type: str = "application/octet-strea
 
 
 _HTML_SPACES = re.compile(r"[ \t\n\r\f]+")  # HTML's white space: &nbsp; is not collapsed
+# One token at a time, each pattern bounded by the next "<" or ">": linear on any input.
+# (The standard library's html.parser is not: thousands of unclosed ``<a b="`` take minutes,
+# and html5ever-based sanitisers go quadratic on deep nesting; mail brings both.)
+_HTML_TOKEN = re.compile(
+    r"<!--.*?(?:-->|\Z)"                              # comment, terminated or not
+    r"|<(/?)([a-zA-Z][a-zA-Z0-9:_-]*)([^<>]*)>"       # start or end tag
+    r"|<[!?/][^<>]*>",                                # doctype, <?xml?>, <![if …]>, </ >
+    re.DOTALL,
+)
+_HREF = re.compile(r"""\bhref\s*=\s*(?:"([^"]*)"|'([^']*)'|([^\s"'>]+))""", re.IGNORECASE)
+_SKIP_CONTENT = frozenset({"script", "style", "title", "template", "xml", "svg", "iframe",
+                           "object", "noscript", "select"})
+_SKIP_END = {tag: re.compile(rf"</{tag}\b", re.IGNORECASE) for tag in _SKIP_CONTENT}
+_BLOCK = frozenset({"p", "div", "table", "tr", "ul", "ol", "dl", "dt", "dd", "h1", "h2", "h3",
+                    "h4", "h5", "h6", "section", "article", "header", "footer", "aside", "nav",
+                    "main", "form", "fieldset", "address", "center", "figure", "figcaption",
+                    "hr", "pre", "body", "html", "caption", "details", "summary"})
 
 
-class _HtmlText(HTMLParser):
-    """Readable text from HTML: blocks become lines, blockquotes become "> " quotes."""
-
-    _SKIP = frozenset({"script", "style", "title", "template", "xml", "svg", "iframe",
-                       "object", "head"})
-    _BLOCK = frozenset({"p", "div", "table", "tr", "ul", "ol", "dl", "dt", "dd", "h1", "h2",
-                        "h3", "h4", "h5", "h6", "section", "article", "header", "footer",
-                        "aside", "nav", "main", "form", "fieldset", "address", "center",
-                        "figure", "figcaption", "hr", "pre", "body"})
+class _HtmlText:
+    """Readable text from HTML tokens: blocks become lines, blockquotes become "> " quotes."""
 
     def __init__(self) -> None:
-        super().__init__(convert_charrefs=True)
         self.lines: list[tuple[int, str]] = []
         self._current: list[str] = []
         self._depth = 0
         self._line_depth = 0
-        self._skip = 0
         self._pre = 0
         self._links: list[tuple[str, list[str]]] = []
 
@@ -551,15 +580,10 @@ class _HtmlText(HTMLParser):
         if not self._current:
             self._line_depth = self._depth
         self._current.append(text)
-        for _, link_text in self._links:
-            link_text.append(text)
+        if self._links:  # the innermost link only: unclosed links must not cost n² appends
+            self._links[-1][1].append(text)
 
-    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
-        if tag == "body":
-            self._skip = 0
-        if tag in self._SKIP:
-            self._skip += 1
-            return
+    def start(self, tag: str, attrs: str) -> None:
         if tag == "br":
             self._newline(force=True)
         elif tag == "blockquote":
@@ -569,32 +593,24 @@ class _HtmlText(HTMLParser):
         elif tag == "li":
             self._newline()
             self._append("- ")
-        elif tag in self._BLOCK:
+        elif tag in _BLOCK:
             self._newline()
             if tag == "pre":
                 self._pre += 1
         elif tag in {"td", "th"}:
             self._append(" ")
         elif tag == "a":
-            href = dict(attrs).get("href") or ""
+            match = _HREF.search(attrs)
+            href = html_module.unescape(next(g for g in match.groups() if g is not None)
+                                        ) if match else ""
             self._links.append((href.strip(), []))
 
-    def handle_startendtag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
-        if tag in self._SKIP:
-            return
-        self.handle_starttag(tag, attrs)
-        if tag in {"blockquote", "pre", "a"}:
-            self.handle_endtag(tag)
-
-    def handle_endtag(self, tag: str) -> None:
-        if tag in self._SKIP:
-            self._skip = max(0, self._skip - 1)
-            return
+    def end(self, tag: str) -> None:
         if tag == "blockquote":
             self._newline()
             self._depth = max(0, self._depth - 1)
             self._line_depth = self._depth
-        elif tag in self._BLOCK or tag == "li":
+        elif tag in _BLOCK or tag == "li":
             self._newline()
             if tag == "pre":
                 self._pre = max(0, self._pre - 1)
@@ -603,15 +619,13 @@ class _HtmlText(HTMLParser):
             shown = "".join(link_text)
             target = href[7:] if href.lower().startswith("mailto:") else href
             if (href.lower().startswith(("http://", "https://", "mailto:"))
-                    and target and target not in shown and not self._skip):
+                    and target and target not in shown):
                 self._append(f" <{target}>")
 
-    def handle_data(self, data: str) -> None:
-        if self._skip:
-            return
+    def data(self, data: str) -> None:
+        data = html_module.unescape(data)
         if self._pre:
-            chunks = data.split("\n")
-            for i, chunk in enumerate(chunks):
+            for i, chunk in enumerate(data.replace("\r\n", "\n").split("\n")):
                 if i:
                     self._newline(force=True)
                 self._append(chunk)
@@ -631,29 +645,57 @@ class _HtmlText(HTMLParser):
                 blank += 1
                 if blank > 1:
                     continue
-                out.append(("> " * depth).rstrip())
+                out.append(("> " * min(depth, _MAX_QUOTE_DEPTH)).rstrip())
                 continue
             blank = 0
-            out.append("> " * depth + line.replace("\xa0", " "))
+            out.append("> " * min(depth, _MAX_QUOTE_DEPTH) + line.replace("\xa0", " "))
         return "\n".join(out).strip("\n")
 
 
-_TAG = re.compile(r"<[^>]*>")
-
-
 def html_to_text(html: str) -> str:
-    """Plain text derived from an HTML body (quotes marked with ">")."""
-    parser = _HtmlText()
-    try:
-        parser.feed(html)
-        parser.close()
-        return parser.text()
-    except Exception:  # html.parser gives up on some soup: strip tags instead
-        return _SPACES.sub(" ", _TAG.sub(" ", html)).strip()
+    """Plain text derived from an HTML body (quotes marked with ">"), in linear time."""
+    builder = _HtmlText()
+    position, size = 0, len(html)
+    while position < size:
+        match = _HTML_TOKEN.search(html, position)
+        if match is None:
+            builder.data(html[position:])
+            break
+        if match.start() > position:
+            builder.data(html[position:match.start()])
+        position = match.end()
+        tag = match.group(2)
+        if tag is None:
+            continue  # a comment or a declaration
+        tag = tag.lower()
+        attrs = match.group(3)
+        if match.group(1):
+            builder.end(tag)
+        elif tag in _SKIP_CONTENT:
+            if not attrs.rstrip().endswith("/"):
+                closing = _SKIP_END[tag].search(html, position)
+                position = closing.start() if closing else size
+        else:
+            builder.start(tag, attrs)
+            if attrs.rstrip().endswith("/") and tag in {"blockquote", "pre", "a"}:
+                builder.end(tag)
+    return builder.text()
 
 
 # --------------------------------------------------------------------------------------------
 # The MIME walk
+
+
+def _cap_headers(part: Message) -> None:
+    """Cut over-long header values in place, keeping their order (see _MAX_MIME_HEADER)."""
+    items = list(part.raw_items())
+    if not any(len(str(value)) > _MAX_MIME_HEADER for _, value in items):
+        return
+    for name in {name.lower() for name, _ in items}:
+        del part[name]
+    for name, value in items:
+        limit = _MAX_MIME_HEADER if name.lower().startswith("content-") else _MAX_HEADER_VALUE
+        part.set_raw(name, str(value)[:limit])
 
 
 def _content_type(part: Message) -> str:
@@ -757,15 +799,16 @@ def _message_bytes(part: Message) -> bytes:
             out = BytesIO()
             BytesGenerator(out, mangle_from_=False, policy=_POLICY_COMPAT).flatten(sub)
             chunks.append(out.getvalue())
-        except Exception:  # a damaged embedded message is stored as text
-            chunks.append(str(sub).encode("utf-8", "surrogateescape"))
+        except Exception:  # an embedded message the generator cannot write is left out
+            chunks.append(b"")
     return b"\n".join(chunks)
 
 
 class _Walker:
     """Collects body segments and attachments from a MIME tree."""
 
-    def __init__(self, *, max_attachment_bytes: int, notes: list[str]):
+    def __init__(self, *, max_attachment_bytes: int, notes: list[str],
+                 parts: list[int] | None = None):
         self.max_attachment_bytes = max_attachment_bytes
         self.notes = notes
         self.segments: list[tuple[str | None, str | None]] = []   # (plain, html)
@@ -774,6 +817,7 @@ class _Walker:
         self.delivery_status: list[Message] = []
         self.embedded_headers: list[Message | str] = []
         self.report = False
+        self.parts = parts if parts is not None else [0]   # shared with nested walkers
 
     def note_defects(self, part: Message) -> None:
         for defect in getattr(part, "defects", ()) or ():
@@ -783,13 +827,11 @@ class _Walker:
         if depth > _MAX_DEPTH:
             self.notes.append("MIME nesting too deep; inner parts ignored")
             return
+        if not self.count(part):
+            return
         self.note_defects(part)
         ctype = _content_type(part)
-        maintype = ctype.split("/", 1)[0]
-        if maintype == "message":
-            self.message_part(part, ctype)
-            return
-        if part.is_multipart():
+        if part.is_multipart() and not ctype.startswith("message/"):
             children = [c for c in part.get_payload() if isinstance(c, Message)]
             if ctype == "multipart/report":
                 self.report = True
@@ -798,6 +840,14 @@ class _Walker:
             else:
                 for child in children:
                     self.walk(child, depth + 1)
+            return
+        self.other(part, ctype, depth)
+
+    def other(self, part: Message, ctype: str, depth: int) -> None:
+        """A part that is not a parsed multipart: a message, a lost multipart or a leaf."""
+        maintype = ctype.split("/", 1)[0]
+        if maintype == "message":
+            self.message_part(part, ctype)
             return
         if maintype == "multipart":
             recovered = self.recover_multipart(part, ctype)
@@ -808,13 +858,26 @@ class _Walker:
             return
         self.leaf(part, ctype)
 
+    def count(self, part: Message) -> bool:
+        """Count a part about to be read (its headers capped); False past _MAX_PARTS."""
+        self.parts[0] += 1
+        if self.parts[0] > _MAX_PARTS:
+            if self.parts[0] == _MAX_PARTS + 1:
+                self.notes.append(f"more than {_MAX_PARTS} MIME parts; the rest are ignored")
+            return False
+        _cap_headers(part)
+        return True
+
     def alternative(self, children: list[Message], depth: int) -> None:
         plain: str | None = None
         html: str | None = None
         for child in children:
+            if not child.is_multipart() and not self.count(child):
+                return
             ctype = _content_type(child)
             if child.is_multipart() and not ctype.startswith("message/"):
-                sub = _Walker(max_attachment_bytes=self.max_attachment_bytes, notes=self.notes)
+                sub = _Walker(max_attachment_bytes=self.max_attachment_bytes, notes=self.notes,
+                              parts=self.parts)
                 sub.walk(child, depth + 1)
                 self.attachments.extend(sub.attachments)
                 self.oversized.extend(sub.oversized)
@@ -834,8 +897,11 @@ class _Walker:
             elif self.is_body(child, ctype) and ctype == "text/html":
                 self.note_defects(child)
                 html = self.text_of(child)
-            else:
+            elif child.is_multipart():
                 self.walk(child, depth + 1)
+            else:
+                self.note_defects(child)
+                self.other(child, ctype, depth + 1)
         if plain is not None or html is not None:
             self.segments.append((plain, html))
 
@@ -894,6 +960,8 @@ class _Walker:
     def message_part(self, part: Message, ctype: str) -> None:
         payload = part.get_payload()
         subs = [p for p in payload if isinstance(p, Message)] if isinstance(payload, list) else []
+        for sub in subs:
+            _cap_headers(sub)
         if ctype == "message/delivery-status":
             self.delivery_status.extend(subs)
         elif subs:
@@ -1026,6 +1094,8 @@ def _dsn_from_report(blocks: list[Message]) -> DsnInfo:
 def _dsn_from_text(text: str, subject: str) -> DsnInfo:
     """What a plain-text bounce says, read with the usual MTA phrasings."""
     info = DsnInfo()
+    # Bounce reports are short lines; capping them keeps the line regexes linear.
+    text = "\n".join(line[:_MAX_REPORT_LINE] for line in text[:200_000].split("\n"))
     copy = _ORIGINAL_COPY.search(text)
     report = text[:copy.start()] if copy else text
     field_match = _TEXT_FIELD["action"].search(report)
@@ -1136,9 +1206,15 @@ def parse_message(raw: bytes, *, max_attachment_bytes: int) -> ParsedMail:
     if not headers:
         raise UnparseableMail("no headers")
     try:
-        return _build(msg, headers, data, walk=walk, max_attachment_bytes=max_attachment_bytes)
+        mail = _build(msg, headers, data, walk=walk, max_attachment_bytes=max_attachment_bytes)
     except Exception:  # an unforeseen failure: a degraded, headers-only result
         return _degraded(data, max_attachment_bytes=max_attachment_bytes)
+    if not walk:
+        mail.headers_defects.append(_DEGRADED)
+    return mail
+
+
+_DEGRADED = "parsed in degraded mode (headers and raw body only)"
 
 
 def _degraded(data: bytes, *, max_attachment_bytes: int) -> ParsedMail:
@@ -1153,13 +1229,14 @@ def _degraded(data: bytes, *, max_attachment_bytes: int) -> ParsedMail:
         raise
     except Exception as exc:
         raise UnparseableMail(f"the message could not be read: {exc!r}") from exc
-    mail.headers_defects.append("parsed in degraded mode (headers and raw body only)")
+    mail.headers_defects.append(_DEGRADED)
     return mail
 
 
 def _build(msg: Message, headers: _Headers, data: bytes, *, walk: bool,
            max_attachment_bytes: int) -> ParsedMail:
     notes: list[str] = []
+    _cap_headers(msg)
     mail = ParsedMail()
 
     ids = headers.all("message-id")
@@ -1205,7 +1282,8 @@ def _build(msg: Message, headers: _Headers, data: bytes, *, walk: bool,
     if walk:
         walker.walk(msg)
     else:
-        body = data.split(b"\n\n", 1)[1] if b"\n\n" in data.replace(b"\r\n", b"\n") else b""
+        normalised = data.replace(b"\r\n", b"\n")
+        body = normalised.split(b"\n\n", 1)[1] if b"\n\n" in normalised else b""
         walker.segments.append((_clean_body(decode_bytes(body, None, notes, "body")), None))
     texts = []
     htmls = []
@@ -1290,7 +1368,7 @@ def _classify(mail: ParsedMail, msg: Message, headers: _Headers, walker: _Walker
         if (failed is not None
                 or (mail.is_from_mailer_daemon and (bounce_subject or status_seen))
                 or (bounce_subject and (auto or null_sender))):
-            dsn = _dsn_from_text(mail.text[:200_000], subject)
+            dsn = _dsn_from_text(mail.text, subject)
             if failed:
                 recipients = _addresses([failed], "to", [])
                 if recipients:

@@ -116,10 +116,10 @@ def _bottom_posted(lines: list[str], start: int) -> bool:
         return False
     while i < len(lines) and (_is_quoted(lines[i]) or not lines[i].strip()):
         i += 1
-    for line in lines[i:]:
-        if _SIGNATURE.match(line):
+    for j in range(i, len(lines)):
+        if _SIGNATURE.match(lines[j]):
             return False
-        if line.strip() and not _MOBILE_SIGNATURE.match(line):
+        if lines[j].strip() and not _MOBILE_SIGNATURE.match(lines[j]):
             return True
     return False
 

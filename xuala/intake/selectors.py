@@ -6,11 +6,13 @@ import re
 from collections.abc import Sequence
 from datetime import datetime
 
+from django.conf import settings
 from django.db.models import QuerySet
 
 from xuala.customers.models import Customer
 from xuala.desk.models import Message, Ticket
 from xuala.intake.models import InboundMessage, InboundStatus
+from xuala.intake.parse import parse_message
 from xuala.notify.models import OutboundEmail
 
 TICKET_TOKEN_RE = re.compile(r"\[#(\d{1,18})\]")
@@ -84,3 +86,14 @@ def inbound_for_confirmation(*, token: str, user) -> InboundMessage | None:
     if not token or not getattr(user, "is_authenticated", False):
         return None
     return inbound_awaiting_confirmation(user=user).filter(confirm_token=token).first()
+
+
+def inbound_preview(*, message: InboundMessage, limit: int = 2000) -> str:
+    """The new text of a stored message, to show its sender or an agent (plain text)."""
+    try:
+        parsed = parse_message(message.raw_bytes(),
+                               max_attachment_bytes=settings.XUALA_MAX_ATTACHMENT_BYTES)
+    except Exception:  # UnparseableMail, or anything a hostile message provokes
+        # Nothing to show is better than a failing page: the raw stays for the agents.
+        return ""
+    return (parsed.new_text.strip() or parsed.text.strip())[:limit]

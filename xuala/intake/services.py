@@ -67,11 +67,13 @@ class UnusableMessage(ValueError):
 # ---------------------------------------------------------------- settings
 
 def reopen_window() -> timedelta:
-    return timedelta(days=getattr(settings, "XUALA_REOPEN_DAYS", 14))
+    """How long after its resolution a reply still reopens a ticket (XUALA_REOPEN_DAYS)."""
+    return timedelta(days=settings.XUALA_REOPEN_DAYS)
 
 
 def autoreply_period() -> timedelta:
-    return timedelta(minutes=getattr(settings, "XUALA_AUTOREPLY_PERIOD_MINUTES", 60))
+    """At most one automatic answer per sender per this period (RFC 3834)."""
+    return timedelta(minutes=settings.XUALA_AUTOREPLY_PERIOD_MINUTES)
 
 
 # ---------------------------------------------------------------- accepting
@@ -115,11 +117,14 @@ def _store_raw_file(raw: bytes, digest: str) -> str:
     target = Path(settings.MEDIA_ROOT) / relative
     target.parent.mkdir(parents=True, exist_ok=True)
     temporary = target.with_suffix(f".{os.getpid()}.{secrets.token_hex(4)}.tmp")
-    with open(temporary, "wb") as fh:
-        fh.write(raw)
-        fh.flush()
-        os.fsync(fh.fileno())
-    os.replace(temporary, target)
+    try:
+        with open(temporary, "wb") as fh:
+            fh.write(raw)
+            fh.flush()
+            os.fsync(fh.fileno())
+        os.replace(temporary, target)
+    finally:
+        temporary.unlink(missing_ok=True)
     directory = os.open(target.parent, os.O_RDONLY)
     try:
         os.fsync(directory)

@@ -1,4 +1,8 @@
-from django.urls import path  # noqa: F401
+from django.urls import path
+
+from xuala.kb import views_console
 
 app_name = "kb_console"
-urlpatterns: list = []
+urlpatterns = [
+    path("", views_console.articles, name="articles"),
+]

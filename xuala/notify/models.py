@@ -22,6 +22,8 @@ class OutboundEmail(models.Model):
     in_reply_to = models.CharField(max_length=255, blank=True)
     references = models.TextField(blank=True)
     auto_submitted = models.BooleanField(default=False)
+    # Files sent with the mail: [{"filename", "content_type", "content" (base64)}].
+    attachments = models.JSONField(default=list, blank=True)
     # A machine key of what this mail is (ticket.ack, sla.warning, oncall.page…).
     purpose = models.CharField(max_length=40)
     ticket = models.ForeignKey("desk.Ticket", on_delete=models.SET_NULL, null=True, blank=True,

@@ -2,9 +2,14 @@
 
 from __future__ import annotations
 
+import base64
 import logging
 import uuid
+from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import timedelta
+from email import encoders
+from email.mime.nonmultipart import MIMENonMultipart
 
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives, get_connection
@@ -22,6 +27,14 @@ def make_message_id() -> str:
     return f"<{uuid.uuid4().hex}@{domain}>"
 
 
+@dataclass(frozen=True)
+class MailAttachment:
+    filename: str
+    content: bytes
+    # Parameters are kept: "text/calendar; method=REQUEST" is what makes an invitation.
+    content_type: str = "application/octet-stream"
+
+
 def email_enqueue(
     *,
     to: str,
@@ -33,12 +46,16 @@ def email_enqueue(
     in_reply_to: str = "",
     references: str = "",
     auto_submitted: bool = False,
+    attachments: Sequence[MailAttachment] = (),
 ) -> OutboundEmail:
     """Store a message for the outbox; it is sent after the surrounding transaction commits."""
     return OutboundEmail.objects.create(
         to=to, subject=subject[:300], body_text=body_text, body_html=body_html, purpose=purpose,
         ticket=ticket, message_id=make_message_id(), in_reply_to=in_reply_to,
         references=references, auto_submitted=auto_submitted,
+        attachments=[{"filename": a.filename, "content_type": a.content_type,
+                      "content": base64.b64encode(a.content).decode("ascii")}
+                     for a in attachments],
     )
 
 
@@ -100,5 +117,20 @@ def _send(row: OutboundEmail, connection) -> None:
     )
     if row.body_html:
         message.attach_alternative(row.body_html, "text/html")
+    for item in row.attachments:
+        message.attach(_attachment_part(item))
     with transaction.atomic():
         message.send()
+
+
+def _attachment_part(item: dict) -> MIMENonMultipart:
+    """A stored attachment as a MIME part, its content type's parameters intact."""
+    maintype, _, rest = item["content_type"].partition("/")
+    subtype, *params = (p.strip() for p in rest.split(";"))
+    pairs = (p.split("=", 1) for p in params if "=" in p)
+    part = MIMENonMultipart(maintype, subtype,
+                            **{k.strip(): v.strip().strip('"') for k, v in pairs})
+    part.set_payload(base64.b64decode(item["content"]))
+    encoders.encode_base64(part)
+    part.add_header("Content-Disposition", "attachment", filename=item["filename"])
+    return part

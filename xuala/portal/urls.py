@@ -12,4 +12,5 @@ urlpatterns = [
     path("tickets/new/", views.ticket_new, name="ticket_new"),
     path("tickets/<int:pk>/", views.ticket_detail, name="ticket"),
     path("attachments/<int:pk>/", views.attachment_download, name="attachment"),
+    path("mail/confirm/<str:token>/", views.mail_confirm, name="mail_confirm"),
 ]

@@ -275,3 +275,32 @@ def attachment_download(request, customer, pk: int):
     return FileResponse(attachment.file.open("rb"), as_attachment=True,
                         filename=attachment.filename,
                         content_type=attachment.content_type or "application/octet-stream")
+
+
+# ---------------------------------------------------------------- mail held for confirmation
+
+@client_view
+@require_http_methods(["GET", "POST"])
+def mail_confirm(request, customer, token: str):
+    """A message that claimed to come from this client but failed authentication (issue 4):
+    the client says whether they sent it. Anyone else's token is a 404."""
+    from django.http import Http404
+
+    from xuala.intake.selectors import inbound_for_confirmation, inbound_preview
+    from xuala.intake.services import inbound_confirm, inbound_reject
+
+    message = inbound_for_confirmation(token=token, user=request.user)
+    if message is None:
+        raise Http404("no such message")
+    if request.method == "POST":
+        if request.POST.get("decision") == "confirm":
+            processed = inbound_confirm(message=message, user=request.user)
+            messages.success(request, _("Thank you: your message has been accepted."))
+            if processed.ticket_id:
+                return redirect("portal:ticket", processed.ticket_id)
+        else:
+            inbound_reject(message=message, user=request.user)
+            messages.info(request, _("Understood: that message will not be acted upon."))
+        return redirect("portal:dashboard")
+    return render(request, "portal/mail_confirm.html", {
+        "held": message, "preview": inbound_preview(message=message)})

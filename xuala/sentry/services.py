@@ -118,48 +118,72 @@ ON CONFLICT (monitor_id, hour) DO UPDATE SET
 """
 
 
+UPDATE_MONITOR = """
+UPDATE sentry_monitor SET state = %s, pending_state = %s, pending_since = %s,
+  pending_count = %s, next_check_at = %s, slot_at = %s, claimed_by = '',
+  claim_expires_at = NULL, last_check_at = %s, last_result = %s,
+  last_good = COALESCE(%s, last_good), state_since = COALESCE(%s, state_since)
+WHERE id = %s AND claimed_by = %s
+"""
+
+
 def outcomes_record(*, engine: str, outcomes: list) -> None:
-    """Apply a batch of check outcomes (engine.Outcome) in one transaction."""
+    """Apply a batch of check outcomes (engine.Outcome) in one transaction.
+
+    The monitors' rows are written with one prepared UPDATE run for the whole batch
+    (``executemany``), the raw checks with one bulk INSERT, the hourly rollups with one
+    upsert run: the ORM's per-row ``update()`` cost more than the check itself.
+    """
     if not outcomes:
         return
     now = timezone.now()
     monitors = [o.monitor for o in outcomes]
     maintenance = _in_maintenance(monitors, now)
-    hour_rows = []
+    ops = connection.ops
+    json_field = Monitor._meta.get_field("last_result")
+
+    def when(value: datetime | None):
+        return ops.adapt_datetimefield_value(value) if value is not None else None
+
+    def as_json(value):
+        return json_field.get_db_prep_save(value, connection) if value is not None else None
+
+    hour_rows, monitor_rows, checks, changes = [], [], [], []
+    for outcome in outcomes:
+        monitor, ok, at = outcome.monitor, outcome.ok, outcome.at
+        clock = sm.MonitorClock(monitor.state, monitor.pending_state, monitor.pending_since,
+                                monitor.pending_count, monitor.slot_at,
+                                timedelta(seconds=monitor.interval_seconds))
+        step = sm.step(clock, ok=ok, at=at, now=now)
+        total = (outcome.result.get("timings") or {}).get("total")
+        hour_rows.append((monitor.pk, at.replace(minute=0, second=0, microsecond=0),
+                          0 if ok else 1, float(total or 0)))
+        check = None
+        if not ok or step.state_changed or step.pending_state:
+            check = Check(monitor=monitor, at=at, ok=ok,
+                          error_class=outcome.result.get("error_class") or "",
+                          status=outcome.result.get("status"), total_ms=total,
+                          result=outcome.result)
+            checks.append(check)
+        monitor_rows.append((
+            step.state, step.pending_state, when(step.pending_since), step.pending_count,
+            when(step.next_check_at), when(step.slot_at), when(at),
+            as_json(_summary(outcome.result)), as_json(outcome.result) if ok else None,
+            when(step.changed_since) if step.state_changed else None, monitor.pk, engine))
+        if step.state_changed:
+            changes.append((monitor, clock, step, check, at))
     with transaction.atomic():
-        for outcome in outcomes:
-            monitor, ok, at = outcome.monitor, outcome.ok, outcome.at
-            clock = sm.MonitorClock(monitor.state, monitor.pending_state, monitor.pending_since,
-                                    monitor.pending_count, monitor.slot_at,
-                                    timedelta(seconds=monitor.interval_seconds))
-            step = sm.step(clock, ok=ok, at=at, now=now)
-            total = (outcome.result.get("timings") or {}).get("total")
-            hour_rows.append((monitor.pk, at.replace(minute=0, second=0, microsecond=0),
-                              0 if ok else 1, float(total or 0)))
-            keep_raw = not ok or step.state_changed or step.pending_state
-            check = None
-            if keep_raw:
-                check = Check.objects.create(
-                    monitor=monitor, at=at, ok=ok, error_class=outcome.result.get(
-                        "error_class") or "", status=outcome.result.get("status"),
-                    total_ms=total, result=outcome.result)
-            fields = dict(state=step.state, pending_state=step.pending_state,
-                          pending_since=step.pending_since, pending_count=step.pending_count,
-                          next_check_at=step.next_check_at, slot_at=step.slot_at,
-                          claimed_by="", claim_expires_at=None, last_check_at=at,
-                          last_result=_summary(outcome.result))
-            if ok:
-                fields["last_good"] = outcome.result
-            if step.state_changed:
-                fields["state_since"] = step.changed_since
-            Monitor.objects.filter(pk=monitor.pk, claimed_by=engine).update(**fields)
-            if step.state_changed:
-                monitor.state = step.state
-                if step.state == MonitorState.DOWN:
-                    incident_open(monitor=monitor, since=step.changed_since, confirmed_at=at,
-                                  last_check=check, in_maintenance=monitor.pk in maintenance)
-                elif clock.state == MonitorState.DOWN:
-                    incident_resolve(monitor=monitor, recovered_at=step.changed_since)
+        if checks:
+            Check.objects.bulk_create(checks)
+        with connection.cursor() as cursor:
+            cursor.executemany(UPDATE_MONITOR, monitor_rows)
+        for monitor, clock, step, check, at in changes:
+            monitor.state = step.state
+            if step.state == MonitorState.DOWN:
+                incident_open(monitor=monitor, since=step.changed_since, confirmed_at=at,
+                              last_check=check, in_maintenance=monitor.pk in maintenance)
+            elif clock.state == MonitorState.DOWN:
+                incident_resolve(monitor=monitor, recovered_at=step.changed_since)
         with connection.cursor() as cursor:
             cursor.executemany(UPSERT_HOUR, hour_rows)
 

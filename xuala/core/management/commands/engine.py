@@ -21,11 +21,17 @@ def _outbox() -> int:
     return outbox_step()
 
 
-ENGINES = {"sla": (_sla, 5.0), "outbox": (_outbox, 1.0)}
+def _intake() -> int:
+    from xuala.intake.services import intake_step
+
+    return intake_step()
+
+
+ENGINES = {"sla": (_sla, 5.0), "outbox": (_outbox, 1.0), "intake": (_intake, 2.0)}
 
 
 class Command(BaseCommand):
-    help = "Run one engine (sla, outbox) until stopped."
+    help = "Run one engine (sla, outbox, intake) until stopped."
 
     def add_arguments(self, parser):
         parser.add_argument("name", choices=sorted(ENGINES))

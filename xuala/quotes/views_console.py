@@ -1,0 +1,230 @@
+"""Quotes in the agent console: the list, drafting from a ticket, editing lines, sending."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.core.paginator import Paginator
+from django.http import HttpResponse
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from django.views.decorators.http import require_http_methods, require_POST
+
+from xuala.console.access import agent_required
+from xuala.desk.selectors import ticket_for_agent
+from xuala.policy.selectors import policy_active
+from xuala.quotes import pdf, selectors, services
+from xuala.quotes.errors import QuoteError, QuoteInvalid, QuoteNotEditable
+from xuala.quotes.forms import LineForm, NewQuoteForm, QuoteFilterForm, QuoteForm
+from xuala.quotes.models import Quote, QuoteStatus
+
+PAGE_SIZE = 50
+
+_INVALID_TEXTS = {
+    "no_lines": gettext_lazy("A quote needs at least one line before it is sent."),
+    "valid_until": gettext_lazy("The validity date has passed; choose a later one."),
+    "no_contact": gettext_lazy("The customer has no contact to send the quote to."),
+    "description": gettext_lazy("A line needs a description of at most 500 characters."),
+    "quantity": gettext_lazy("The quantity must be more than 0, with at most 3 decimals."),
+    "unit_price": gettext_lazy("The unit price must be 0 or more, with at most 4 decimals."),
+    "discount": gettext_lazy("The discount is a percentage from 0 to 100."),
+}
+
+
+def _error_text(exc: QuoteError) -> str:
+    if isinstance(exc, QuoteNotEditable):
+        return _("Only a draft can be changed or sent.")
+    if isinstance(exc, QuoteInvalid) and exc.code in _INVALID_TEXTS:
+        return str(_INVALID_TEXTS[exc.code])
+    if exc.code == "withdrawn" or exc.code in QuoteStatus.values:
+        return _("This quote has already been decided or withdrawn.")
+    return _("That could not be done: %(reason)s") % {"reason": exc}
+
+
+def _back(quote: Quote, anchor: str = ""):
+    response = redirect("quotes_console:detail", number=quote.number)
+    if anchor:
+        response["Location"] += f"#{anchor}"
+    return response
+
+
+@agent_required
+@require_http_methods(["GET", "HEAD"])
+def quote_list(request):
+    form = QuoteFilterForm(request.GET or None)
+    data: dict = {}
+    if form.is_bound:
+        form.is_valid()
+        data = form.cleaned_data
+    quotes = selectors.quotes_for_agents(status=data.get("status") or None,
+                                         search=(data.get("q") or "").strip() or None,
+                                         ticket_id=data.get("ticket"))
+    page = Paginator(quotes, PAGE_SIZE).get_page(request.GET.get("page"))
+    return render(request, "quotes/console_list.html",
+                  {"form": form, "page": page, "nav": "quotes"})
+
+
+@agent_required
+@require_http_methods(["GET", "HEAD", "POST"])
+def quote_new(request):
+    """Draft a quote for a ticket (?ticket=<id>) or for a customer chosen here."""
+    ticket_id = request.GET.get("ticket") or request.POST.get("ticket") or ""
+    ticket = ticket_for_agent(pk=int(ticket_id)) if ticket_id.isdigit() else None
+    form = None
+    if ticket is None:
+        form = NewQuoteForm(request.POST if request.method == "POST" else None,
+                            customers=selectors.customers_to_quote())
+    if request.method == "POST":
+        customer = None
+        if form is not None:
+            if not form.is_valid():
+                return render(request, "quotes/console_new.html",
+                              {"form": form, "nav": "quotes"}, status=400)
+            customer = selectors.customer_for_agent(pk=form.cleaned_data["customer"])
+        try:
+            quote = services.quote_draft(created_by=request.user, ticket=ticket,
+                                         customer=customer)
+        except QuoteError as exc:
+            messages.error(request, _error_text(exc))
+        else:
+            messages.success(request, _("Quote %(number)s drafted. Add its lines, then send it.")
+                             % {"number": quote.number})
+            return _back(quote)
+    existing = (list(selectors.quotes_for_agents(ticket_id=ticket.pk)) if ticket is not None
+                else [])
+    return render(request, "quotes/console_new.html",
+                  {"ticket": ticket, "form": form, "existing": existing, "nav": "quotes"})
+
+
+def _detail(request, quote: Quote, *, quote_form=None, line_form=None, status: int = 200):
+    lines = list(quote.lines.all())
+    totals = quote.totals(lines)
+    editing = quote.status == QuoteStatus.DRAFT
+    return render(request, "quotes/console_detail.html", {
+        "quote": quote, "totals": totals, "editing": editing,
+        "lines_with_amounts": list(zip(lines, totals.lines, strict=True)),
+        "policy_tz": policy_active().calendar.tz,
+        "line_rows": [(line, LineForm(initial={
+            "description": line.description, "kind": line.kind, "recurrence": line.recurrence,
+            "quantity": line.quantity.normalize(), "unit_price": line.unit_price.normalize()},
+            prefix=f"line{line.pk}")) for line in lines] if editing else [],
+        "quote_form": quote_form or QuoteForm(initial={
+            "discount": quote.discount, "valid_until": quote.valid_until,
+            "language": quote.language, "terms": quote.terms}),
+        "line_form": line_form or LineForm(),
+        "can_withdraw": quote.status in (QuoteStatus.DRAFT, QuoteStatus.SENT),
+        "nav": "quotes",
+    }, status=status)
+
+
+@agent_required
+@require_http_methods(["GET", "HEAD"])
+def quote_detail(request, number: str):
+    return _detail(request, selectors.quote_for_agent(number=number))
+
+
+@agent_required
+@require_POST
+def quote_edit(request, number: str):
+    quote = selectors.quote_for_action(number=number)
+    form = QuoteForm(request.POST)
+    if not form.is_valid():
+        return _detail(request, selectors.quote_for_agent(number=number), quote_form=form,
+                       status=400)
+    data = form.cleaned_data
+    try:
+        services.quote_update(quote=quote, actor=request.user, discount=data["discount"],
+                              valid_until=data["valid_until"], terms=data["terms"],
+                              language=data["language"])
+    except QuoteError as exc:
+        messages.error(request, _error_text(exc))
+    else:
+        messages.success(request, _("Quote saved."))
+    return _back(quote)
+
+
+@agent_required
+@require_POST
+def quote_line_add(request, number: str):
+    quote = selectors.quote_for_action(number=number)
+    form = LineForm(request.POST)
+    if not form.is_valid():
+        return _detail(request, selectors.quote_for_agent(number=number), line_form=form,
+                       status=400)
+    try:
+        services.quote_line_add(quote=quote, actor=request.user, **form.cleaned_data)
+    except QuoteError as exc:
+        messages.error(request, _error_text(exc))
+    else:
+        messages.success(request, _("Line added."))
+    return _back(quote, "lines")
+
+
+@agent_required
+@require_POST
+def quote_line_edit(request, number: str, pk: int):
+    quote = selectors.quote_for_action(number=number)
+    line = selectors.quote_line_for_action(quote=quote, pk=pk)
+    form = LineForm(request.POST, prefix=f"line{line.pk}")
+    if not form.is_valid():
+        messages.error(request, _("Check the line: every field is needed, with a quantity "
+                                  "over 0 and a price of 0 or more."))
+        return _back(quote, "lines")
+    try:
+        services.quote_line_update(line=line, actor=request.user, **form.cleaned_data)
+    except QuoteError as exc:
+        messages.error(request, _error_text(exc))
+    else:
+        messages.success(request, _("Line saved."))
+    return _back(quote, "lines")
+
+
+@agent_required
+@require_POST
+def quote_line_remove(request, number: str, pk: int):
+    quote = selectors.quote_for_action(number=number)
+    line = selectors.quote_line_for_action(quote=quote, pk=pk)
+    try:
+        services.quote_line_remove(line=line, actor=request.user)
+    except QuoteError as exc:
+        messages.error(request, _error_text(exc))
+    else:
+        messages.success(request, _("Line removed."))
+    return _back(quote, "lines")
+
+
+@agent_required
+@require_POST
+def quote_send(request, number: str):
+    quote = selectors.quote_for_action(number=number)
+    try:
+        services.quote_send(quote=quote, actor=request.user)
+    except QuoteError as exc:
+        messages.error(request, _error_text(exc))
+    else:
+        messages.success(request, _("Quote %(number)s was sent to the client; the ticket waits "
+                                    "on it with its clock paused.") % {"number": quote.number})
+    return _back(quote)
+
+
+@agent_required
+@require_POST
+def quote_withdraw(request, number: str):
+    quote = selectors.quote_for_action(number=number)
+    try:
+        services.quote_withdraw(quote=quote, actor=request.user)
+    except QuoteError as exc:
+        messages.error(request, _error_text(exc))
+    else:
+        messages.success(request, _("Quote %(number)s was withdrawn.") % {"number": quote.number})
+    return _back(quote)
+
+
+@agent_required
+@require_http_methods(["GET", "HEAD"])
+def quote_pdf(request, number: str):
+    quote = selectors.quote_for_agent(number=number)
+    response = HttpResponse(pdf.quote_pdf(quote), content_type="application/pdf")
+    response["Content-Disposition"] = f'attachment; filename="{quote.number}.pdf"'
+    return response
+
