@@ -170,3 +170,15 @@ def test_slugs_are_unique_per_language_only(db):
     make_article(language="en", slug="dns", title="DNS", category=cat)
     with pytest.raises(ValidationError):
         make_article(slug="dns", title="Otro DNS")
+
+
+def test_suggestions_leave_out_articles_that_share_only_a_common_word(client, mail_articles):
+    make_article(slug="certificado", title="Renovar el certificado SSL",
+                 summary="Qué hacer si el certificado ha caducado.",
+                 body="El certificado se renueva solo cada 90 días.")
+    make_article(slug="presupuestos", title="Presupuestos",
+                 body="Un presupuesto caducado ya no se puede aceptar.")
+    html = client.get("/kb/suggest/", {"subject": "El certificado SSL ha caducado"}) \
+        .content.decode()
+    assert 'href="/kb/certificado/"' in html
+    assert "presupuestos" not in html

@@ -1,5 +1,7 @@
 """The console's quote pages: agents only; draft from a ticket, edit lines, send, withdraw."""
 
+from decimal import Decimal
+
 import pytest
 
 from tests import factories
@@ -155,3 +157,13 @@ def test_an_unknown_quote_is_not_found(agent):
 def test_the_agent_downloads_the_pdf_of_a_draft(agent, draft):
     response = agent.get(f"/console/quotes/{draft.number}/pdf/")
     assert response.status_code == 200 and response.content.startswith(b"%PDF-")
+
+
+def test_a_spanish_agent_types_decimals_with_a_comma(agent, draft):
+    response = agent.post(f"/console/quotes/{draft.number}/lines/add/", {
+        "description": "Horas de desarrollo", "kind": "work", "recurrence": "one_off",
+        "quantity": "2,5", "unit_price": "19,995"})
+    assert response.status_code == 302
+    line = draft.lines.last()
+    assert (str(line.quantity), str(line.unit_price)) == ("2.500", "19.9950")
+    assert draft.totals().lines[-1].amount == Decimal("49.99")  # 49.9875 → 49.99

@@ -432,3 +432,22 @@ def test_the_strip_draws_runs_of_minutes_in_their_colours():
     assert sum(int(r.get("width")) for r in rects) == 120
     # Tooltips in Madrid's time: 11:05 UTC is 13:05 in summer.
     assert rects[2].find(f"{SVG}title").text == "13:05–13:08: down"
+
+
+@pytest.mark.django_db
+def test_compaction_files_hours_under_the_policy_zone_day():
+    """An hour at 30 Sep 22:00 UTC is 1 Oct 00:00 in Madrid: it belongs to October's days."""
+    from datetime import UTC, datetime
+
+    from tests import factories
+    from xuala.sentry.models import Monitor, UptimeDay, UptimeHour
+    from xuala.sentry.services import rollups_compact
+
+    customer = factories.customer(name="Comp SL", email="c@comp.es", plan="cobertura-anual")
+    monitor = Monitor.objects.create(kind="site", site=customer.sites.get(), name="c",
+                                     url="https://c.comp.es/")
+    UptimeHour.objects.create(monitor=monitor, hour=datetime(2026, 9, 30, 22, tzinfo=UTC),
+                              checks=60, down_seconds=120)
+    rollups_compact(now=datetime(2026, 11, 25, tzinfo=UTC))
+    day = UptimeDay.objects.get(monitor=monitor)
+    assert str(day.day) == "2026-10-01" and day.down_seconds == 120

@@ -86,15 +86,22 @@ def _fold(word: str) -> str:
 
 
 def search(query: str, *, language: str, match: Match = "all", prefix: bool = True,
-           limit: int = 20) -> list[Hit]:
-    """Published articles in ``language`` matching ``query``, best first."""
+           limit: int = 20, min_share: float = 0.0) -> list[Hit]:
+    """Published articles in ``language`` matching ``query``, best first. With ``min_share``,
+    hits ranked below that share of the best hit's rank are left out (suggestions use it so
+    that an article sharing one common word with a long description is not offered)."""
     words = terms(query, drop_stop_words=(match == "any"))
     if not words or limit <= 0:
         return []
     if connection.vendor == "postgresql":
-        return _search_postgresql(words, language=language, match=match, prefix=prefix,
+        hits = _search_postgresql(words, language=language, match=match, prefix=prefix,
                                   limit=limit)
-    return _search_sqlite(words, language=language, match=match, prefix=prefix, limit=limit)
+    else:
+        hits = _search_sqlite(words, language=language, match=match, prefix=prefix, limit=limit)
+    if hits and min_share > 0:
+        floor = hits[0].rank * min_share
+        hits = [hit for hit in hits if hit.rank >= floor]
+    return hits
 
 
 def highlight(text: str) -> SafeString:

@@ -141,7 +141,7 @@ def tallies_by_article() -> list[ArticleTallies]:
     """One row per article and its translation, in the knowledge base's order."""
     articles = list(articles_with_tallies().select_related("category")
                     .order_by("-is_policy", "category__position", "category__slug", "position",
-                              "title", "pk"))
+                              "-language", "title", "pk"))  # "es" before "en"
     by_pk = {a.pk: a for a in articles}
     rows: list[ArticleTallies] = []
     placed: dict[int, ArticleTallies] = {}
@@ -154,9 +154,10 @@ def tallies_by_article() -> list[ArticleTallies]:
                             and a.language != article.language and a.pk not in placed), None)
         if partner is not None and (partner.pk in placed or partner.language == article.language):
             partner = None
-        members = {article.language: article}
+        found = {article.language: article}
         if partner is not None:
-            members[partner.language] = partner
+            found[partner.language] = partner
+        members = {lang.value: found[lang] for lang in Language if lang in found}
         row = ArticleTallies(
             articles=members,
             by_language={lang: Tally(a.yes_votes, a.no_votes) for lang, a in members.items()})

@@ -26,6 +26,8 @@ VOTER_SALT = "xuala.kb.voter"
 VOTER_MAX_AGE = timedelta(days=365)
 MAX_QUERY = 200
 SUGGESTIONS = 5
+# A suggestion must rank at least this share of the best one (measured on the seed articles).
+SUGGESTION_MIN_SHARE = 0.35
 SEARCH_RESULTS = 30
 
 
@@ -87,7 +89,8 @@ def kb_suggest(request):
     hits = []
     if text:
         services.policy_articles_sync()
-        hits = search.search(text, language=language, match="any", limit=SUGGESTIONS)
+        hits = search.search(text, language=language, match="any", limit=SUGGESTIONS,
+                             min_share=SUGGESTION_MIN_SHARE)
     response = render(request, "kb/_suggestions.html", {"hits": hits})
     response["Cache-Control"] = "private, max-age=60"
     return response

@@ -22,8 +22,9 @@ class RejectForm(forms.Form):
 
 
 class QuoteForm(forms.Form):
+    # Localised: a Spanish agent types "12,5".
     discount = forms.DecimalField(label=_("Discount (%)"), min_value=0, max_value=100,
-                                  max_digits=5, decimal_places=2)
+                                  max_digits=5, decimal_places=2, localize=True)
     valid_until = forms.DateField(label=_("Valid until"),
                                   widget=forms.DateInput(attrs={"type": "date"},
                                                          format="%Y-%m-%d"))
@@ -38,9 +39,9 @@ class LineForm(forms.Form):
     kind = forms.ChoiceField(label=_("Kind"), choices=LineKind.choices)
     recurrence = forms.ChoiceField(label=_("Recurrence"), choices=Recurrence.choices)
     quantity = forms.DecimalField(label=_("Quantity"), min_value=0.001, max_digits=12,
-                                  decimal_places=3, initial=1)
+                                  decimal_places=3, initial=1, localize=True)
     unit_price = forms.DecimalField(label=_("Unit price"), min_value=0, max_digits=14,
-                                    decimal_places=4)
+                                    decimal_places=4, localize=True)
 
 
 class QuoteFilterForm(forms.Form):

@@ -136,14 +136,15 @@ def _default_terms(language: str) -> str:
 # ---------------------------------------------------------------- locking helpers
 
 def _locked(quote: Quote) -> Quote:
-    return (Quote.objects.select_for_update()
+    # of=("self",): PostgreSQL refuses FOR UPDATE on the nullable side of an outer join.
+    return (Quote.objects.select_for_update(of=("self",))
             .select_related("ticket", "customer", "contact").get(pk=quote.pk))
 
 
 def _locked_ticket(quote: Quote) -> Ticket | None:
     if quote.ticket_id is None:
         return None
-    return (Ticket.objects.select_for_update()
+    return (Ticket.objects.select_for_update(of=("self",))
             .select_related("policy_version", "contact", "assignee").get(pk=quote.ticket_id))
 
 

@@ -309,10 +309,13 @@ def rollups_compact(*, now: datetime | None = None) -> dict[str, int]:
     cutoff = (now - keep_hours).replace(minute=0, second=0, microsecond=0)
     from xuala.sentry.models import UptimeDay, UptimeHour
 
+    from xuala.policy.selectors import policy_active
+
+    tz = policy_active().calendar.tz  # days are the policy zone's days, as reports read them
     folded: dict[tuple[int, date], list[int | float]] = defaultdict(lambda: [0, 0, 0.0, 0, 0])
     old = UptimeHour.objects.filter(hour__lt=cutoff)
     for row in old.iterator():
-        acc = folded[(row.monitor_id, row.hour.date())]
+        acc = folded[(row.monitor_id, row.hour.astimezone(tz).date())]
         acc[0] += row.checks
         acc[1] += row.failures
         acc[2] += row.total_ms_sum
