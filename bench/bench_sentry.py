@@ -34,13 +34,16 @@
    `node server/server.js --data-dir=<dir> --port=<port> --host=127.0.0.1` from its package
    folder, with `db-config.json` {"type": "sqlite"} in the data folder (no setup page) and
    NODE_EXTRA_CA_CERTS=<farm CA> (so it verifies the farm's certificates as we do). The admin
-   user and the monitors go through its socket.io API, as its web page sends them
-   (bench/kuma/add_monitors.js): N keyword monitors on the same sites (URL
-   http(s)://127.0.0.1:<port>/ with the site's Host header), same share of HTTPS, same
-   interval, added one after another spread over one interval (Kuma starts a monitor when it
-   is added). Kuma has no slots: it schedules each next check an interval after the last one
-   ended, so its lateness is, from its heartbeat table, each gap between two beats of a
-   monitor minus the interval (measured the same way from the farm's log for both sides:
+   user and the monitors go through its socket.io API (bench/kuma/add_monitors.js): "setup",
+   "login", then its backup import ("uploadBackup", option "keep"), which stores and starts
+   the monitors (its "add" event, one monitor at a time as its page does, resends the whole
+   monitor list after each add: 100 adds took 33 s, a thousand would take most of an hour).
+   N keyword monitors on the same sites (URL http(s)://127.0.0.1:<port>/ with the site's Host
+   header), the same share of HTTPS, the same interval, imported in chunks one second apart
+   over one interval, so that their checks spread across the minute as ours do (Kuma starts a
+   monitor when it is imported). Kuma has no slots: it schedules each next check an interval
+   after the last one ended, so its lateness is, from its heartbeat table, each gap between two
+   beats of a monitor minus the interval (measured the same way from the farm's log for both sides:
    printed as "gap lateness"). Its CPU (the node process) and memory (RSS / N) likewise.
 7. The machine's limit: `wrk` against the farm (HTTP keep-alive, HTTP and HTTPS with a new
    connection per request, as a check makes), one client thread, 5 s each.
@@ -56,6 +59,7 @@ import argparse
 import asyncio
 import bisect
 import contextlib
+import itertools
 import json
 import math
 import os
@@ -70,7 +74,7 @@ import time
 import urllib.parse
 from collections import defaultdict
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, date, datetime
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -300,7 +304,7 @@ def slot_lateness(seen: dict[str, list[float]], first: dict[str, float], interva
 
 def gap_lateness(times: list[float], interval: float, start: float, end: float) -> list[float]:
     """For each check in [start, end): its gap since the previous check, minus the interval."""
-    return [b - a - interval for a, b in zip(times, times[1:], strict=False)
+    return [b - a - interval for a, b in itertools.pairwise(times)
             if start <= b < end]
 
 
@@ -383,9 +387,8 @@ class Ours:
             with contextlib.suppress(Exception):
                 self._postgres(create=False)
 
-    def load(self, n: int, *, https_share: float, interval: int, first_slot: float,
-             farm: Farm) -> dict[str, float]:
-        """N plan sites and their monitors, written in bulk; returns host -> first slot."""
+    def load(self, n: int, *, https_share: float, interval: int, farm: Farm) -> list[int]:
+        """N plan sites and their monitors (not yet due), written in bulk; their ids."""
         from django.db import connection, transaction
 
         from xuala.customers.models import Billing, Contract, Customer, HostingServer, Site
@@ -407,17 +410,38 @@ class Ours:
             urls.append(f"{'https' if https else 'http'}://s{i}.farm.test:{port}/")
         sites = Site.objects.bulk_create([Site(customer=customer, url=u) for u in urls],
                                          batch_size=5000)
-        first: dict[str, float] = {}
-        monitors = []
-        for i, site in enumerate(sites):
+        later = datetime.now(UTC).replace(year=2100)
+        monitors = Monitor.objects.bulk_create(
+            [Monitor(kind=MonitorKind.SITE, site=site, customer=customer, name=site.url,
+                     url=site.url, keyword=KEYWORD, interval_seconds=interval,
+                     next_check_at=later, slot_at=later) for site in sites], batch_size=5000)
+        connection.close()
+        return [m.pk for m in monitors]
+
+    def schedule(self, ids: list[int], *, interval: int, first_slot: float) -> dict[str, float]:
+        """Monitor i's first slot at first_slot + i * interval / N; returns host -> slot."""
+        from django.db import connection, transaction
+
+        n = len(ids)
+        first, rows = {}, []
+        adapt = connection.ops.adapt_datetimefield_value
+        for i, pk in enumerate(ids):
             at = first_slot + i * interval / n
             first[f"s{i}.farm.test"] = at
-            slot = datetime.fromtimestamp(at, UTC)
-            monitors.append(Monitor(kind=MonitorKind.SITE, site=site, customer=customer,
-                                    name=site.url, url=site.url, keyword=KEYWORD,
-                                    interval_seconds=interval, next_check_at=slot,
-                                    slot_at=slot))
-        Monitor.objects.bulk_create(monitors, batch_size=5000)
+            slot = adapt(datetime.fromtimestamp(at, UTC))
+            rows.append((slot, slot, pk))
+        from django.db import OperationalError
+
+        for attempt in range(10):  # SQLite: an engine may hold the write lock a while
+            try:
+                with transaction.atomic(), connection.cursor() as cursor:
+                    cursor.executemany("UPDATE sentry_monitor SET next_check_at = %s, "
+                                       "slot_at = %s WHERE id = %s", rows)
+                break
+            except OperationalError:
+                if attempt == 9:
+                    raise
+                time.sleep(1)
         connection.close()
         return first
 
@@ -450,11 +474,7 @@ def trial_ours(ours: Ours, n: int, args) -> Trial:
     farm = Farm(tag, seconds + 180)
     engines: list[Proc] = []
     try:
-        first_slot = time.time() + 8 + n / 20000  # loading and engine start-up
-        first = ours.load(n, https_share=args.https_share, interval=interval,
-                          first_slot=first_slot, farm=farm)
-        if time.time() > first_slot - 3:  # loading took longer: shift the whole schedule
-            raise RuntimeError("loading the monitors took longer than planned")
+        ids = ours.load(n, https_share=args.https_share, interval=interval, farm=farm)
         argv = [sys.executable, "-m", "xuala", "sentry", "engine", "--resolve",
                 "*.farm.test:127.0.0.1", "--insecure-ca", str(farm.ca_file),
                 "--batch", str(args.batch)]
@@ -464,6 +484,11 @@ def trial_ours(ours: Ours, n: int, args) -> Trial:
         for engine in engines:
             wait_for(lambda e=engine: "sentry engine started" in e.output(), 60,
                      "engine start-up", engine)
+        # The first slots once the engines are up (and have synchronised the monitors).
+        first_slot = time.time() + 5
+        first = ours.schedule(ids, interval=interval, first_slot=first_slot)
+        if time.time() > first_slot - 1:
+            raise RuntimeError("scheduling the monitors took longer than planned")
         start, end = first_slot + interval, first_slot + seconds
         sleep_until(start)
         pg0 = postgres_backends(ours.dbname) if ours.dbname else []

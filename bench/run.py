@@ -17,6 +17,7 @@ BENCHES = {
     "clocks": ("bench_clocks.py", [], ["--seconds", "0.5"]),
     "probe": ("bench_probe.py", [], ["--checks", "500", "--rounds", "1"]),
     "desk": ("bench_desk.py", [], ["--tickets", "5000", "--seconds", "5"]),
+    "sentry": ("bench_sentry.py", [], ["--quick"]),
 }
 
 

@@ -148,3 +148,13 @@ def test_an_out_of_hours_request_is_told_when_it_will_be_attended(hosting_custom
     ack = OutboundEmail.objects.get(purpose="ticket.ack")
     assert "fuera de nuestro horario" in ack.body_text
     assert "lunes 30 noviembre 2026, 09:00" in ack.body_text
+
+
+def test_hostile_deeply_nested_html_is_kept_as_text_quickly():
+    """nh3 is quadratic in nesting depth; such markup is reduced to its text instead."""
+    from xuala.desk.services import sanitize_html
+
+    hostile = "<div>" * 40_000 + "<script>alert(1)</script>hola" + "</div>" * 40_000
+    clean = sanitize_html(hostile)
+    assert "<script>" not in clean and "hola" in clean and "<div>" not in clean
+    assert sanitize_html("<p onclick='x()'>hi <b>there</b></p>") == "<p>hi <b>there</b></p>"

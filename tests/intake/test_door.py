@@ -7,6 +7,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 import time_machine
+from django.conf import settings
 
 from tests import factories
 from tests.intake.conftest import SUPPORT, compose
@@ -130,10 +131,10 @@ def test_mail_to_another_company_address_gets_the_two_channels_and_no_ticket(
     [answer] = answers_to("ana@cliente-demo.es")
     assert answer.purpose == "intake.wrong_channel" and answer.auto_submitted
     assert "ventas@modo3.net no atiende solicitudes de asistencia técnica" in answer.body_text
-    assert "https://modo3.net/portal/" in answer.body_text  # the client area
+    assert f"{settings.XUALA_PUBLIC_URL}/portal/" in answer.body_text  # the client area
     assert "un correo electrónico a asistencia@modo3.net" in answer.body_text
     assert "cláusula 3" in answer.body_text
-    assert "https://modo3.net/en/portal/" in answer.body_text  # the English half
+    assert f"{settings.XUALA_PUBLIC_URL}/en/portal/" in answer.body_text  # the English half
 
 
 def test_the_support_address_among_the_recipients_wins(plan_customer, deliver):
@@ -281,7 +282,7 @@ def test_an_unauthenticated_message_in_a_clients_name_is_held_and_the_client_ask
     assert row.claimed_user == ana and row.confirm_token
     [ask] = answers_to("ana@cliente-demo.es")
     assert ask.purpose == "intake.confirm_sender" and ask.auto_submitted
-    assert f"https://modo3.net/portal/mail/confirm/{row.confirm_token}/" in ask.body_text
+    assert f"{settings.XUALA_PUBLIC_URL}/portal/mail/confirm/{row.confirm_token}/" in ask.body_text
     assert "«Borrad mi web»" in ask.body_text
 
 

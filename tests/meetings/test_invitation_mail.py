@@ -8,8 +8,8 @@ import pytest
 from django.core import mail
 from icalendar import Calendar
 
-from tests.meetings.conftest import NOW, madrid
 from tests.factories import contact_user
+from tests.meetings.conftest import NOW, madrid
 from xuala.meetings import services
 from xuala.notify.models import OutboundEmail
 from xuala.notify.services import MailAttachment, email_enqueue, outbox_step

@@ -417,3 +417,10 @@ def test_the_room_url_follows_the_setting(settings):
     settings.XUALA_MEETING_ROOM_URL = "https://video.modo3.net/fixed"
     with pytest.raises(Exception, match="token"):
         services.room_url_new()
+
+
+def test_reminders_can_be_turned_off(settings, offered):
+    settings.XUALA_MEETING_REMINDER_MINUTES = 0
+    meeting = _pick(offered, madrid(25, 10))
+    assert meeting.reminder_at is None
+    assert services.meeting_reminders_step(now=madrid(25, 9, 59)) == 0

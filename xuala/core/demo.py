@@ -124,4 +124,7 @@ def demo_load() -> DemoAccounts:
     ticket(basic_customer, luis, luis_site, "Problema con mi Gmail",
            "No me llegan a Gmail los correos que reenvío desde mi cuenta.", None,
            4)  # free text: triage proposal for the agent
+    from xuala.kb.seed import seed_load
+
+    seed_load()
     return DemoAccounts(passwords=passwords)

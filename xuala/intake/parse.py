@@ -13,6 +13,12 @@ How the pieces are read:
   that raises or leaves undecodable text (unknown charsets, broken encoded words, raw 8-bit).
 - Text is decoded with the declared charset, then UTF-8, then Windows-1252, then Latin-1, so
   decoding always succeeds; every fallback is noted in ``headers_defects`` for the agent.
+- Text is derived from HTML by a small linear tokenizer, not html.parser (see html_to_text).
+- Work is bounded on hostile input: header values, MIME parts, nesting and quote depth are
+  capped (the limits below), and no step is worse than linear in the size of the message.
+
+A message whose MIME structure the parser cannot build at all is still returned, with its
+headers and the undecoded body as text ("parsed in degraded mode" in headers_defects).
 """
 
 from __future__ import annotations
@@ -39,10 +45,14 @@ __all__ = [
     "ParsedAttachment",
     "ParsedMail",
     "UnparseableMail",
+    "decode_base64",
+    "decode_bytes",
+    "decode_words",
     "extract_message_id",
     "html_to_text",
     "parse_message",
     "safe_filename",
+    "unflow",
 ]
 
 
@@ -66,30 +76,33 @@ class DsnInfo:
 
 @dataclass
 class ParsedMail:
-    message_id: str | None = None
-    from_address: str = ""
+    """What one message says. Every str is free of NUL and lone surrogates (storable)."""
+
+    message_id: str | None = None  # "<...>" as in the (first) header, None when absent
+    from_address: str = ""         # lower-cased addr-spec ("" when absent/unparseable)
     from_name: str = ""
-    to: list[str] = field(default_factory=list)
+    to: list[str] = field(default_factory=list)            # lower-cased addresses
     cc: list[str] = field(default_factory=list)
+    # Delivered-To, then X-Original-To and Envelope-To: where the MTA delivered it.
     delivered_to: list[str] = field(default_factory=list)
     reply_to: str | None = None
-    subject: str = ""
-    date: datetime | None = None
-    in_reply_to: list[str] = field(default_factory=list)
+    subject: str = ""              # decoded (RFC 2047), whitespace-collapsed
+    date: datetime | None = None   # aware (UTC when the header says -0000 or nothing)
+    in_reply_to: list[str] = field(default_factory=list)   # "<...>" ids, in order
     references: list[str] = field(default_factory=list)
-    text: str = ""
-    html: str = ""
-    new_text: str = ""
+    text: str = ""                 # text/plain, else derived from the HTML ("\n" line ends)
+    html: str = ""                 # the HTML body as received ("" if none); not sanitised
+    new_text: str = ""             # text minus the quoted conversation and the signature
     attachments: list[ParsedAttachment] = field(default_factory=list)
-    oversized_attachments: list[str] = field(default_factory=list)
-    auto_submitted: str | None = None
+    oversized_attachments: list[str] = field(default_factory=list)  # safe names, not loaded
+    auto_submitted: str | None = None  # header value lower-cased
     precedence: str | None = None
-    is_auto_reply: bool = False
+    is_auto_reply: bool = False    # RFC 3834, list mail, reports and the usual heuristics
     is_from_mailer_daemon: bool = False
     dsn: DsnInfo | None = None
-    authentication_results: list[str] = field(default_factory=list)
+    authentication_results: list[str] = field(default_factory=list)  # raw, top first
     received_spf: list[str] = field(default_factory=list)
-    headers_defects: list[str] = field(default_factory=list)
+    headers_defects: list[str] = field(default_factory=list)  # for the agent, never fatal
 
 
 class UnparseableMail(ValueError):
@@ -462,10 +475,12 @@ def _date(value: str | None, notes: list[str]) -> datetime | None:
     except Exception:  # any malformed date is simply unknown
         notes.append("unparseable Date header")
         return None
-    if parsed is None:
-        return None
     if parsed.tzinfo is None:
         parsed = parsed.replace(tzinfo=UTC)
+    if not 1970 <= parsed.year <= 2200:
+        # Year 1 or 9999 would overflow once converted or stored: unknown, not fatal.
+        notes.append("implausible Date header")
+        return None
     return parsed
 
 
@@ -509,8 +524,9 @@ def safe_filename(name: str | None, content_type: str = "application/octet-strea
     The extension is kept when the name is shortened; an empty or unusable name becomes a
     name for the content type ("invite.ics", "attachment.pdf"; "attachment.bin" when unknown).
     """
+    extension = _EXTENSION_FOR_TYPE.get(content_type)
     default = _DEFAULT_NAME_FOR_TYPE.get(
-        content_type, "attachment" + _EXTENSION_FOR_TYPE.get(content_type, ".bin"))
+        content_type, "attachment" + extension if extension else DEFAULT_FILENAME)
     if not name:
         return default
     name = unicodedata.normalize("NFC", _clean_body(str(name)))
@@ -687,15 +703,21 @@ def html_to_text(html: str) -> str:
 
 
 def _cap_headers(part: Message) -> None:
-    """Cut over-long header values in place, keeping their order (see _MAX_MIME_HEADER)."""
-    items = list(part.raw_items())
-    if not any(len(str(value)) > _MAX_MIME_HEADER for _, value in items):
+    """Cut over-long header values in place, keeping their order (see _MAX_MIME_HEADER).
+
+    The list is rewritten directly: the public way (delete by name, set_raw) costs a scan of
+    every header per name, quadratic on the thousands of headers a hostile message carries.
+    """
+    headers = getattr(part, "_headers", None)
+    if not isinstance(headers, list):
         return
-    for name in {name.lower() for name, _ in items}:
-        del part[name]
-    for name, value in items:
-        limit = _MAX_MIME_HEADER if name.lower().startswith("content-") else _MAX_HEADER_VALUE
-        part.set_raw(name, str(value)[:limit])
+    if not any(len(value) > _MAX_MIME_HEADER for _, value in headers if isinstance(value, str)):
+        return
+    part._headers = [
+        (name, value[:_MAX_MIME_HEADER if name.lower().startswith("content-")
+                     else _MAX_HEADER_VALUE] if isinstance(value, str) else value)
+        for name, value in headers
+    ]
 
 
 def _content_type(part: Message) -> str:

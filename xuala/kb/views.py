@@ -142,8 +142,6 @@ def article_detail(request, slug: str):
         if other is None:
             raise
         return redirect(article_url(other))
-    if article.is_policy:
-        return redirect(article_url(article))
     return _render_article(request, article)
 
 

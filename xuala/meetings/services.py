@@ -17,7 +17,6 @@ import secrets
 import uuid
 from collections.abc import Sequence
 from datetime import datetime, time, timedelta
-from functools import partial
 
 from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured, ValidationError
@@ -133,7 +132,12 @@ def meeting_request_open(*, ticket: Ticket, actor=None, offer: bool = True,
         event_record(ticket=ticket, key="meeting.requested", actor=actor, at=at,
                      request=request.pk)
         if offer:
-            transaction.on_commit(partial(_offer_if_possible, request.pk), robust=True)
+            request_pk = request.pk
+
+            def offer_after_commit() -> None:
+                _offer_if_possible(request_pk)
+
+            transaction.on_commit(offer_after_commit, robust=True)
     return request
 
 
@@ -194,7 +198,7 @@ def meeting_offer(*, request: MeetingRequest, agent=None, actor=None,
         raise NoFreeSlots("no agent has a free slot", clause=loaded.policy.meetings.clause,
                           code="no_slots")
     with transaction.atomic():
-        request = MeetingRequest.objects.select_for_update().select_related(
+        request = MeetingRequest.objects.select_for_update(of=("self",)).select_related(
             "ticket", "ticket__contact").get(pk=request.pk)
         if request.status not in OPEN_REQUEST_STATUSES:
             raise InvalidTransition("this meeting request is not waiting for a time",
@@ -233,7 +237,7 @@ def meeting_propose(*, request: MeetingRequest, by, text: str,
     _check_client(request, by)
     loaded = policy_active()
     with transaction.atomic():
-        request = MeetingRequest.objects.select_for_update().select_related(
+        request = MeetingRequest.objects.select_for_update(of=("self",)).select_related(
             "ticket", "ticket__assignee", "ticket__customer").get(pk=request.pk)
         if request.status not in OPEN_REQUEST_STATUSES:
             raise InvalidTransition("this meeting request is not waiting for a time",
@@ -283,7 +287,11 @@ def _lock_agent(agent) -> AgentProfile:
 
 
 def _reminder_at(starts_at: datetime, now: datetime) -> datetime | None:
-    at = starts_at - _reminder_before()
+    """When to remind; None when reminders are off (0 minutes) or that moment has passed."""
+    before = _reminder_before()
+    if before <= timedelta(0):
+        return None
+    at = starts_at - before
     return at if at > now else None
 
 
@@ -352,7 +360,7 @@ def meeting_pick(*, request: MeetingRequest, slot_id: int, by,
             if slot is None:
                 raise SlotTaken("that time is no longer offered", code="gone")
             _lock_agent(slot.agent)
-            request = (MeetingRequest.objects.select_for_update()
+            request = (MeetingRequest.objects.select_for_update(of=("self",))
                        .select_related("ticket", "ticket__contact", "customer")
                        .get(pk=request.pk))
             if request.status in BOOKED_REQUEST_STATUSES:
@@ -385,7 +393,7 @@ def meeting_confirm(*, request: MeetingRequest, starts_at: datetime, agent, acto
         raise InvalidTransition("only agents hold meetings", code="not_agent")
     with transaction.atomic():
         _lock_agent(agent)
-        request = (MeetingRequest.objects.select_for_update()
+        request = (MeetingRequest.objects.select_for_update(of=("self",))
                    .select_related("ticket", "ticket__contact", "customer").get(pk=request.pk))
         if request.status not in OPEN_REQUEST_STATUSES:
             raise InvalidTransition("this meeting request is not waiting for a time",
@@ -408,7 +416,7 @@ def meeting_reschedule(*, meeting: Meeting, starts_at: datetime, actor, agent=No
         involved = {agent.pk: agent, meeting.agent_id: meeting.agent}
         for pk in sorted(involved):  # always in the same order: no deadlock between two moves
             _lock_agent(involved[pk])
-        meeting = Meeting.objects.select_for_update().select_related(
+        meeting = Meeting.objects.select_for_update(of=("self",)).select_related(
             "request", "request__ticket", "request__ticket__contact", "agent").get(pk=meeting.pk)
         if meeting.status != MeetingStatus.CONFIRMED or \
                 meeting.request.status not in BOOKED_REQUEST_STATUSES:
@@ -448,7 +456,7 @@ def meeting_cancel(*, meeting: Meeting, actor, reason: str = "",
     ticket goes back to ``open`` so the agent follows it up."""
     now = now or timezone.now()
     with transaction.atomic():
-        meeting = Meeting.objects.select_for_update().select_related(
+        meeting = Meeting.objects.select_for_update(of=("self",)).select_related(
             "request", "request__ticket", "request__ticket__contact", "agent").get(pk=meeting.pk)
         if meeting.status != MeetingStatus.CONFIRMED:
             raise InvalidTransition("this meeting is not confirmed", code="meeting_status")
@@ -475,7 +483,7 @@ def meeting_request_cancel(*, request: MeetingRequest, actor,
     """Withdraw a request that has no confirmed meeting yet; the ticket goes back to open."""
     now = now or timezone.now()
     with transaction.atomic():
-        request = MeetingRequest.objects.select_for_update().select_related("ticket").get(
+        request = MeetingRequest.objects.select_for_update(of=("self",)).select_related("ticket").get(
             pk=request.pk)
         if request.status not in OPEN_REQUEST_STATUSES:
             raise InvalidTransition("this meeting request is not waiting for a time",
@@ -496,7 +504,7 @@ def meeting_done(*, meeting: Meeting, actor, now: datetime | None = None) -> Mee
     """The meeting was held: the request is done and the ticket back to ``open``."""
     now = now or timezone.now()
     with transaction.atomic():
-        meeting = Meeting.objects.select_for_update().select_related(
+        meeting = Meeting.objects.select_for_update(of=("self",)).select_related(
             "request", "request__ticket").get(pk=meeting.pk)
         request = meeting.request
         if meeting.status != MeetingStatus.CONFIRMED or \

@@ -60,36 +60,57 @@ def monitored_site_ids(*, on: date) -> set[int]:
     return ids
 
 
+def _chunks(items: list, size: int = 500):
+    for i in range(0, len(items), size):
+        yield items[i:i + size]
+
+
 def monitors_sync(*, now: datetime | None = None) -> dict[str, int]:
-    """Create a monitor per plan site and per hosting server; retire the rest."""
+    """Create a monitor per plan site and per hosting server; retire the rest.
+
+    Every engine runs this once a minute: the differences are found with plain reads, and a
+    write transaction is opened only when there is something to change (with tens of
+    thousands of monitors, holding SQLite's write lock for the whole comparison stalled the
+    other engines' claims for seconds).
+    """
     now = now or timezone.now()
     wanted = monitored_site_ids(on=timezone.localdate(now))
+    known = dict(Monitor.objects.filter(kind=MonitorKind.SITE)
+                 .values_list("site_id", "is_active"))
+    missing = sorted(pk for pk in wanted if not known.get(pk))
+    stale = sorted(pk for pk, active in known.items() if active and pk not in wanted)
+    new_servers = HostingServer.objects.filter(is_active=True, monitor__isnull=True)
+    dead_servers = Monitor.objects.filter(kind=MonitorKind.SERVER, is_active=True,
+                                          server__is_active=False)
+    if not (missing or stale or new_servers.exists() or dead_servers.exists()):
+        return {"created": 0, "retired": 0}
     made = retired = 0
     with transaction.atomic():
-        existing = {m.site_id: m for m in Monitor.objects.filter(kind=MonitorKind.SITE)}
-        for site in Site.objects.filter(pk__in=wanted).exclude(
-                pk__in=[sid for sid, m in existing.items() if m.is_active]):
-            monitor = existing.get(site.pk)
-            if monitor is None:
-                slot = _first_slot(f"site:{site.pk}", 60, now)
-                Monitor.objects.create(kind=MonitorKind.SITE, site=site,
-                                       customer_id=site.customer_id, name=site.url, url=site.url,
-                                       next_check_at=slot, slot_at=slot)
-                made += 1
-            else:
-                Monitor.objects.filter(pk=monitor.pk).update(is_active=True, retired_at=None)
-                made += 1
-        retired += Monitor.objects.filter(kind=MonitorKind.SITE, is_active=True) \
-            .exclude(site_id__in=wanted).update(is_active=False, retired_at=now)
-        for server in HostingServer.objects.filter(is_active=True, monitor__isnull=True):
+        for chunk in _chunks(missing):
+            existing = {m.site_id: m for m in Monitor.objects.filter(
+                kind=MonitorKind.SITE, site_id__in=chunk)}
+            for site in Site.objects.filter(pk__in=chunk):
+                monitor = existing.get(site.pk)
+                if monitor is None:
+                    slot = _first_slot(f"site:{site.pk}", 60, now)
+                    Monitor.objects.create(kind=MonitorKind.SITE, site=site,
+                                           customer_id=site.customer_id, name=site.url,
+                                           url=site.url, next_check_at=slot, slot_at=slot)
+                    made += 1
+                elif not monitor.is_active:
+                    Monitor.objects.filter(pk=monitor.pk).update(is_active=True, retired_at=None)
+                    made += 1
+        for chunk in _chunks(stale):
+            retired += Monitor.objects.filter(kind=MonitorKind.SITE, is_active=True,
+                                              site_id__in=chunk).update(is_active=False,
+                                                                        retired_at=now)
+        for server in new_servers:
             slot = _first_slot(f"server:{server.pk}", 60, now)
             Monitor.objects.create(kind=MonitorKind.SERVER, server=server, name=server.name,
                                    url=f"https://{server.hostname}/", status_min=200,
                                    status_max=499, next_check_at=slot, slot_at=slot)
             made += 1
-        retired += Monitor.objects.filter(kind=MonitorKind.SERVER, is_active=True,
-                                          server__is_active=False).update(
-            is_active=False, retired_at=now)
+        retired += dead_servers.update(is_active=False, retired_at=now)
     return {"created": made, "retired": retired}
 
 
