@@ -2,15 +2,15 @@
 """Benchmark: the desk over HTTP under load, beside django-helpdesk with as many tickets.
 
     .venv/bin/python bench/bench_desk.py [--tickets N] [--seconds S] [--concurrency C]
-                                         [--workers W] [--ours-only] [--seed N]
+        [--workers W] [--warmup S] [--ours-only | --peer-only] [--reuse-data] [--seed N]
 
-1. A fresh data folder (bench/.work/desk/xuala), `xuala migrate`, then N tickets bulk-loaded
-   with the ORM (default 200,000 on SQLite; 1,000,000 on PostgreSQL when XUALA_DATABASE_URL
-   is set, in a database of its own named after it with `_bench` appended, dropped at the
-   end). A few hundred customers, contacts and sites; ~2 % emergency, ~30 % priority;
-   ~60 % resolved or closed; two messages per ticket; clock and queue columns set as
-   xuala.desk.services._refresh_queue_fields sets them. An agent with a TOTP device, and a
-   client API token.
+1. A fresh data folder (bench/.work/desk/xuala), `xuala migrate`, then N tickets written in
+   bulk straight into their tables (default 200,000 on SQLite; 1,000,000 on PostgreSQL when
+   XUALA_DATABASE_URL is set, in a database of its own named after it with `_bench`
+   appended, dropped at the end). A few hundred customers, contacts and sites; ~2 %
+   emergency, ~30 % priority; ~60 % resolved or closed; two messages per ticket; clock and
+   queue columns set as xuala.desk.services._refresh_queue_fields sets them. An agent with
+   a TOTP device, and a client API token.
 2. The production web server, exactly as `xuala run` starts it (granian, W workers), on a
    free loopback port.
 3. The agent signs in over HTTP (password, then a TOTP code); then, for S seconds each at
@@ -24,8 +24,10 @@
    JSON request that fills its table: one iteration is both, in sequence), its ticket page,
    and ticket creation through its REST API (POST /api/tickets/, token authentication).
 
-One line per figure with both sides and the ratio (peer / ours: how many times faster the
-desk is), then rps, p50 and p99, and PASS/FAIL of our two pages against the 100 ms p95 goal.
+One line per figure with both sides' p95 and the ratio (peer / ours: how many times faster
+the desk is), then rps, p50, p99 and the server's CPU time per iteration, and PASS/FAIL of
+our two pages against the 100 ms p95 goal (exit status 1 on FAIL). bench/README.md, section
+"Desk", says more.
 """
 
 from __future__ import annotations

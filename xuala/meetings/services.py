@@ -483,8 +483,8 @@ def meeting_request_cancel(*, request: MeetingRequest, actor,
     """Withdraw a request that has no confirmed meeting yet; the ticket goes back to open."""
     now = now or timezone.now()
     with transaction.atomic():
-        request = MeetingRequest.objects.select_for_update(of=("self",)).select_related("ticket").get(
-            pk=request.pk)
+        request = (MeetingRequest.objects.select_for_update(of=("self",))
+                   .select_related("ticket").get(pk=request.pk))
         if request.status not in OPEN_REQUEST_STATUSES:
             raise InvalidTransition("this meeting request is not waiting for a time",
                                     code="meeting_status")
