@@ -149,8 +149,8 @@ def _offer_if_possible(request_pk: int) -> None:
         log.info("meeting request %s: no free slots to offer yet", request_pk)
 
 
-def _next_slots(agents: Sequence, *, now: datetime, count: int,
-                exclude: Meeting | None = None) -> list[tuple[object, slots.Slot]]:
+def _next_slots(agents: Sequence, *, now: datetime,
+                count: int) -> list[tuple[object, slots.Slot]]:
     """Up to ``count`` (agent, slot) pairs at distinct times, earliest first."""
     loaded = policy_active()
     rules = loaded.policy.meetings
@@ -162,8 +162,7 @@ def _next_slots(agents: Sequence, *, now: datetime, count: int,
         for slot in slots.free_slots(
                 calendar=loaded.calendar,
                 availability=selectors.availability_of(agent, since=now),
-                busy=selectors.busy_of(agent, start=start, end=start + horizon,
-                                       exclude=exclude),
+                busy=selectors.busy_of(agent, start=start, end=start + horizon),
                 length=rules.length, notice=rules.notice, now=now, count=count,
                 step=SLOT_STEP, per_day=per_day, horizon=horizon):
             found.setdefault(slot.starts_at, (agent, slot))
