@@ -478,9 +478,10 @@ def trial_ours(ours: Ours, n: int, args) -> Trial:
         argv = [sys.executable, "-m", "xuala", "sentry", "engine", "--resolve",
                 "*.farm.test:127.0.0.1", "--insecure-ca", str(farm.ca_file),
                 "--batch", str(args.batch)]
+        root = Path(args.engine_root).resolve() if args.engine_root else ROOT
         for e in range(args.engines):
             engines.append(Proc(f"engine{e}", argv, log=WORK / f"{tag}-engine{e}.log",
-                                env=ours.env()))
+                                env=ours.env(), cwd=root))
         for engine in engines:
             wait_for(lambda e=engine: "sentry engine started" in e.output(), 60,
                      "engine start-up", engine)
@@ -809,6 +810,9 @@ def main() -> int:
     parser.add_argument("--https-share", type=float, default=0.25)
     parser.add_argument("--interval", type=int, help="seconds (default 60)")
     parser.add_argument("--batch", type=int, default=2000, help="engine --batch")
+    parser.add_argument("--engine-root", metavar="DIR",
+                        help="run the engines from another checkout's code (an A/B of a patch: "
+                             "`python -m xuala` there imports that folder's xuala)")
     parser.add_argument("--trials", type=int, help="our trials at most (default 5)")
     parser.add_argument("--no-search", action="store_true", help="one trial per side")
     parser.add_argument("--kuma-sites", type=int, help="Kuma's first trial (default 1,000)")

@@ -191,6 +191,11 @@ LOGGING = {
 DEFAULT_FROM_EMAIL = env_str("XUALA_MAIL_FROM", "Xuala Cloud <asistencia@modo3.net>")
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
 XUALA_MAIL_DOMAIN = env_str("XUALA_MAIL_DOMAIN", "modo3.net")
+# The company, as quotes and invoices name it.
+XUALA_COMPANY_NAME = env_str("XUALA_COMPANY_NAME", "Xuala Cloud")
+XUALA_COMPANY_TAX_ID = env_str("XUALA_COMPANY_TAX_ID", "")
+XUALA_COMPANY_ADDRESS = env_str("XUALA_COMPANY_ADDRESS", "")  # lines separated by "\n"
+XUALA_COMPANY_EMAIL = env_str("XUALA_COMPANY_EMAIL", "")  # empty: the policy's support address
 # The address clients reach the desk at, for absolute links in mail.
 XUALA_PUBLIC_URL = env_str("XUALA_PUBLIC_URL", "http://127.0.0.1:8000").rstrip("/")
 XUALA_ONCALL_EMAIL = env_str("XUALA_ONCALL_EMAIL", "guardia@modo3.net")

@@ -134,6 +134,11 @@ def test_sending_mails_the_contact_and_the_ticket_waits_with_its_clock_paused(dr
     assert "23 de diciembre de 2026" in mail.body_text
     assert f"/portal/quotes/{draft.number}/" in mail.body_text
     assert "cláusula 5" in mail.body_text
+    (pdf,) = mail.attachments
+    assert pdf["filename"] == f"{draft.number}.pdf" and pdf["content_type"] == "application/pdf"
+    import base64
+
+    assert base64.b64decode(pdf["content"]).startswith(b"%PDF")
     ticket = draft.ticket
     ticket.refresh_from_db()
     assert ticket.status == Status.WAITING_ON_QUOTE

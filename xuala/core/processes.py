@@ -27,6 +27,7 @@ def desk_processes(*, host: str, port: int, web_workers: int) -> list[ProcessSpe
         ProcessSpec("sentry", xuala_argv("sentry", "engine")),
         ProcessSpec("smtp", xuala_argv("mail", "smtpd")),
         ProcessSpec("intake", xuala_argv("engine", "intake")),
+        ProcessSpec("quotes", xuala_argv("engine", "quotes")),
     ]
     if settings.XUALA_IMAP_URL:
         processes.append(ProcessSpec("imap", xuala_argv("imap", "poll")))

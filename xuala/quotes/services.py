@@ -18,7 +18,7 @@ from xuala.customers.models import Customer
 from xuala.customers.selectors import customer_for_user
 from xuala.desk.models import DONE_STATUSES, Status, Ticket
 from xuala.desk.services import ALLOWED, event_record, ticket_reply, ticket_set_status
-from xuala.notify.services import email_enqueue
+from xuala.notify.services import MailAttachment, email_enqueue
 from xuala.policy.selectors import policy_active
 from xuala.quotes import texts
 from xuala.quotes.errors import (
@@ -300,8 +300,12 @@ def quote_send(*, quote: Quote, actor, at: datetime | None = None) -> Quote:
         quote.save()
         totals = quote.totals(lines)
         subject, body = texts.sent_mail(quote, totals)
+        from xuala.quotes.pdf import quote_pdf
+
+        pdf = MailAttachment(f"{quote.number}.pdf", quote_pdf(quote, lines=lines),
+                             "application/pdf")
         email_enqueue(to=quote.contact.email, subject=subject, body_text=body,
-                      purpose="quote.sent", ticket=quote.ticket)
+                      purpose="quote.sent", ticket=quote.ticket, attachments=[pdf])
         ticket = _locked_ticket(quote)
         if ticket is not None:
             _event(quote, "quote.sent", actor=actor, at=at, to=quote.contact.email,

@@ -27,11 +27,18 @@ def _intake() -> int:
     return intake_step()
 
 
-ENGINES = {"sla": (_sla, 5.0), "outbox": (_outbox, 1.0), "intake": (_intake, 2.0)}
+def _quotes() -> int:
+    from xuala.quotes.services import quote_expire_due
+
+    return quote_expire_due()
+
+
+ENGINES = {"sla": (_sla, 5.0), "outbox": (_outbox, 1.0), "intake": (_intake, 2.0),
+           "quotes": (_quotes, 300.0)}
 
 
 class Command(BaseCommand):
-    help = "Run one engine (sla, outbox, intake) until stopped."
+    help = "Run one engine (sla, outbox, intake, quotes) until stopped."
 
     def add_arguments(self, parser):
         parser.add_argument("name", choices=sorted(ENGINES))
