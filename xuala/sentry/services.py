@@ -328,9 +328,8 @@ def rollups_compact(*, now: datetime | None = None) -> dict[str, int]:
     keep_hours = timedelta(days=getattr(settings, "XUALA_SENTRY_HOUR_DAYS", 30))
     keep_raw = timedelta(days=getattr(settings, "XUALA_SENTRY_RAW_DAYS", 30))
     cutoff = (now - keep_hours).replace(minute=0, second=0, microsecond=0)
-    from xuala.sentry.models import UptimeDay, UptimeHour
-
     from xuala.policy.selectors import policy_active
+    from xuala.sentry.models import UptimeDay, UptimeHour
 
     tz = policy_active().calendar.tz  # days are the policy zone's days, as reports read them
     folded: dict[tuple[int, date], list[int | float]] = defaultdict(lambda: [0, 0, 0.0, 0, 0])
