@@ -191,6 +191,14 @@ LOGGING = {
 DEFAULT_FROM_EMAIL = env_str("XUALA_MAIL_FROM", "Xuala Cloud <asistencia@modo3.net>")
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
 XUALA_MAIL_DOMAIN = env_str("XUALA_MAIL_DOMAIN", "modo3.net")
+# Meetings (§4): the video-call room ({token} becomes a random room name), the reminder's lead,
+# how many times a day are offered (0: the earliest ones, back to back).
+XUALA_MEETING_ROOM_URL = env_str("XUALA_MEETING_ROOM_URL", "https://meet.jit.si/xuala-{token}")
+if "{token}" not in XUALA_MEETING_ROOM_URL:
+    raise ConfigError("XUALA_MEETING_ROOM_URL must contain {token}")
+XUALA_MEETING_REMINDER_MINUTES = env_int("XUALA_MEETING_REMINDER_MINUTES", 60, minimum=0)
+XUALA_MEETING_SLOTS_PER_DAY = env_int("XUALA_MEETING_SLOTS_PER_DAY", 2, minimum=0)
+
 # The company, as quotes and invoices name it.
 XUALA_COMPANY_NAME = env_str("XUALA_COMPANY_NAME", "Xuala Cloud")
 XUALA_COMPANY_TAX_ID = env_str("XUALA_COMPANY_TAX_ID", "")

@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from django.conf import settings
 from django.urls import reverse
 from django.utils import translation
 from django.utils.translation import gettext as _
 
+from xuala.core.links import public_url
 from xuala.desk import texts as desk_texts
 from xuala.policy.loader import LoadedPolicy
 from xuala.policy.schema import Decision
@@ -14,12 +14,6 @@ from xuala.policy.schema import Decision
 # Both languages in one answer to a stranger: the desk does not know which one they read.
 ANSWER_LANGUAGES = ("es", "en")
 SEPARATOR = "\n\n— — —\n\n"
-
-
-def public_url(path: str) -> str:
-    """An absolute link to a page of the desk, for a mail."""
-    base = getattr(settings, "XUALA_PUBLIC_URL", "") or f"https://{settings.XUALA_MAIL_DOMAIN}"
-    return base.rstrip("/") + path
 
 
 def client_area_url(language: str) -> str:

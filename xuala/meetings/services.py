@@ -24,6 +24,7 @@ from django.db import IntegrityError, transaction
 from django.urls import reverse
 from django.utils import timezone, translation
 
+from xuala.core.links import public_url
 from xuala.customers.selectors import customer_for_user
 from xuala.desk.errors import InvalidTransition
 from xuala.desk.models import Status, Ticket
@@ -88,19 +89,14 @@ def _iso(instant: datetime) -> str:
     return instant.astimezone(slots.UTC).isoformat()
 
 
-def _public_url(path: str) -> str:
-    base = getattr(settings, "XUALA_PUBLIC_URL", "") or f"https://{settings.XUALA_MAIL_DOMAIN}"
-    return base.rstrip("/") + path
-
-
 def portal_url(request: MeetingRequest, language: str) -> str:
     with translation.override(language):
-        return _public_url(reverse("meetings_portal:request", args=[request.pk]))
+        return public_url(reverse("meetings_portal:request", args=[request.pk]))
 
 
 def console_url(request: MeetingRequest, language: str) -> str:
     with translation.override(language):
-        return _public_url(reverse("meetings_console:request", args=[request.pk]))
+        return public_url(reverse("meetings_console:request", args=[request.pk]))
 
 
 # ---------------------------------------------------------------- requests and offers

@@ -11,8 +11,8 @@ from django.utils import formats, translation
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from xuala.core.links import public_url
 from xuala.desk.texts import local_time
-from xuala.intake.texts import public_url
 from xuala.policy.selectors import policy_active
 from xuala.quotes import money
 

@@ -33,12 +33,18 @@ def _quotes() -> int:
     return quote_expire_due()
 
 
+def _meetings() -> int:
+    from xuala.meetings.services import meeting_reminders_step
+
+    return meeting_reminders_step()
+
+
 ENGINES = {"sla": (_sla, 5.0), "outbox": (_outbox, 1.0), "intake": (_intake, 2.0),
-           "quotes": (_quotes, 300.0)}
+           "quotes": (_quotes, 300.0), "meetings": (_meetings, 30.0)}
 
 
 class Command(BaseCommand):
-    help = "Run one engine (sla, outbox, intake, quotes) until stopped."
+    help = "Run one engine (sla, outbox, intake, quotes, meetings) until stopped."
 
     def add_arguments(self, parser):
         parser.add_argument("name", choices=sorted(ENGINES))
