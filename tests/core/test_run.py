@@ -1,5 +1,6 @@
 """`xuala run`: one command serves the desk, restarts a crashed child, stops cleanly."""
 
+import contextlib
 import os
 import signal
 import subprocess
@@ -83,6 +84,10 @@ def test_xuala_run_serves_the_desk_and_ctrl_c_stops_every_child(tmp_path):
                  and "zombie" not in (Path(f"/proc/{pid}/status").read_text().lower())}
         assert not alive, f"children left running: {alive}"
     finally:
-        if proc.poll() is None:
+        if proc.poll() is None:  # a failed assertion: leave no process behind
+            leftovers = _descendants(proc.pid)
             proc.kill()
             proc.wait()
+            for pid in leftovers:
+                with contextlib.suppress(ProcessLookupError):
+                    os.kill(pid, signal.SIGKILL)

@@ -62,3 +62,90 @@ def decision_label(decision: str) -> str:
         "emergency": _("Web-service emergency"),
     }
     return labels.get(decision, decision)
+
+
+@dataclass(frozen=True)
+class QueueRow:
+    """One queue row with every text already rendered (the page draws 50 of these)."""
+
+    pk: int
+    url: str
+    reference: str
+    ticket_class: str
+    class_label: str
+    customer: str
+    subject: str
+    status: str
+    status_label: str
+    assignee: str
+    clock: ClockView
+    target_iso: str
+    target_text: str
+    due_iso: str
+    due_text: str
+
+
+class _ShortTime:
+    """Formats instants as the queue shows them ("mié 25 nov 17:18") with labels looked up
+    once per page instead of once per cell."""
+
+    def __init__(self, tz):
+        from django.utils.dates import MONTHS_3, WEEKDAYS_ABBR
+
+        self.tz = tz
+        self.days = [str(WEEKDAYS_ABBR[i]) for i in range(7)]
+        self.months = [str(MONTHS_3[i]).title() for i in range(1, 13)]
+
+    def __call__(self, value: datetime | None) -> tuple[str, str]:
+        if value is None:
+            return "", ""
+        local = value.astimezone(self.tz)
+        return (value.isoformat(),
+                f"{self.days[local.weekday()]} {local.day} {self.months[local.month - 1]} "
+                f"{local:%H:%M}")
+
+
+def queue_rows(tickets: list[Ticket], *, now: datetime, tz, ticket_url: str) -> list[QueueRow]:
+    """Pre-render queue rows; ``ticket_url`` has "{pk}" where the ticket's id goes."""
+    from xuala.desk.models import ClassChoices, Status
+
+    classes = {value: str(label) for value, label in ClassChoices.choices}
+    statuses = {value: str(label) for value, label in Status.choices}
+    short = _ShortTime(tz)
+    rows = []
+    for t in tickets:
+        target_iso, target_text = short(t.target_at)
+        due_iso, due_text = short(t.due_at)
+        rows.append(QueueRow(
+            pk=t.pk, url=ticket_url.replace("{pk}", str(t.pk)), reference=t.reference,
+            ticket_class=t.ticket_class, class_label=classes.get(t.ticket_class, t.ticket_class),
+            customer=t.customer.name, subject=t.subject, status=t.status,
+            status_label=statuses.get(t.status, t.status),
+            assignee=str(t.assignee) if t.assignee_id else "", clock=clock_view(t, now),
+            target_iso=target_iso, target_text=target_text, due_iso=due_iso, due_text=due_text))
+    return rows
+
+
+_ROW = ('<tr data-ticket="{}" class="class-{}"><td><a href="{}">{}</a></td>'
+        '<td><span class="badge badge-{}">{}</span></td><td>{}</td>'
+        '<td><a href="{}">{}</a></td><td><span class="status status-{}">{}</span></td>'
+        '<td>{}</td><td><span class="clock clock-{}">{}</span></td><td>{}</td><td>{}</td></tr>')
+
+
+def _time_cell(iso: str, text: str):
+    from django.utils.html import format_html
+
+    return format_html('<time datetime="{}">{}</time>', iso, text) if iso else ""
+
+
+def queue_rows_html(rows: list[QueueRow]):
+    """The queue's <tbody> rows, escaped, in one pass (the template engine costs ~10x more)."""
+    from django.utils.html import format_html, format_html_join
+
+    empty = format_html('<span class="muted">—</span>')
+    return format_html_join("\n", _ROW, (
+        (r.pk, r.ticket_class, r.url, r.reference, r.ticket_class, r.class_label, r.customer,
+         r.url, r.subject, r.status, r.status_label, r.assignee or empty, r.clock.state,
+         r.clock.text, _time_cell(r.target_iso, r.target_text),
+         _time_cell(r.due_iso, r.due_text))
+        for r in rows))

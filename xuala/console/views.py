@@ -32,6 +32,7 @@ from xuala.console.access import (
     safe_next,
     second_step_user,
 )
+from xuala.console.display import queue_rows, queue_rows_html
 from xuala.console.forms import (
     BREACH_WINDOWS,
     AssignForm,
@@ -179,11 +180,16 @@ def queue_view(request):
     # One row more than a page tells whether a next page exists, without counting.
     rows = list(tickets[offset:offset + PAGE_SIZE + 1])
     has_next = len(rows) > PAGE_SIZE
+    now = timezone.now()
+    ticket_url = reverse("console:ticket", args=[0]).replace("/0/", "/{pk}/")
     context = {
-        "form": form, "tickets": rows[:PAGE_SIZE], "page": page, "nav": "queue",
+        "form": form, "page": page, "nav": "queue",
+        "tickets": rows[:PAGE_SIZE],
+        "rows_html": queue_rows_html(queue_rows(rows[:PAGE_SIZE], now=now, tz=_policy_tz(),
+                                                ticket_url=ticket_url)),
         "next_url": _page_url(request, page + 1) if has_next else "",
         "prev_url": _page_url(request, page - 1) if page > 1 else "",
-        "now": timezone.now(), "policy_tz": _policy_tz(),
+        "now": now, "policy_tz": _policy_tz(),
     }
     if request.htmx and request.htmx.target == "queue-results":
         return render(request, "console/_queue_results.html", context)
