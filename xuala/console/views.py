@@ -32,7 +32,7 @@ from xuala.console.access import (
     safe_next,
     second_step_user,
 )
-from xuala.console.display import queue_rows, queue_rows_html
+from xuala.console.display import QUEUE_FIELDS, queue_rows, queue_rows_html
 from xuala.console.forms import (
     BREACH_WINDOWS,
     AssignForm,
@@ -178,7 +178,7 @@ def queue_view(request):
     page = data.get("page") or 1
     offset = (page - 1) * PAGE_SIZE
     # One row more than a page tells whether a next page exists, without counting.
-    rows = list(tickets[offset:offset + PAGE_SIZE + 1])
+    rows = list(tickets.values(*QUEUE_FIELDS)[offset:offset + PAGE_SIZE + 1])
     has_next = len(rows) > PAGE_SIZE
     now = timezone.now()
     ticket_url = reverse("console:ticket", args=[0]).replace("/0/", "/{pk}/")

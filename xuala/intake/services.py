@@ -196,14 +196,18 @@ def _claim(message: InboundMessage, now: datetime) -> int | None:
     return seen + 1 if claimed else None
 
 
-def inbound_process(*, message: InboundMessage) -> InboundMessage:
+def inbound_process(*, message: InboundMessage, refresh: bool = True) -> InboundMessage:
     """Parse, authenticate, classify and act on an accepted message, once.
 
     A message no longer "received" is left alone. An exception leaves it "received" with
     its attempt counted and a back-off (the intake engine retries it; after MAX_ATTEMPTS it
     is marked failed); a message that cannot be parsed is held for an agent, raw kept.
+    Returns the row as stored afterwards; with ``refresh`` False, ``message`` itself, not
+    read again (for a caller that does not look at the result).
     """
     _process(message, now=timezone.now())
+    if not refresh:
+        return message
     return InboundMessage.objects.defer("raw").get(pk=message.pk)
 
 

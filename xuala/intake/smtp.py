@@ -11,11 +11,17 @@ this same process: the ticket is usually committed a few milliseconds after the
 message, without waiting for an engine's poll. If this process dies first, the
 row stays "received" and the intake engine (``intake_step``) takes it once the
 hand-off grace has passed; the claim on the row makes sure only one of them acts.
+
+Back-pressure: at most ``backlog`` messages are between their DATA and the end of
+their processing. The next DATA waits for a place before it is stored, so a burst
+waits in the sending MTA's queue (which is durable and retries) instead of piling
+up here, and a message is acted on within about (backlog / throughput) of its DATA.
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import queue
 import signal
@@ -92,15 +98,15 @@ def company_domains() -> frozenset[str]:
     return frozenset(d.lower() for d in policy_active().policy.channels.company_domains)
 
 
-def _process_row(pk: int) -> None:
-    row = InboundMessage.objects.filter(pk=pk, status=InboundStatus.RECEIVED).first()
-    if row is None:
-        return
+def _process_row(row: InboundMessage) -> None:
+    """Process the row just accepted, as it was returned (no second read of it); the claim
+    inside inbound_process is what makes sure it is acted on once."""
     try:
-        inbound_process(message=row)
+        inbound_process(message=row, refresh=False)
     except Exception:
         # Recorded on the row with a back-off; the intake engine retries it.
-        log.exception("processing inbound message %s failed; the intake engine will retry", pk)
+        log.exception("processing inbound message %s failed; the intake engine will retry",
+                      row.pk)
         raise
 
 
@@ -108,12 +114,14 @@ class IntakeHandler:
     """aiosmtpd handler: RCPT policy, DATA stored and committed before the 250."""
 
     def __init__(self, *, lmtp: bool = False, process: bool = True, accept_threads: int = 4,
-                 process_threads: int = 2):
+                 process_threads: int = 2, backlog: int = 4):
         self.lmtp = lmtp
         self._accepting = Workers("intake-accept", accept_threads)
         self._processing = Workers("intake-process", process_threads) if process else None
         self._pending: set[Future] = set()
         self._pending_lock = threading.Lock()
+        self._backlog = backlog
+        self._places: asyncio.Semaphore | None = None  # made on the listener's event loop
 
     async def handle_RCPT(self, server, session, envelope, address: str, rcpt_options):
         domain = address.rsplit("@", 1)[-1].lower() if "@" in address else ""
@@ -127,18 +135,32 @@ class IntakeHandler:
         peer = session.peer
         client_ip = peer[0] if isinstance(peer, tuple) and peer else None
         raw = envelope.original_content or b""
+        if self._places is None:
+            self._places = asyncio.Semaphore(self._backlog)
+        places = self._places
+        await places.acquire()
+        handed_over = False
         try:
-            row = await asyncio.wrap_future(self._accepting.submit(
-                self._accept, raw, envelope.mail_from or "", list(envelope.rcpt_tos),
-                client_ip, session.host_name))
-        except UnusableMessage:
-            return self._per_recipient("554 5.6.0 The message is empty", envelope)
-        except Exception:
-            log.exception("could not store an inbound message; answered %s", TEMPORARY_FAILURE)
-            return self._per_recipient(TEMPORARY_FAILURE, envelope)
-        if row.status == InboundStatus.RECEIVED:
-            self._process_soon(row.pk)
-        return self._per_recipient(f"250 2.0.0 OK queued as {row.pk}", envelope)
+            try:
+                row = await asyncio.wrap_future(self._accepting.submit(
+                    self._accept, raw, envelope.mail_from or "", list(envelope.rcpt_tos),
+                    client_ip, session.host_name))
+            except UnusableMessage:
+                return self._per_recipient("554 5.6.0 The message is empty", envelope)
+            except Exception:
+                log.exception("could not store an inbound message; answered %s",
+                              TEMPORARY_FAILURE)
+                return self._per_recipient(TEMPORARY_FAILURE, envelope)
+            if row.status == InboundStatus.RECEIVED:
+                future = self._process_soon(row)
+                if future is not None:
+                    loop = asyncio.get_running_loop()
+                    future.add_done_callback(lambda _: _call_soon(loop, places.release))
+                    handed_over = True
+            return self._per_recipient(f"250 2.0.0 OK queued as {row.pk}", envelope)
+        finally:
+            if not handed_over:
+                places.release()
 
     def _accept(self, raw: bytes, mail_from: str, rcpt_tos: list[str], client_ip: str | None,
                 helo: str | None) -> InboundMessage:
@@ -151,13 +173,14 @@ class IntakeHandler:
             return status
         return "\r\n".join([status] * max(1, len(envelope.rcpt_tos)))
 
-    def _process_soon(self, pk: int) -> None:
+    def _process_soon(self, row: InboundMessage) -> Future | None:
         if self._processing is None:
-            return
-        future = self._processing.submit(_process_row, pk)
+            return None
+        future = self._processing.submit(_process_row, row)
         with self._pending_lock:
             self._pending.add(future)
         future.add_done_callback(self._forget)
+        return future
 
     def _forget(self, future: Future) -> None:
         with self._pending_lock:
@@ -180,6 +203,12 @@ class IntakeHandler:
         self._accepting.shutdown(timeout=timeout)
         if self._processing is not None:
             self._processing.shutdown(timeout=timeout)
+
+
+def _call_soon(loop: asyncio.AbstractEventLoop, callback: Callable[[], object]) -> None:
+    """Run ``callback`` on ``loop`` from another thread; a loop already closed is let be."""
+    with contextlib.suppress(RuntimeError):
+        loop.call_soon_threadsafe(callback)
 
 
 def server_factory(handler: IntakeHandler, *, hostname: str | None = None) -> SMTP:
