@@ -2,7 +2,8 @@
 """Benchmark: the mail intake, SMTP DATA to committed ticket, beside django-helpdesk's get_email.
 
     .venv/bin/python bench/bench_mail.py [--messages N] [--connections C] [--warmup W]
-        [--seed N] [--ours-only | --peer-only] [--profile]
+        [--rate R] [--seed N] [--timeout S] [--ours-only | --peer-only] [--profile]
+        [--write-corpus]
 
 1. A seeded corpus of N messages (default 1,000) built from the .eml fixtures of
    tests/intake/fixtures/eml (tests.intake.corpus) with rewritten senders, Message-IDs and
@@ -815,10 +816,10 @@ def main() -> int:
     parser.add_argument("--write-corpus", action="store_true",
                         help=f"also write the messages to {os.path.relpath(CORPUS_DIR, ROOT)}")
     args = parser.parse_args()
+    python = (os.path.relpath(sys.executable, ROOT) if sys.executable.startswith(str(ROOT))
+              else sys.executable)
     command = ("XUALA_DATABASE_URL=<url> " if os.environ.get("XUALA_DATABASE_URL") else "") \
-        + shlex.join([os.path.relpath(sys.executable, ROOT)
-                          if sys.executable.startswith(str(ROOT)) else sys.executable,
-                          os.path.relpath(__file__, ROOT), *sys.argv[1:]])
+        + shlex.join([python, os.path.relpath(__file__, ROOT), *sys.argv[1:]])
     base_url = os.environ.get("XUALA_DATABASE_URL", "")
     database = "PostgreSQL" if base_url else "SQLite"
     mails = build_corpus(args.messages, args.seed)

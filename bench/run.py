@@ -18,6 +18,7 @@ BENCHES = {
     "probe": ("bench_probe.py", [], ["--checks", "500", "--rounds", "1"]),
     "desk": ("bench_desk.py", [], ["--tickets", "5000", "--seconds", "5"]),
     "sentry": ("bench_sentry.py", [], ["--quick"]),
+    "mail": ("bench_mail.py", [], ["--messages", "200"]),
 }
 
 
