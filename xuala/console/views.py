@@ -11,7 +11,6 @@ import qrcode
 import qrcode.image.svg
 from django.conf import settings
 from django.contrib import auth, messages
-from django.db.models import prefetch_related_objects
 from django.http import FileResponse, HttpResponseRedirect
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -228,8 +227,7 @@ def _ticket_page(request, ticket: Ticket, *, reply_form: ReplyForm | None = None
             initial["body"] = next((c.body for c in canned if c.pk == int(chosen)), "")
         reply_form = ReplyForm(initial=initial, statuses=reachable)
     agents = list(selectors.agents())
-    events = list(ticket.events.all())
-    prefetch_related_objects(events, "actor")
+    events = list(ticket.events.all())  # prefetched with their actors
     labels = dict(Status.choices)
     return render(request, "console/ticket.html", {
         "ticket": ticket, "conversation": list(ticket.messages.all()), "events": events,

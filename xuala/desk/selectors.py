@@ -9,7 +9,7 @@ from django.http import Http404
 from django.utils import timezone
 
 from xuala.customers.models import Customer
-from xuala.desk.models import DONE_STATUSES, Message, MessageKind, Ticket
+from xuala.desk.models import DONE_STATUSES, Message, MessageKind, Ticket, TicketEvent
 
 
 def tickets_of_customer(*, customer: Customer) -> QuerySet[Ticket]:
@@ -39,7 +39,9 @@ def ticket_for_agent(*, pk: int) -> Ticket:
         return (Ticket.objects.select_related("site", "service", "customer", "contact",
                                               "assignee", "policy_version")
                 .prefetch_related(Prefetch("messages", queryset=messages),
-                                  "events", "pauses")
+                                  Prefetch("events", queryset=TicketEvent.objects
+                                           .select_related("actor")),
+                                  "pauses")
                 .get(pk=pk))
     except Ticket.DoesNotExist:
         raise Http404("no such ticket") from None
