@@ -3,6 +3,7 @@
 from django.conf.urls.i18n import i18n_patterns
 from django.contrib import admin
 from django.urls import include, path
+from django.views.generic import RedirectView
 from django_otp.admin import OTPAdminSite
 
 from xuala.core import views as core_views
@@ -18,6 +19,8 @@ urlpatterns = [
 ]
 
 urlpatterns += i18n_patterns(
+    # The front door: clients sign in to the client area (agents are sent on to the console).
+    path("", RedirectView.as_view(pattern_name="portal:dashboard"), name="home"),
     path("kb/", include("xuala.kb.urls")),
     path("portal/quotes/", include("xuala.quotes.urls_portal")),
     path("portal/meetings/", include("xuala.meetings.urls_portal")),

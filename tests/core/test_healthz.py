@@ -61,3 +61,9 @@ def test_it_answers_503_when_the_database_cannot_be_reached(tmp_path):
     finally:
         server.terminate()
         server.wait(timeout=15)
+
+
+@pytest.mark.django_db
+def test_the_front_door_leads_to_the_client_area(client):
+    assert client.get("/")["Location"] == "/portal/"
+    assert client.get("/en/")["Location"] == "/en/portal/"
