@@ -239,7 +239,7 @@ XUALA_SENTRY_WEBHOOK_SECRET = env_str("XUALA_SENTRY_WEBHOOK_SECRET", "")
 XUALA_SENTRY_HOUR_DAYS = env_int("XUALA_SENTRY_HOUR_DAYS", 30, minimum=1)
 XUALA_SENTRY_RAW_DAYS = env_int("XUALA_SENTRY_RAW_DAYS", 30, minimum=1)
 # How long an engine's claim on a monitor lasts: a killed engine's monitors are taken over after it.
-XUALA_SENTRY_CLAIM_SECONDS = env_int("XUALA_SENTRY_CLAIM_SECONDS", 120, minimum=5)
+XUALA_SENTRY_CLAIM_SECONDS = env_int("XUALA_SENTRY_CLAIM_SECONDS", 120, minimum=1)
 
 # Uploads.
 XUALA_MAX_ATTACHMENT_BYTES = env_int("XUALA_MAX_ATTACHMENT_MB", 10, minimum=1) * 1024 * 1024

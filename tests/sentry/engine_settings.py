@@ -8,4 +8,4 @@ from tests.settings import *  # noqa: F403
 
 DATABASES["default"]["NAME"] = os.environ["XUALA_TEST_DB_NAME"]  # noqa: F405
 # Production holds a claim for 120 s; the tests compress a minute into a few seconds.
-XUALA_SENTRY_CLAIM_SECONDS = float(os.environ.get("XUALA_SENTRY_CLAIM_SECONDS", "6"))
+XUALA_SENTRY_CLAIM_SECONDS = int(os.environ.get("XUALA_SENTRY_CLAIM_SECONDS", "6"))

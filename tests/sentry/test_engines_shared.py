@@ -32,7 +32,7 @@ from xuala.sentry.models import Monitor, UptimeHour
 ROOT = Path(__file__).resolve().parents[2]
 SITES = 60
 INTERVAL = 5.0  # seconds: the compressed minute
-CLAIM = 6.0  # seconds an engine's claim lasts (XUALA_SENTRY_CLAIM_SECONDS in the engines)
+CLAIM = 6  # seconds an engine's claim lasts (XUALA_SENTRY_CLAIM_SECONDS in the engines)
 RUN = 56.0  # seconds from the first slot to SIGTERM
 KILL_AT = 24.0  # seconds from the first slot to SIGKILL of the first engine
 HORIZON = 2.0  # the engine claims this far ahead (engine.run_engine_async's horizon_seconds)
