@@ -162,9 +162,10 @@ def _time_cell(iso: str, text: str):
 
 def queue_rows_html(rows: list[QueueRow]):
     """The queue's <tbody> rows, escaped, in one pass (the template engine costs ~10x more)."""
-    from django.utils.html import format_html, format_html_join
+    from django.utils.html import format_html_join
+    from django.utils.safestring import mark_safe
 
-    empty = format_html('<span class="muted">—</span>')
+    empty = mark_safe('<span class="muted">—</span>')
     return format_html_join("\n", _ROW, (
         (r.pk, r.ticket_class, r.url, r.reference, r.ticket_class, r.class_label, r.customer,
          r.url, r.subject, r.status, r.status_label, r.assignee or empty, r.clock.state,
