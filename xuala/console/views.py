@@ -44,6 +44,7 @@ from xuala.console.forms import (
     StatusForm,
     TokenForm,
 )
+from xuala.core.actions import perform
 from xuala.desk import services
 from xuala.desk.errors import AttachmentRejected, DeskError, InvalidTransition
 from xuala.desk.models import Status, Ticket, TriageState
@@ -365,13 +366,10 @@ def ticket_status_view(request, pk: int):
 @require_POST
 def ticket_triage_apply_view(request, pk: int):
     ticket = selectors.ticket_for_action(pk=pk)
-    try:
-        services.ticket_triage_apply(ticket=ticket, actor=request.user)
-    except DeskError as exc:
-        messages.error(request, _error_text(exc, ticket))
-    else:
-        messages.success(request, _("The triage proposal was applied and the client "
-                                    "answered."))
+    perform(request, lambda: services.ticket_triage_apply(ticket=ticket, actor=request.user),
+            errors=DeskError, error_text=lambda exc: _error_text(exc, ticket),
+            success=_("The triage proposal was applied and the client "
+                      "answered."))
     return _back_to(ticket)
 
 
@@ -379,12 +377,9 @@ def ticket_triage_apply_view(request, pk: int):
 @require_POST
 def ticket_triage_dismiss_view(request, pk: int):
     ticket = selectors.ticket_for_action(pk=pk)
-    try:
-        services.ticket_triage_dismiss(ticket=ticket, actor=request.user)
-    except DeskError as exc:
-        messages.error(request, _error_text(exc, ticket))
-    else:
-        messages.success(request, _("The triage proposal was dismissed."))
+    perform(request, lambda: services.ticket_triage_dismiss(ticket=ticket, actor=request.user),
+            errors=DeskError, error_text=lambda exc: _error_text(exc, ticket),
+            success=_("The triage proposal was dismissed."))
     return _back_to(ticket)
 
 

@@ -10,6 +10,7 @@ from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST
 
 from xuala.console.access import agent_required
+from xuala.core.actions import perform
 from xuala.desk.errors import DeskError, InvalidTransition
 from xuala.desk.selectors import ticket_for_agent
 from xuala.meetings import selectors, services
@@ -170,13 +171,11 @@ def confirm_view(request, pk: int):
 @require_POST
 def withdraw_view(request, pk: int):
     meeting_request = selectors.request_for_agent(pk=pk)
-    try:
-        services.meeting_request_cancel(request=meeting_request, actor=request.user)
-    except DeskError as exc:
-        messages.error(request, error_text(exc))
-    else:
-        messages.success(request, _("The meeting request was withdrawn; the ticket is open "
-                                    "again."))
+    perform(request,
+            lambda: services.meeting_request_cancel(request=meeting_request, actor=request.user),
+            errors=DeskError, error_text=error_text,
+            success=_("The meeting request was withdrawn; the ticket is open "
+                      "again."))
     return redirect("meetings_console:request", pk=pk)
 
 
@@ -204,13 +203,11 @@ def cancel_view(request, pk: int):
     meeting = selectors.meeting_for_agent(pk=pk)
     form = CancelForm(request.POST)
     reason = form.cleaned_data["reason"] if form.is_valid() else ""
-    try:
-        services.meeting_cancel(meeting=meeting, actor=request.user, reason=reason)
-    except DeskError as exc:
-        messages.error(request, error_text(exc))
-    else:
-        messages.success(request, _("The meeting was cancelled; both sides got the "
-                                    "cancellation."))
+    perform(request,
+            lambda: services.meeting_cancel(meeting=meeting, actor=request.user, reason=reason),
+            errors=DeskError, error_text=error_text,
+            success=_("The meeting was cancelled; both sides got the "
+                      "cancellation."))
     return redirect("meetings_console:request", pk=meeting.request_id)
 
 
@@ -218,13 +215,10 @@ def cancel_view(request, pk: int):
 @require_POST
 def done_view(request, pk: int):
     meeting = selectors.meeting_for_agent(pk=pk)
-    try:
-        services.meeting_done(meeting=meeting, actor=request.user)
-    except DeskError as exc:
-        messages.error(request, error_text(exc))
-    else:
-        messages.success(request, _("The meeting is marked as held; the ticket is open again "
-                                    "for the follow-up."))
+    perform(request, lambda: services.meeting_done(meeting=meeting, actor=request.user),
+            errors=DeskError, error_text=error_text,
+            success=_("The meeting is marked as held; the ticket is open again "
+                      "for the follow-up."))
     return redirect("meetings_console:request", pk=meeting.request_id)
 
 
@@ -256,12 +250,9 @@ def window_add_view(request):
     form = WindowForm(request.POST)
     if not form.is_valid():
         return _availability_page(request, window_form=form, status=400)
-    try:
-        services.availability_add(agent=request.user, **form.cleaned_data)
-    except DeskError as exc:
-        messages.error(request, error_text(exc))
-    else:
-        messages.success(request, _("Availability added."))
+    perform(request, lambda: services.availability_add(agent=request.user, **form.cleaned_data),
+            errors=DeskError, error_text=error_text,
+            success=_("Availability added."))
     return redirect("meetings_console:availability")
 
 
@@ -279,12 +270,10 @@ def exception_add_view(request):
     form = ExceptionForm(request.POST)
     if not form.is_valid():
         return _availability_page(request, exception_form=form, status=400)
-    try:
-        services.availability_exception_add(agent=request.user, **form.cleaned_data)
-    except DeskError as exc:
-        messages.error(request, error_text(exc))
-    else:
-        messages.success(request, _("Exception added."))
+    perform(request,
+            lambda: services.availability_exception_add(agent=request.user, **form.cleaned_data),
+            errors=DeskError, error_text=error_text,
+            success=_("Exception added."))
     return redirect("meetings_console:availability")
 
 

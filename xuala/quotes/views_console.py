@@ -11,6 +11,7 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods, require_POST
 
 from xuala.console.access import agent_required
+from xuala.core.actions import perform
 from xuala.desk.selectors import ticket_for_agent
 from xuala.policy.selectors import policy_active
 from xuala.quotes import pdf, selectors, services
@@ -151,12 +152,10 @@ def quote_line_add(request, number: str):
     if not form.is_valid():
         return _detail(request, selectors.quote_for_agent(number=number), line_form=form,
                        status=400)
-    try:
-        services.quote_line_add(quote=quote, actor=request.user, **form.cleaned_data)
-    except QuoteError as exc:
-        messages.error(request, _error_text(exc))
-    else:
-        messages.success(request, _("Line added."))
+    perform(request,
+            lambda: services.quote_line_add(quote=quote, actor=request.user, **form.cleaned_data),
+            errors=QuoteError, error_text=_error_text,
+            success=_("Line added."))
     return _back(quote, "lines")
 
 
@@ -170,12 +169,10 @@ def quote_line_edit(request, number: str, pk: int):
         messages.error(request, _("Check the line: every field is needed, with a quantity "
                                   "over 0 and a price of 0 or more."))
         return _back(quote, "lines")
-    try:
-        services.quote_line_update(line=line, actor=request.user, **form.cleaned_data)
-    except QuoteError as exc:
-        messages.error(request, _error_text(exc))
-    else:
-        messages.success(request, _("Line saved."))
+    perform(request,
+            lambda: services.quote_line_update(line=line, actor=request.user, **form.cleaned_data),
+            errors=QuoteError, error_text=_error_text,
+            success=_("Line saved."))
     return _back(quote, "lines")
 
 
@@ -184,12 +181,9 @@ def quote_line_edit(request, number: str, pk: int):
 def quote_line_remove(request, number: str, pk: int):
     quote = selectors.quote_for_action(number=number)
     line = selectors.quote_line_for_action(quote=quote, pk=pk)
-    try:
-        services.quote_line_remove(line=line, actor=request.user)
-    except QuoteError as exc:
-        messages.error(request, _error_text(exc))
-    else:
-        messages.success(request, _("Line removed."))
+    perform(request, lambda: services.quote_line_remove(line=line, actor=request.user),
+            errors=QuoteError, error_text=_error_text,
+            success=_("Line removed."))
     return _back(quote, "lines")
 
 
@@ -197,13 +191,10 @@ def quote_line_remove(request, number: str, pk: int):
 @require_POST
 def quote_send(request, number: str):
     quote = selectors.quote_for_action(number=number)
-    try:
-        services.quote_send(quote=quote, actor=request.user)
-    except QuoteError as exc:
-        messages.error(request, _error_text(exc))
-    else:
-        messages.success(request, _("Quote %(number)s was sent to the client; the ticket waits "
-                                    "on it with its clock paused.") % {"number": quote.number})
+    perform(request, lambda: services.quote_send(quote=quote, actor=request.user),
+            errors=QuoteError, error_text=_error_text,
+            success=_("Quote %(number)s was sent to the client; the ticket waits "
+                      "on it with its clock paused.") % {"number": quote.number})
     return _back(quote)
 
 
@@ -211,12 +202,9 @@ def quote_send(request, number: str):
 @require_POST
 def quote_withdraw(request, number: str):
     quote = selectors.quote_for_action(number=number)
-    try:
-        services.quote_withdraw(quote=quote, actor=request.user)
-    except QuoteError as exc:
-        messages.error(request, _error_text(exc))
-    else:
-        messages.success(request, _("Quote %(number)s was withdrawn.") % {"number": quote.number})
+    perform(request, lambda: services.quote_withdraw(quote=quote, actor=request.user),
+            errors=QuoteError, error_text=_error_text,
+            success=_("Quote %(number)s was withdrawn.") % {"number": quote.number})
     return _back(quote)
 
 
