@@ -328,15 +328,22 @@ def _apply_decision(ticket: Ticket, decision: str, rule: str, clause: str, *, ac
         _page_oncall(ticket, at)
 
 
+def _first_response(ticket: Ticket, author, at: datetime) -> bool:
+    """Stop the response clock at the first public answer; True if this was it."""
+    if ticket.first_response_at is not None:
+        return False
+    ticket.first_response_at = at
+    event_record(ticket=ticket, key="sla.first_response", actor=author, at=at,
+                 within_target=bool(ticket.target_at and at <= ticket.target_at),
+                 within_due=not (ticket.due_at is not None and at > ticket.due_at))
+    return True
+
+
 def _public_answer(ticket: Ticket, text: str, *, author, kind: str, at: datetime) -> Message:
     message = _message_add(ticket=ticket, kind=kind, author=author, body_text=text,
                            channel=Channel.AGENT if author else Channel.PORTAL, at=at)
-    if author is not None and ticket.first_response_at is None:
-        ticket.first_response_at = at
+    if author is not None and _first_response(ticket, author, at):
         ticket.save(update_fields=["first_response_at", "updated_at"])
-        event_record(ticket=ticket, key="sla.first_response", actor=author, at=at,
-                     within_target=bool(ticket.target_at and at <= ticket.target_at),
-                     within_due=not (ticket.due_at and at > ticket.due_at))
     _mail_client(ticket, message)
     return message
 
@@ -365,12 +372,7 @@ def ticket_reply(*, ticket: Ticket, author, body_text: str, body_html: str = "",
                                channel=Channel.AGENT, at=at)
         event_record(ticket=ticket, key="ticket.replied", actor=author, at=at,
                      message=message.pk)
-        if ticket.first_response_at is None:
-            ticket.first_response_at = at
-            late = ticket.due_at is not None and at > ticket.due_at
-            event_record(ticket=ticket, key="sla.first_response", actor=author, at=at,
-                         within_target=bool(ticket.target_at and at <= ticket.target_at),
-                         within_due=not late)
+        _first_response(ticket, author, at)
         if ticket.assignee_id is None and getattr(author, "is_agent", False):
             ticket.assignee = author
         _refresh_queue_fields(ticket)

@@ -393,12 +393,8 @@ def quote_accept(*, quote: Quote, user, terms_accepted: bool, ip: str | None = N
         if not expired:
             if not terms_accepted:
                 raise TermsNotAccepted("the terms must be accepted", code="terms")
-            quote.status = QuoteStatus.ACCEPTED
-            quote.decided_at = at
-            quote.decided_by = user
-            quote.decided_ip = ip or None
-            quote.decided_user_agent = (user_agent or "")[:500]
-            quote.save()
+            _record_decision(quote, QuoteStatus.ACCEPTED, user=user, at=at, ip=ip,
+                             user_agent=user_agent)
             ticket = _locked_ticket(quote)
             _event(quote, "quote.accepted", actor=user, at=at, ip=quote.decided_ip)
             if ticket is not None and ticket.status != Status.OPEN:
@@ -412,6 +408,17 @@ def quote_accept(*, quote: Quote, user, terms_accepted: bool, ip: str | None = N
         raise QuoteExpired(f"quote {quote.number} expired on {quote.valid_until}",
                            code="expired")
     return quote
+
+
+def _record_decision(quote: Quote, status: str, *, user, at: datetime, ip: str | None,
+                     user_agent: str) -> None:
+    """Who decided, when and from where (§5: acceptance must be provable)."""
+    quote.status = status
+    quote.decided_at = at
+    quote.decided_by = user
+    quote.decided_ip = ip or None
+    quote.decided_user_agent = (user_agent or "")[:500]
+    quote.save()
 
 
 def quote_reject(*, quote: Quote, user, reason: str, ip: str | None = None,
@@ -428,13 +435,9 @@ def quote_reject(*, quote: Quote, user, reason: str, ip: str | None = None,
         if not expired:
             if not reason:
                 raise QuoteInvalid("a rejection needs a reason", code="reason")
-            quote.status = QuoteStatus.REJECTED
-            quote.decided_at = at
-            quote.decided_by = user
-            quote.decided_ip = ip or None
-            quote.decided_user_agent = (user_agent or "")[:500]
             quote.rejection_reason = reason[:MAX_REASON]
-            quote.save()
+            _record_decision(quote, QuoteStatus.REJECTED, user=user, at=at, ip=ip,
+                             user_agent=user_agent)
             ticket = _locked_ticket(quote)
             _event(quote, "quote.rejected", actor=user, at=at, ip=quote.decided_ip)
             if ticket is not None and ticket.status not in DONE_STATUSES:

@@ -116,16 +116,20 @@ def monitors_sync(*, now: datetime | None = None) -> dict[str, int]:
 
 # ---------------------------------------------------------------- recording checks
 
+def _server_id(monitor: Monitor) -> int | None:
+    """The hosting server a monitor depends on: its own, or its site's."""
+    if monitor.server_id:
+        return monitor.server_id
+    return monitor.site.server_id if monitor.site_id and monitor.site else None
+
+
 def _in_maintenance(monitors: list[Monitor], at: datetime) -> set[int]:
-    ids = [m.pk for m in monitors]
-    servers = {m.server_id or (m.site.server_id if m.site_id and m.site else None)
-               for m in monitors} - {None}
-    windows = MaintenanceWindow.objects.filter(starts_at__lte=at, ends_at__gt=at).filter(
-        Q(monitor_id__in=ids) | Q(server_id__in=servers))
+    servers = {m.pk: _server_id(m) for m in monitors}
+    windows = list(MaintenanceWindow.objects.filter(starts_at__lte=at, ends_at__gt=at).filter(
+        Q(monitor_id__in=list(servers)) | Q(server_id__in=set(servers.values()) - {None})))
     by_monitor = {w.monitor_id for w in windows if w.monitor_id}
     by_server = {w.server_id for w in windows if w.server_id}
-    return {m.pk for m in monitors if m.pk in by_monitor
-            or (m.server_id or (m.site.server_id if m.site_id and m.site else None)) in by_server}
+    return {pk for pk, server in servers.items() if pk in by_monitor or server in by_server}
 
 
 UPSERT_HOUR = """

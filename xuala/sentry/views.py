@@ -158,17 +158,21 @@ def _report_context(request, *, report: selectors.Report, now: datetime, audienc
 
 # ---------------------------------------------------------------- client area
 
-@client_view
-@require_GET
-def portal_report(request, customer):
-    """The customer's monthly uptime report (print-ready)."""
+def _report_page(request, customer, *, audience: str):
     now = timezone.now()
     month = _month_of(request, now)
     is_current = month == selectors.month_current(now=now)
     report = selectors.customer_report(customer=customer, month=month, now=now,
                                        strips=is_current)
     return render(request, "sentry/report.html",
-                  _report_context(request, report=report, now=now, audience="client"))
+                  _report_context(request, report=report, now=now, audience=audience))
+
+
+@client_view
+@require_GET
+def portal_report(request, customer):
+    """The customer's monthly uptime report (print-ready)."""
+    return _report_page(request, customer, audience="client")
 
 
 @client_view
@@ -260,14 +264,7 @@ def incident_view(request, pk: int):
 @require_GET
 def customer_report_view(request, pk: int):
     """A customer's monthly uptime report, as the client sees it."""
-    customer = selectors.report_customer(pk=pk)
-    now = timezone.now()
-    month = _month_of(request, now)
-    is_current = month == selectors.month_current(now=now)
-    report = selectors.customer_report(customer=customer, month=month, now=now,
-                                       strips=is_current)
-    return render(request, "sentry/report.html",
-                  _report_context(request, report=report, now=now, audience="agent"))
+    return _report_page(request, selectors.report_customer(pk=pk), audience="agent")
 
 
 @agent_required
