@@ -6,7 +6,7 @@ import html
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 
 import nh3
 from django.conf import settings
@@ -16,7 +16,7 @@ from django.utils import timezone
 from django.utils.text import get_valid_filename
 
 from xuala.customers.models import Customer, Service, Site
-from xuala.customers.selectors import customer_coverage
+from xuala.customers.selectors import Coverage, customer_coverage, customers_coverage
 from xuala.desk import texts
 from xuala.desk.clocks import policy_of_version, ticket_times
 from xuala.desk.errors import AttachmentRejected, CoverageRefused, InvalidTransition
@@ -35,7 +35,10 @@ from xuala.desk.models import (
     TriageState,
 )
 from xuala.desk.triage import Facts, Triage, triage
-from xuala.notify.services import email_enqueue
+from xuala.notify.models import OutboundEmail
+from xuala.notify.services import email_build, email_enqueue
+from xuala.policy.loader import LoadedPolicy
+from xuala.policy.models import PolicyVersion
 from xuala.policy.schema import Decision, TicketClass
 from xuala.policy.services import policy_version_record
 
@@ -101,20 +104,32 @@ def safe_filename(name: str) -> str:
     return cleaned[:150] or "attachment"
 
 
-def _message_add(*, ticket: Ticket, kind: str, author, body_text: str, body_html: str = "",
-                 channel: str = Channel.PORTAL, uploads: Sequence[Upload] = (),
-                 message_id: str = "", at: datetime | None = None) -> Message:
-    _check_uploads(uploads)
-    message = Message.objects.create(
+def _message_build(*, ticket: Ticket, kind: str, author, body_text: str, body_html: str = "",
+                   channel: str = Channel.PORTAL, message_id: str = "",
+                   at: datetime | None = None) -> Message:
+    return Message(
         ticket=ticket, kind=kind, author=author, body_text=body_text,
         body_html=sanitize_html(body_html) if body_html else text_to_html(body_text),
         channel=channel, message_id=message_id, created_at=at or timezone.now(),
     )
+
+
+def _attachments_save(message: Message, uploads: Sequence[Upload]) -> None:
     for upload in uploads:
         name = safe_filename(upload.filename)
         attachment = Attachment(message=message, filename=name, size=len(upload.content),
                                 content_type=upload.content_type[:100])
         attachment.file.save(name, ContentFile(upload.content), save=True)
+
+
+def _message_add(*, ticket: Ticket, kind: str, author, body_text: str, body_html: str = "",
+                 channel: str = Channel.PORTAL, uploads: Sequence[Upload] = (),
+                 message_id: str = "", at: datetime | None = None) -> Message:
+    _check_uploads(uploads)
+    message = _message_build(ticket=ticket, kind=kind, author=author, body_text=body_text,
+                             body_html=body_html, channel=channel, message_id=message_id, at=at)
+    message.save(force_insert=True)
+    _attachments_save(message, uploads)
     return message
 
 
@@ -189,6 +204,77 @@ class Opened:
     out_of_hours_from: datetime | None  # when it will be attended, if it came in closed hours
 
 
+@dataclass(frozen=True)
+class OpenRequest:
+    """What ``ticket_open`` is asked: a client's request (see its arguments)."""
+
+    customer: Customer
+    contact: object
+    channel: str
+    subject: str
+    body_text: str
+    body_html: str = ""
+    category: str | None = None
+    site: Site | None = None
+    service: Service | None = None
+    uploads: Sequence[Upload] = ()
+    received_at: datetime | None = None
+    message_id: str = ""
+    ticket_class: str | None = None
+    language: str | None = None
+
+
+class OpenReads:
+    """The reads behind opening tickets, made once for a group of requests.
+
+    One policy version for the group (the policy in force when the group started) and the
+    coverage of each customer on each day, read for several customers at once by
+    ``prefetch``. A group opened in one transaction sees the same data throughout.
+    """
+
+    def __init__(self) -> None:
+        self._version: PolicyVersion | None = None
+        self._coverage: dict[tuple[int, date], Coverage] = {}
+
+    def version(self) -> PolicyVersion:
+        if self._version is None:
+            self._version = policy_version_record()
+        return self._version
+
+    def _day(self, received_at: datetime) -> date:
+        return received_at.astimezone(policy_of_version(self.version()).calendar.tz).date()
+
+    def prefetch(self, requests: Sequence[tuple[Customer, datetime]]) -> None:
+        """Read the coverage of these (customer, received at) in one go."""
+        by_day: dict[date, dict[int, Customer]] = {}
+        for customer, received_at in requests:
+            day = self._day(received_at)
+            if (customer.pk, day) not in self._coverage:
+                by_day.setdefault(day, {})[customer.pk] = customer
+        for day, customers in by_day.items():
+            for pk, coverage in customers_coverage(customers=list(customers.values()),
+                                                   on=day).items():
+                self._coverage[(pk, day)] = coverage
+
+    def coverage(self, customer: Customer, received_at: datetime) -> Coverage:
+        day = self._day(received_at)
+        key = (customer.pk, day)
+        if key not in self._coverage:
+            self._coverage[key] = customer_coverage(customer=customer, on=day)
+        return self._coverage[key]
+
+
+@dataclass
+class PreparedOpen:
+    """A request checked, triaged and clocked, its ticket built but not written yet."""
+
+    request: OpenRequest
+    ticket: Ticket
+    triage: Triage
+    loaded: LoadedPolicy
+    out_of_hours_from: datetime | None
+
+
 def ticket_open(
     *,
     customer: Customer,
@@ -211,26 +297,43 @@ def ticket_open(
     Raises CoverageRefused, with no ticket written, when the customer has no active
     service (§6). Certain decisions (the form's category) are applied at once; a
     judgement on free text is stored as a proposal for the agent.
+
+    The same two steps open many tickets at once (the mail intake's batches):
+    ``ticket_open_prepare`` for each request, then ``tickets_open_write`` for all.
     """
-    subject = (subject or "").strip()[:250]
-    if not subject or not (body_text or body_html).strip():
+    prepared = ticket_open_prepare(OpenRequest(
+        customer=customer, contact=contact, channel=channel, subject=subject,
+        body_text=body_text, body_html=body_html, category=category, site=site,
+        service=service, uploads=uploads, received_at=received_at, message_id=message_id,
+        ticket_class=ticket_class, language=language))
+    with transaction.atomic():
+        return tickets_open_write([prepared])[0]
+
+
+def ticket_open_prepare(request: OpenRequest, *, reads: OpenReads | None = None) -> PreparedOpen:
+    """Check, triage and clock one request, reading only; raises as ``ticket_open`` does."""
+    reads = reads or OpenReads()
+    customer, contact, site, service = (request.customer, request.contact, request.site,
+                                        request.service)
+    subject = (request.subject or "").strip()[:250]
+    if not subject or not (request.body_text or request.body_html).strip():
         raise InvalidTransition("a request needs a subject and a description", code="empty")
-    _check_uploads(uploads)
+    _check_uploads(request.uploads)
     if site is not None and site.customer_id != customer.pk:
         raise InvalidTransition("that site belongs to another customer", code="foreign_site")
     if service is not None and service.customer_id != customer.pk:
         raise InvalidTransition("that service belongs to another customer",
                                 code="foreign_service")
-    received_at = received_at or timezone.now()
-    version = policy_version_record()
+    received_at = request.received_at or timezone.now()
+    version = reads.version()
     loaded = policy_of_version(version)
-    coverage = customer_coverage(customer=customer, on=received_at.astimezone(loaded.calendar.tz))
-    language = language or getattr(contact, "language", None) or customer.language
+    coverage = reads.coverage(customer, received_at)
+    language = request.language or getattr(contact, "language", None) or customer.language
     decided = triage(loaded.policy, Facts(
         is_client=coverage.has_active_service,
         has_plan=coverage.covers_site(site.pk if site else None),
-        category=category,
-        text=f"{subject}\n{body_text}",
+        category=request.category,
+        text=f"{subject}\n{request.body_text}",
         language=language,
     ))
     if decided.rule == "not_client":
@@ -238,50 +341,83 @@ def ticket_open(
             texts.policy_answer(decision=decided.decision, rule_key=decided.rule,
                                 clause=decided.clause, loaded=loaded, language=language),
             clause="6", code="not_client")
-    with transaction.atomic():
-        ticket = Ticket(
-            customer=customer, contact=contact, channel=channel, category=category or "",
-            subject=subject, site=site, service=service, language=language,
-            ticket_class=ticket_class or decided.ticket_class, status=Status.NEW,
-            policy_version=version, received_at=received_at, created_at=received_at,
-            triage_rule=decided.rule, triage_decision=decided.decision,
-            triage_clause=decided.clause,
-            triage_state=TriageState.APPLIED if decided.certain else TriageState.PROPOSED,
-        )
-        _refresh_queue_fields(ticket)  # clocks and queue columns before the one INSERT
-        ticket.save(force_insert=True)
-        first = _message_add(ticket=ticket, kind=MessageKind.CLIENT, author=contact,
-                             body_text=body_text, body_html=body_html, channel=channel,
-                             uploads=uploads, message_id=message_id, at=received_at)
-        TicketEvent.objects.bulk_create([
-            TicketEvent(ticket=ticket, key="ticket.opened", actor=contact, at=received_at,
-                        data={"channel": channel, "policy_version": version.pk,
+    ticket = Ticket(
+        customer=customer, contact=contact, channel=request.channel,
+        category=request.category or "", subject=subject, site=site, service=service,
+        language=language, ticket_class=request.ticket_class or decided.ticket_class,
+        status=Status.NEW, policy_version=version, received_at=received_at,
+        created_at=received_at, triage_rule=decided.rule, triage_decision=decided.decision,
+        triage_clause=decided.clause,
+        triage_state=TriageState.APPLIED if decided.certain else TriageState.PROPOSED,
+    )
+    _refresh_queue_fields(ticket)  # clocks and queue columns before the INSERT
+    calendar = loaded.calendar
+    out_of_hours = None if calendar.is_open(received_at) else calendar.next_opening(received_at)
+    return PreparedOpen(request=request, ticket=ticket, triage=decided, loaded=loaded,
+                        out_of_hours_from=out_of_hours)
+
+
+def tickets_open_write(prepared: Sequence[PreparedOpen]) -> list[Opened]:
+    """Write prepared tickets with their first message, events and acknowledgement.
+
+    Call inside a transaction. One INSERT per table for the whole group (tickets, messages,
+    events, outbound mail); a certain decision other than plain cover is then applied
+    ticket by ticket, before the acknowledgements that describe its result.
+    """
+    if not prepared:
+        return []
+    tickets = [p.ticket for p in prepared]
+    Ticket.objects.bulk_create(tickets)
+    firsts = [_message_build(ticket=p.ticket, kind=MessageKind.CLIENT, author=p.request.contact,
+                             body_text=p.request.body_text, body_html=p.request.body_html,
+                             channel=p.request.channel, message_id=p.request.message_id,
+                             at=p.ticket.received_at) for p in prepared]
+    Message.objects.bulk_create(firsts)
+    events = []
+    for p in prepared:
+        ticket, decided, at = p.ticket, p.triage, p.ticket.received_at
+        events += [
+            TicketEvent(ticket=ticket, key="ticket.opened", actor=p.request.contact, at=at,
+                        data={"channel": p.request.channel,
+                              "policy_version": ticket.policy_version_id,
                               "ticket_class": ticket.ticket_class}),
-            TicketEvent(ticket=ticket, at=received_at,
+            TicketEvent(ticket=ticket, at=at,
                         key="triage.applied" if decided.certain else "triage.proposed",
                         data={"decision": decided.decision, "clause": decided.clause,
                               "rule": decided.rule}),
-        ])
-        if decided.certain:
-            _apply_decision(ticket, decided.decision, decided.rule, decided.clause, actor=None,
-                            at=received_at)
-        calendar = loaded.calendar
-        out_of_hours = None if calendar.is_open(received_at) else calendar.next_opening(received_at)
-        _acknowledge(ticket, loaded, out_of_hours, first)
-    return Opened(ticket=ticket, triage=decided, out_of_hours_from=out_of_hours)
+        ]
+    TicketEvent.objects.bulk_create(events)
+    for p, first in zip(prepared, firsts, strict=True):
+        _attachments_save(first, p.request.uploads)
+        if p.triage.certain and p.triage.decision != Decision.COVERED:
+            _apply_decision(p.ticket, p.triage.decision, p.triage.rule, p.triage.clause,
+                            actor=None, at=p.ticket.received_at)
+    acknowledged = [(p, first) for p, first in zip(prepared, firsts, strict=True)
+                    if p.ticket.contact is not None]
+    mails, events = [], []
+    for p, first in acknowledged:
+        mail, event = _acknowledgement(p.ticket, p.loaded, p.out_of_hours_from, first)
+        mails.append(mail)
+        events.append(event)
+    OutboundEmail.objects.bulk_create(mails)
+    TicketEvent.objects.bulk_create(events)
+    return [Opened(ticket=p.ticket, triage=p.triage, out_of_hours_from=p.out_of_hours_from)
+            for p in prepared]
 
 
-def _acknowledge(ticket: Ticket, loaded, out_of_hours_from: datetime | None,
-                 first: Message) -> None:
-    if ticket.contact is None:
-        return
+def _acknowledgement(ticket: Ticket, loaded, out_of_hours_from: datetime | None,
+                     first: Message) -> tuple[OutboundEmail, TicketEvent]:
+    """The acknowledgement of a new ticket (its number, when it will be answered), unsaved."""
     subject, body = texts.acknowledgement(ticket=ticket, loaded=loaded,
                                           out_of_hours_from=out_of_hours_from)
-    email_enqueue(to=ticket.contact.email, subject=subject, body_text=body,
-                  purpose="ticket.ack", ticket=ticket, auto_submitted=True,
-                  in_reply_to=first.message_id if first and first.message_id else "")
-    event_record(ticket=ticket, key="ticket.acknowledged",
-                 out_of_hours_until=out_of_hours_from.isoformat() if out_of_hours_from else None)
+    mail = email_build(to=ticket.contact.email, subject=subject, body_text=body,
+                       purpose="ticket.ack", ticket=ticket, auto_submitted=True,
+                       in_reply_to=first.message_id if first and first.message_id else "")
+    event = TicketEvent(
+        ticket=ticket, key="ticket.acknowledged", at=timezone.now(),
+        data={"out_of_hours_until":
+              out_of_hours_from.isoformat() if out_of_hours_from else None})
+    return mail, event
 
 
 def _page_oncall(ticket: Ticket, at: datetime) -> None:

@@ -21,20 +21,37 @@ TICKET_TOKEN_RE = re.compile(r"\[#(\d{1,18})\]")
 def ticket_by_message_ids(*, message_ids: Sequence[str], customer: Customer) -> Ticket | None:
     """The customer's ticket that one of ``message_ids`` belongs to (earliest id in the list
     wins), looking at the mail the desk wrote and the messages it stored."""
+    ticket_id = thread_pick(thread_index(message_ids=message_ids), message_ids=message_ids,
+                            customer_id=customer.pk)
+    return Ticket.objects.get(pk=ticket_id) if ticket_id is not None else None
+
+
+def thread_index(*, message_ids: Sequence[str]) -> dict[str, list[tuple[int, int]]]:
+    """For each of ``message_ids`` the desk knows: (ticket id, customer id) of the mail it
+    wrote with that id, then of the messages it stored with it; two queries for any number."""
     ids = [mid for mid in dict.fromkeys(message_ids) if mid]
+    found: dict[str, list[tuple[int, int]]] = {}
     if not ids:
-        return None
-    found: dict[str, int] = {}
-    for mid, ticket_id in (OutboundEmail.objects
-                           .filter(message_id__in=ids, ticket__customer=customer)
-                           .values_list("message_id", "ticket_id")):
-        found.setdefault(mid, ticket_id)
-    for mid, ticket_id in (Message.objects.filter(message_id__in=ids, ticket__customer=customer)
-                           .values_list("message_id", "ticket_id")):
-        found.setdefault(mid, ticket_id)
-    for mid in ids:
-        if mid in found:
-            return Ticket.objects.get(pk=found[mid])
+        return found
+    for mid, ticket_id, customer_id in (OutboundEmail.objects
+                                        .filter(message_id__in=ids, ticket__isnull=False)
+                                        .values_list("message_id", "ticket_id",
+                                                     "ticket__customer_id")):
+        found.setdefault(mid, []).append((ticket_id, customer_id))
+    for mid, ticket_id, customer_id in (Message.objects.filter(message_id__in=ids)
+                                        .values_list("message_id", "ticket_id",
+                                                     "ticket__customer_id")):
+        found.setdefault(mid, []).append((ticket_id, customer_id))
+    return found
+
+
+def thread_pick(index: dict[str, list[tuple[int, int]]], *, message_ids: Sequence[str],
+                customer_id: int) -> int | None:
+    """The ticket of ``customer_id`` the first of ``message_ids`` in ``index`` belongs to."""
+    for mid in dict.fromkeys(message_ids):
+        for ticket_id, owner in index.get(mid, ()):
+            if owner == customer_id:
+                return ticket_id
     return None
 
 

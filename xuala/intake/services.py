@@ -32,16 +32,25 @@ from functools import cached_property
 from pathlib import Path
 
 from django.conf import settings
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.db.models import Q
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from xuala.customers.models import Contact
-from xuala.customers.selectors import contact_for_email
+from xuala.customers.selectors import contact_for_email, contacts_for_emails
 from xuala.desk.errors import CoverageRefused, DeskError
 from xuala.desk.models import DONE_STATUSES, Channel, Ticket
-from xuala.desk.services import Upload, event_record, ticket_client_message, ticket_open
+from xuala.desk.services import (
+    OpenReads,
+    OpenRequest,
+    PreparedOpen,
+    Upload,
+    event_record,
+    ticket_client_message,
+    ticket_open_prepare,
+    tickets_open_write,
+)
 from xuala.intake import selectors, texts
 from xuala.intake.auth import AuthVerdict, verify_sender
 from xuala.intake.models import RAW_INLINE_MAX, InboundMessage, InboundPath, InboundStatus
@@ -133,6 +142,18 @@ def _store_raw_file(raw: bytes, digest: str) -> str:
     return relative
 
 
+@dataclass(frozen=True)
+class Incoming:
+    """One message as a way in received it, before it is stored."""
+
+    raw: bytes
+    path: str
+    envelope_from: str = ""
+    envelope_to: Sequence[str] = ()
+    client_ip: str | None = None
+    helo: str | None = None
+
+
 def inbound_accept(*, raw: bytes, path: str, envelope_from: str = "",
                    envelope_to: Sequence[str] = (), client_ip: str | None = None,
                    helo: str | None = None) -> InboundMessage:
@@ -141,38 +162,91 @@ def inbound_accept(*, raw: bytes, path: str, envelope_from: str = "",
     Idempotent on the Message-ID (on the SHA-256 of the bytes when there is none). Reads
     nothing of the message but that header. Raises UnusableMessage for empty input.
     """
-    if path not in InboundPath.values:
-        raise ValueError(f"unknown intake path {path!r}")
-    raw = bytes(raw)
-    if not raw.strip():
-        raise UnusableMessage("the message is empty")
-    digest = hashlib.sha256(raw).hexdigest()
-    message_id = header_message_id(raw)
-    key = _message_key(message_id, digest)
-    existing = InboundMessage.objects.defer("raw").filter(message_key=key).first()
-    if existing is not None:
-        return existing
+    result = inbounds_accept([Incoming(raw=raw, path=path, envelope_from=envelope_from,
+                                       envelope_to=envelope_to, client_ip=client_ip,
+                                       helo=helo)])[0]
+    if isinstance(result, Exception):
+        raise result
+    return result
+
+
+def inbounds_accept(incoming: Sequence[Incoming]) -> list[InboundMessage | Exception]:
+    """Store several messages raw in one transaction (one INSERT) and commit.
+
+    Returns, for each message in order, its row (the existing one for a Message-ID already
+    stored, or stored earlier in the same call) or the exception that refuses it
+    (UnusableMessage, ValueError for an unknown path). Should the INSERT meet a concurrent
+    delivery of one of them, each is stored on its own instead.
+    """
+    results: list[InboundMessage | Exception | None] = [None] * len(incoming)
+    keys: list[str | None] = [None] * len(incoming)
+    for n, item in enumerate(incoming):
+        try:
+            keys[n] = _accept_key(item)
+        except ValueError as exc:  # UnusableMessage is a ValueError
+            results[n] = exc
+    wanted = {key for key in keys if key is not None}
+    stored = ({row.message_key: row for row in
+               InboundMessage.objects.defer("raw").filter(message_key__in=wanted)}
+              if wanted else {})
+    new: dict[str, InboundMessage] = {}
     now = timezone.now()
+    for n, (item, key) in enumerate(zip(incoming, keys, strict=True)):
+        if key is None:
+            continue
+        if key in stored:
+            results[n] = stored[key]
+        else:
+            if key not in new:
+                new[key] = _accept_row(item, key, now)
+            results[n] = new[key]
+    if new:
+        try:
+            with transaction.atomic():
+                InboundMessage.objects.bulk_create(new.values())
+        except IntegrityError:
+            # Another delivery of one of them committed first: each on its own.
+            settled = {key: _accept_one(row) for key, row in new.items()}
+            results = [settled.get(keys[n], r) if keys[n] in new else r
+                       for n, r in enumerate(results)]
+    return results  # type: ignore[return-value]
+
+
+def _accept_key(item: Incoming) -> str:
+    if item.path not in InboundPath.values:
+        raise ValueError(f"unknown intake path {item.path!r}")
+    if not item.raw.strip():
+        raise UnusableMessage("the message is empty")
+    return _message_key(header_message_id(bytes(item.raw)),
+                        hashlib.sha256(bytes(item.raw)).hexdigest())
+
+
+def _accept_row(item: Incoming, key: str, now: datetime) -> InboundMessage:
+    raw = bytes(item.raw)
+    digest = hashlib.sha256(raw).hexdigest()
     row = InboundMessage(
-        message_key=key, message_id=message_id[:998], raw_size=len(raw), raw_sha256=digest,
-        path=path, envelope_from=(envelope_from or "")[:500],
-        envelope_to=[str(address)[:500] for address in envelope_to],
-        client_ip=_clean_ip(client_ip), helo=(helo or "")[:255], received_at=now,
+        message_key=key, message_id=header_message_id(raw)[:998], raw_size=len(raw),
+        raw_sha256=digest, path=item.path, envelope_from=(item.envelope_from or "")[:500],
+        envelope_to=[str(address)[:500] for address in item.envelope_to],
+        client_ip=_clean_ip(item.client_ip), helo=(item.helo or "")[:255], received_at=now,
         status=InboundStatus.RECEIVED, next_attempt_at=now + HANDOFF_GRACE,
     )
     if len(raw) > RAW_INLINE_MAX:
         row.raw_file = _store_raw_file(raw, digest)
     else:
         row.raw = raw
+    return row
+
+
+def _accept_one(row: InboundMessage) -> InboundMessage | Exception:
     try:
         with transaction.atomic():
             row.save(force_insert=True)
-    except IntegrityError:
+    except IntegrityError as exc:
         # Another delivery of the same message committed first.
-        existing = InboundMessage.objects.defer("raw").filter(message_key=key).first()
-        if existing is None:
-            raise
-        return existing
+        existing = InboundMessage.objects.defer("raw").filter(
+            message_key=row.message_key).first()
+        return existing if existing is not None else exc
     return row
 
 
@@ -218,19 +292,29 @@ def _process(message: InboundMessage, *, now: datetime) -> bool:
     attempt = _claim(message, now)
     if attempt is None:
         return False
+    _attempt(message, attempt, now)
+    return True
+
+
+def _attempt(message: InboundMessage, attempt: int, now: datetime) -> None:
+    """Run one claimed attempt; a failure is recorded on the row (back-off) and re-raised."""
     try:
         _run(message, attempt)
     except Exception as exc:
-        give_up = attempt >= MAX_ATTEMPTS
-        InboundMessage.objects.filter(pk=message.pk, status=InboundStatus.RECEIVED,
-                                      attempts=attempt).update(
-            error=f"{exc.__class__.__name__}: {exc}"[:4000],
-            status=InboundStatus.FAILED if give_up else InboundStatus.RECEIVED,
-            outcome="intake.failed" if give_up else "",
-            next_attempt_at=None if give_up else now + _backoff(attempt),
-        )
+        _record_failure(message, attempt, exc, now)
         raise
-    return True
+
+
+def _record_failure(message: InboundMessage, attempt: int, exc: Exception,
+                    now: datetime) -> None:
+    give_up = attempt >= MAX_ATTEMPTS
+    InboundMessage.objects.filter(pk=message.pk, status=InboundStatus.RECEIVED,
+                                  attempts=attempt).update(
+        error=f"{exc.__class__.__name__}: {exc}"[:4000],
+        status=InboundStatus.FAILED if give_up else InboundStatus.RECEIVED,
+        outcome="intake.failed" if give_up else "",
+        next_attempt_at=None if give_up else now + _backoff(attempt),
+    )
 
 
 def intake_step(*, batch: int = 50, now: datetime | None = None) -> int:
@@ -267,22 +351,31 @@ class _Plan:
     act: Callable[[_Plan], Ticket | None] | None = None
     detail: dict = field(default_factory=dict)
     row_fields: dict = field(default_factory=dict)
+    # A new ticket: a batch prepares it in order and writes it with the others.
+    opens: bool = False
 
 
 class _Superseded(Exception):
     """Our claim on the row was taken over while acting: roll back and leave it."""
 
 
-def _run(message: InboundMessage, attempt: int) -> None:
+def _parse(message: InboundMessage) -> tuple[bytes, ParsedMail | None, _Plan | None]:
+    """The raw bytes and the parsed message, or the plan that holds it for an agent."""
     raw = message.raw_bytes()
     try:
         parsed = parse_message(raw, max_attachment_bytes=settings.XUALA_MAX_ATTACHMENT_BYTES)
+        return raw, parsed, None
     except Exception as exc:
         # Parsing is pure and deterministic: retrying will not help. Keep it for an agent.
         reason = "unparseable" if isinstance(exc, UnparseableMail) else "parser_error"
-        _finish(message, attempt, None,
-                _Plan("parse.held", InboundStatus.HELD, detail={"reason": reason},
-                      row_fields={"error": f"{exc.__class__.__name__}: {exc}"[:4000]}))
+        return raw, None, _Plan("parse.held", InboundStatus.HELD, detail={"reason": reason},
+                                row_fields={"error": f"{exc.__class__.__name__}: {exc}"[:4000]})
+
+
+def _run(message: InboundMessage, attempt: int) -> None:
+    raw, parsed, held = _parse(message)
+    if held is not None:
+        _finish(message, attempt, None, held)
         return
     mail = _Mail(row=message, raw=raw, parsed=parsed)
     plan = _decide(mail)
@@ -301,21 +394,239 @@ def _finish(message: InboundMessage, attempt: int, parsed: ParsedMail | None,
     try:
         with transaction.atomic():
             ticket = plan.act(plan) if plan.act else None
-            fields = {"error": "", **plan.row_fields}
-            if parsed is not None:
-                fields.update(from_address=parsed.from_address[:320],
-                              subject=parsed.subject[:250])
-                if parsed.message_id and not message.message_id:
-                    fields["message_id"] = parsed.message_id[:998]
             done = InboundMessage.objects.filter(
                 pk=message.pk, status=InboundStatus.RECEIVED, attempts=attempt,
-            ).update(status=plan.status, outcome=plan.outcome, detail=plan.detail,
-                     ticket=ticket, processed_at=timezone.now(), next_attempt_at=None,
-                     **fields)
+            ).update(**_done_fields(message, parsed, plan, ticket))
             if not done:
                 raise _Superseded
     except _Superseded:
         log.warning("inbound message %s was taken over by another worker", message.pk)
+
+
+def _done_fields(message: InboundMessage, parsed: ParsedMail | None, plan: _Plan,
+                 ticket: Ticket | None) -> dict:
+    """The row's columns once acted on (written just before the commit)."""
+    fields = {"error": "", **plan.row_fields}
+    if parsed is not None:
+        fields.update(from_address=parsed.from_address[:320], subject=parsed.subject[:250])
+        if parsed.message_id and not message.message_id:
+            fields["message_id"] = parsed.message_id[:998]
+    return {"status": plan.status, "outcome": plan.outcome, "detail": plan.detail,
+            "ticket": ticket, "processed_at": timezone.now(), "next_attempt_at": None, **fields}
+
+
+# ---------------------------------------------------------------- many at once
+
+def inbounds_process(messages: Sequence[InboundMessage]) -> dict[int, Exception]:
+    """Process rows just accepted, together: one claim, one transaction, batched writes.
+
+    What ``inbound_process`` does for each, with the same outcome, but:
+
+    1. One conditional UPDATE claims every fresh row (no attempt yet); a row already tried
+       (a redelivery of a message stored earlier) is processed on its own.
+    2. Each claimed message is parsed (one that cannot be is held for an agent) and decided
+       in order, reading contacts and threads for all at once.
+    3. The group acts in ONE transaction, in order: replies, answers and the rest as they
+       come; new tickets prepared in order and written together at the end (one INSERT per
+       table, ``tickets_open_write``); every row marked done by one statement each; then
+       COMMIT. A message that refers to another of the same group (a reply to it, or to
+       the ticket another message of the group acts on) waits for the next group, so it
+       sees what the first did.
+    4. Should any of it raise, the group's transaction is rolled back and each of its
+       messages is processed on its own, as ``inbound_process`` would: one bad message
+       never costs the others, and its failure is recorded on its row for the engine.
+
+    Returns the exceptions of the messages that failed, by row id (already recorded).
+    """
+    now = timezone.now()
+    rows = {row.pk: row for row in messages if row.status == InboundStatus.RECEIVED}
+    failures: dict[int, Exception] = {}
+    fresh = [row for row in rows.values() if row.attempts == 0]
+    claimed = _claim_fresh([row.pk for row in fresh], now)
+    later = [row for row in rows.values() if row.pk not in claimed]
+    batch = _Batch()
+    items: list[_Item] = []
+    for row in fresh:
+        if row.pk not in claimed:
+            continue
+        row.attempts = 1
+        raw, parsed, held = _parse(row)
+        mail = _Mail(row=row, raw=raw, parsed=parsed, batch=batch) if parsed else None
+        items.append(_Item(row=row, parsed=parsed, mail=mail, plan=held))
+    while items:
+        items = _run_group(items, batch, now, failures)
+    for row in later:  # rows tried before: the single path, with its own claim
+        try:
+            _process(row, now=now)
+        except Exception as exc:
+            failures[row.pk] = exc
+    return failures
+
+
+@dataclass
+class _Item:
+    row: InboundMessage
+    parsed: ParsedMail | None
+    mail: _Mail | None
+    plan: _Plan | None = None
+    ticket: Ticket | None = None
+
+
+def _claim_fresh(pks: list[int], now: datetime) -> set[int]:
+    """Claim the first attempt of rows nobody has tried; returns the ids claimed."""
+    if not pks:
+        return set()
+    table = connection.ops.quote_name(InboundMessage._meta.db_table)
+    until = InboundMessage._meta.get_field("next_attempt_at").get_db_prep_save(
+        now + _backoff(1), connection)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"UPDATE {table} SET attempts = 1, next_attempt_at = %s "  # noqa: S608
+            f"WHERE id IN ({', '.join(['%s'] * len(pks))}) AND status = %s AND attempts = 0 "
+            "RETURNING id", [until, *pks, InboundStatus.RECEIVED.value])
+        return {pk for (pk,) in cursor.fetchall()}
+
+
+def _run_group(items: list[_Item], batch: _Batch, now: datetime,
+               failures: dict[int, Exception]) -> list[_Item]:
+    """Decide and act on as many of ``items`` as can go together; returns the rest."""
+    batch.prefetch([item.mail for item in items if item.mail is not None and item.plan is None])
+    group: list[_Item] = []
+    rest: list[_Item] = []
+    ids_in_group: set[str] = set()
+    tickets_in_group: set[int] = set()
+    for item in items:
+        if rest:
+            rest.append(item)  # order is kept: nothing overtakes a message that waits
+            continue
+        if item.plan is not None:  # held at parsing: only its row to mark
+            group.append(item)
+            continue
+        mail = item.mail
+        if ids_in_group.intersection(mail.thread_ids):
+            rest.append(item)  # a reply to a message of this group: after it is written
+            continue
+        try:
+            item.plan = _decide(mail)
+        except Exception as exc:
+            _record_failure(item.row, 1, exc, now)
+            log.exception("inbound message %s failed; will retry", item.row.pk)
+            failures[item.row.pk] = exc
+            continue
+        if mail.target_ticket_id is not None:
+            if mail.target_ticket_id in tickets_in_group:
+                item.plan = None
+                rest.append(item)  # a second message on the same ticket: after the first
+                continue
+            tickets_in_group.add(mail.target_ticket_id)
+        ids_in_group.update(i for i in (item.row.message_id, item.parsed.message_id) if i)
+        group.append(item)
+    if group:
+        _act_group(group, batch, now, failures)
+    return rest
+
+
+def _act_group(group: list[_Item], batch: _Batch, now: datetime,
+               failures: dict[int, Exception]) -> None:
+    try:
+        with transaction.atomic():
+            opening = [item for item in group if item.plan.opens and item.mail.contact]
+            batch.reads.prefetch([(item.mail.contact.customer, item.row.received_at)
+                                  for item in opening])
+            prepared: list[tuple[_Item, PreparedOpen, list[Upload]]] = []
+            for item in group:
+                plan = item.plan
+                if plan.opens:
+                    opened = _open_prepare(item.mail, plan, reads=batch.reads)
+                    if opened is not None:
+                        prepared.append((item, *opened))
+                        batch.answered.add(opened[0].ticket.contact.email.strip().lower())
+                else:
+                    item.ticket = plan.act(plan) if plan.act else None
+            written = tickets_open_write([p for _, p, _ in prepared])
+            for (item, _, uploads), opened in zip(prepared, written, strict=True):
+                item.ticket = opened.ticket
+                _record_dropped(item.mail, opened.ticket, uploads)
+            _mark_done(group)
+    except Exception:
+        log.warning("a group of %s inbound messages failed; processing them one by one",
+                    len(group), exc_info=True)
+        for item in group:
+            try:
+                _attempt(item.row, 1, now)
+            except Exception as exc:
+                log.exception("inbound message %s failed; will retry", item.row.pk)
+                failures[item.row.pk] = exc
+
+
+def _mark_done(group: list[_Item]) -> None:
+    """Mark every row of the group done, each on condition that the claim is still ours."""
+    table = connection.ops.quote_name(InboundMessage._meta.db_table)
+    statements: dict[tuple[str, ...], list[list]] = {}
+    for item in group:
+        fields = _done_fields(item.row, item.parsed, item.plan, item.ticket)
+        names = tuple(sorted(fields))
+        values = []
+        for name in names:
+            model_field = InboundMessage._meta.get_field(name)
+            value = fields[name]
+            if model_field.is_relation:
+                value = value.pk if value is not None else None
+            values.append(model_field.get_db_prep_save(value, connection))
+        statements.setdefault(names, []).append(
+            [*values, item.row.pk, InboundStatus.RECEIVED.value, item.row.attempts])
+    done = 0
+    with connection.cursor() as cursor:
+        for names, params in statements.items():
+            columns = ", ".join(
+                f"{connection.ops.quote_name(InboundMessage._meta.get_field(n).column)} = %s"
+                for n in names)
+            cursor.executemany(f"UPDATE {table} SET {columns} "  # noqa: S608
+                               "WHERE id = %s AND status = %s AND attempts = %s", params)
+            done += max(cursor.rowcount, 0)
+    if done != len(group):
+        raise _Superseded(f"{len(group) - done} of {len(group)} rows were taken over")
+
+
+class _Batch:
+    """What the messages of one batch read once: contacts, threads, the policy."""
+
+    def __init__(self) -> None:
+        self.reads = OpenReads()
+        self.loaded = policy_active()
+        self.contacts: dict[str, Contact | None] = {}
+        self.threads: dict[str, list[tuple[int, int]]] = {}
+        self.tickets: dict[int, Ticket] = {}
+        # Addresses acknowledged or answered by this batch but not written yet (RFC 3834).
+        self.answered: set[str] = set()
+
+    def prefetch(self, mails: list[_Mail]) -> None:
+        addresses = {m.parsed.from_address.strip().lower() for m in mails
+                     if m.parsed.from_address} - self.contacts.keys()
+        if addresses:
+            found = contacts_for_emails(emails=addresses)
+            for address in addresses:
+                self.contacts[address] = found.get(address)
+        # Threads and tickets are read again for each group: the last one may have written.
+        self.threads = selectors.thread_index(
+            message_ids=[i for m in mails for i in m.thread_ids])
+        self.tickets = Ticket.objects.in_bulk(
+            {ticket_id for found in self.threads.values() for ticket_id, _ in found})
+
+    def contact(self, address: str) -> Contact | None:
+        key = address.strip().lower()
+        if key not in self.contacts:
+            self.contacts[key] = contact_for_email(address)
+        return self.contacts[key]
+
+    def ticket_by_message_ids(self, message_ids: Sequence[str], customer) -> Ticket | None:
+        ticket_id = selectors.thread_pick(self.threads, message_ids=message_ids,
+                                          customer_id=customer.pk)
+        if ticket_id is None:
+            return None
+        if ticket_id not in self.tickets:
+            self.tickets[ticket_id] = Ticket.objects.get(pk=ticket_id)
+        return self.tickets[ticket_id]
 
 
 # ---------------------------------------------------------------- the decision
@@ -328,10 +639,12 @@ class _Mail:
     raw: bytes
     parsed: ParsedMail
     verdict: AuthVerdict | None = None
+    batch: _Batch | None = None
+    target_ticket_id: int | None = None  # the existing ticket this message acts on
 
     @cached_property
     def loaded(self) -> LoadedPolicy:
-        return policy_active()
+        return self.batch.loaded if self.batch else policy_active()
 
     @cached_property
     def support_address(self) -> str:
@@ -356,7 +669,19 @@ class _Mail:
     @cached_property
     def contact(self) -> Contact | None:
         address = self.parsed.from_address
-        return contact_for_email(address) if address else None
+        if not address:
+            return None
+        return self.batch.contact(address) if self.batch else contact_for_email(address)
+
+    @cached_property
+    def thread_ids(self) -> list[str]:
+        """The Message-IDs this message answers, the nearest first."""
+        return [*self.parsed.in_reply_to, *reversed(self.parsed.references)]
+
+    def ticket_by_message_ids(self, customer) -> Ticket | None:
+        if self.batch:
+            return self.batch.ticket_by_message_ids(self.thread_ids, customer)
+        return selectors.ticket_by_message_ids(message_ids=self.thread_ids, customer=customer)
 
     @cached_property
     def answer_address(self) -> str:
@@ -506,14 +831,14 @@ def _thread_reply(mail: _Mail) -> _Plan | None:
     """A reply to one of the customer's tickets: by Message-ID first, then by [#id]."""
     customer = mail.contact.customer
     parsed = mail.parsed
-    ticket = selectors.ticket_by_message_ids(
-        message_ids=[*parsed.in_reply_to, *reversed(parsed.references)], customer=customer)
+    ticket = mail.ticket_by_message_ids(customer)
     how = "message_id"
     if ticket is None:
         ticket = selectors.ticket_by_subject_token(subject=parsed.subject, customer=customer)
         how = "subject_token"
     if ticket is None:
         return None
+    mail.target_ticket_id = ticket.pk
     window_ends = ticket.resolved_at + reopen_window() if ticket.resolved_at else None
     if ticket.status in DONE_STATUSES and window_ends and mail.row.received_at > window_ends:
         return _Plan("ticket.linked", act=_open_linked(mail, ticket),
@@ -545,27 +870,38 @@ def _open_linked(mail: _Mail, old: Ticket) -> Callable[[_Plan], Ticket | None]:
 
 
 def _new_ticket(mail: _Mail) -> _Plan:
-    return _Plan("ticket.opened", act=lambda plan: _open(mail, plan))
+    return _Plan("ticket.opened", act=lambda plan: _open(mail, plan), opens=True)
 
 
 def _open(mail: _Mail, plan: _Plan) -> Ticket | None:
     """A new ticket via the desk's triage (it acknowledges it); §6 if there is no cover."""
+    prepared = _open_prepare(mail, plan)
+    if prepared is None:
+        return None
+    request, uploads = prepared
+    opened = tickets_open_write([request])[0]
+    _record_dropped(mail, opened.ticket, uploads)
+    return opened.ticket
+
+
+def _open_prepare(mail: _Mail, plan: _Plan, *, reads: OpenReads | None = None
+                  ) -> tuple[PreparedOpen, list[Upload]] | None:
+    """The ticket ``_open`` writes, prepared; None (and the §6 answer) without cover."""
     contact = mail.contact
     body_text, body_html = _body(mail)
     uploads = _uploads(mail)
     try:
-        opened = ticket_open(customer=contact.customer, contact=contact.user,
-                             channel=Channel.EMAIL, subject=_subject(mail), body_text=body_text,
-                             body_html=body_html, uploads=uploads,
-                             message_id=mail.parsed.message_id or "",
-                             received_at=mail.row.received_at)
+        prepared = ticket_open_prepare(OpenRequest(
+            customer=contact.customer, contact=contact.user, channel=Channel.EMAIL,
+            subject=_subject(mail), body_text=body_text, body_html=body_html, uploads=uploads,
+            message_id=mail.parsed.message_id or "", received_at=mail.row.received_at),
+            reads=reads)
     except CoverageRefused:
         plan.outcome = "door.not_client"
         plan.detail["reason"] = "no_active_service"
         _answer_not_client(mail)(plan)
         return None
-    _record_dropped(mail, opened.ticket, uploads)
-    return opened.ticket
+    return prepared, uploads
 
 
 def _subject(mail: _Mail) -> str:
@@ -617,6 +953,8 @@ def _auto_answer(mail: _Mail, *, purpose: str, subject: str, body: str,
     to = (to or mail.answer_address).strip()
     if not to or "@" not in to or mail.in_company_domain(to):
         return False
+    if mail.batch and to.lower() in mail.batch.answered:
+        return False  # acknowledged by this batch, not written yet
     if selectors.auto_answer_sent_since(address=to, since=timezone.now() - autoreply_period()):
         return False
     message_id = mail.parsed.message_id or ""

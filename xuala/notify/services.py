@@ -49,7 +49,29 @@ def email_enqueue(
     attachments: Sequence[MailAttachment] = (),
 ) -> OutboundEmail:
     """Store a message for the outbox; it is sent after the surrounding transaction commits."""
-    return OutboundEmail.objects.create(
+    mail = email_build(to=to, subject=subject, body_text=body_text, body_html=body_html,
+                       purpose=purpose, ticket=ticket, in_reply_to=in_reply_to,
+                       references=references, auto_submitted=auto_submitted,
+                       attachments=attachments)
+    mail.save(force_insert=True)
+    return mail
+
+
+def email_build(
+    *,
+    to: str,
+    subject: str,
+    body_text: str,
+    body_html: str = "",
+    purpose: str,
+    ticket=None,
+    in_reply_to: str = "",
+    references: str = "",
+    auto_submitted: bool = False,
+    attachments: Sequence[MailAttachment] = (),
+) -> OutboundEmail:
+    """The outbox row ``email_enqueue`` stores, not saved (for writers of many at once)."""
+    return OutboundEmail(
         to=to, subject=subject[:300], body_text=body_text, body_html=body_html, purpose=purpose,
         ticket=ticket, message_id=make_message_id(), in_reply_to=in_reply_to,
         references=references, auto_submitted=auto_submitted,
