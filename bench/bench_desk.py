@@ -256,16 +256,20 @@ def postgres_url_with_name(url: str, name: str) -> str:
     return urllib.parse.urlunsplit(parts._replace(path="/" + name))
 
 
+def postgres_params(url: str) -> dict:
+    parts = urllib.parse.urlsplit(url)
+    return {"host": parts.hostname or None, "port": parts.port or None,
+            "user": urllib.parse.unquote(parts.username or "") or None,
+            "password": urllib.parse.unquote(parts.password or "") or None,
+            "autocommit": True}
+
+
 def postgres_recreate(url: str, name: str, *, drop_only: bool = False) -> None:
     """Drop (and create) database ``name`` on the server of ``url``."""
     import psycopg
 
-    parts = urllib.parse.urlsplit(url)
-    params = {"host": parts.hostname or None, "port": parts.port or None,
-              "user": urllib.parse.unquote(parts.username or "") or None,
-              "password": urllib.parse.unquote(parts.password or "") or None,
-              "autocommit": True}
-    own = urllib.parse.unquote(parts.path.lstrip("/"))
+    params = postgres_params(url)
+    own = urllib.parse.unquote(urllib.parse.urlsplit(url).path.lstrip("/"))
     try:  # the URL's own database as the maintenance one, else "postgres"
         conn = psycopg.connect(dbname=own or "postgres", **params)
     except psycopg.OperationalError:
@@ -274,6 +278,20 @@ def postgres_recreate(url: str, name: str, *, drop_only: bool = False) -> None:
         conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
         if not drop_only:
             conn.execute(f'CREATE DATABASE "{name}"')
+
+
+def saved_name(database_url: str) -> str:
+    """Where a run records what it loaded (one file per kind of database)."""
+    return "bench-data-postgresql.json" if database_url else "bench-data.json"
+
+
+def postgres_exists(base_url: str, name: str) -> bool:
+    import psycopg
+
+    params = postgres_params(base_url)
+    with psycopg.connect(dbname="postgres", **params) as conn:
+        return conn.execute("SELECT 1 FROM pg_database WHERE datname = %s",
+                            (name,)).fetchone() is not None
 
 
 def ours_env(database_url: str) -> dict[str, str]:
@@ -760,7 +778,7 @@ def run_ours(args: argparse.Namespace, report: Report, procs: Processes,
     os.environ.update({k: env[k] for k in ("DJANGO_SETTINGS_MODULE", "XUALA_DATA_DIR",
                                            "XUALA_DATABASE_URL", "XUALA_LOG_LEVEL",
                                            "XUALA_DEBUG")})
-    saved = OURS_DIR / "bench-data.json"
+    saved = OURS_DIR / saved_name(database_url)
     data = None
     if args.reuse_data and saved.exists():
         data = OursData(**json.loads(saved.read_text()))
@@ -1051,15 +1069,14 @@ def main() -> int:
     parser.add_argument("--ours-only", action="store_true", help="skip django-helpdesk")
     parser.add_argument("--peer-only", action="store_true", help="skip Xuala Desk")
     parser.add_argument("--reuse-data", action="store_true",
-                        help="SQLite only: measure again on the data of the last run when it "
-                             "has as many tickets (no migrate, no load)")
+                        help="measure again on the data of the last run when it has as many "
+                             "tickets (no migrate, no load); on PostgreSQL our database is "
+                             "then kept at the end for the next run")
     args = parser.parse_args()
     command = shlex.join([os.path.relpath(sys.executable, ROOT)
                           if sys.executable.startswith(str(ROOT)) else sys.executable,
                           os.path.relpath(__file__, ROOT), *sys.argv[1:]])
     base_url = os.environ.get("XUALA_DATABASE_URL", "")
-    if base_url and args.reuse_data:
-        parser.error("--reuse-data works on SQLite only (the PostgreSQL databases are dropped)")
     if args.tickets is None:
         args.tickets = 1_000_000 if base_url else 200_000
     report = Report(tickets=args.tickets, database="PostgreSQL" if base_url else "SQLite")
@@ -1076,8 +1093,10 @@ def main() -> int:
         if base_url:
             base_name = urllib.parse.unquote(urllib.parse.urlsplit(base_url).path.lstrip("/"))
             ours_url = postgres_url_with_name(base_url, f"{base_name}_bench")
-            if not args.peer_only:
+            if not args.peer_only and not (args.reuse_data
+                                           and postgres_exists(base_url, f"{base_name}_bench")):
                 postgres_recreate(base_url, f"{base_name}_bench")
+                (OURS_DIR / saved_name(ours_url)).unlink(missing_ok=True)
             if not args.ours_only:
                 peer_url = postgres_url_with_name(base_url, f"{base_name}_bench_helpdesk")
                 postgres_recreate(base_url, f"{base_name}_bench_helpdesk")
@@ -1091,7 +1110,8 @@ def main() -> int:
             from django.db import connections
 
             connections.close_all()
-            for url in (ours_url if not args.peer_only else "", peer_url):
+            keep = args.peer_only or args.reuse_data
+            for url in (ours_url if not keep else "", peer_url):
                 if url:
                     name = urllib.parse.urlsplit(url).path.lstrip("/")
                     postgres_recreate(base_url, urllib.parse.unquote(name), drop_only=True)

@@ -33,11 +33,14 @@ def ticket_of_customer(*, customer: Customer | None, pk: int) -> Ticket:
 
 
 def ticket_for_agent(*, pk: int) -> Ticket:
-    """One ticket with every message (notes included) and its events, for the console."""
+    """One ticket with every message (notes included) and its events, for the console.
+
+    The policy version (the whole policy file) is not joined: it is read only when
+    something needs it (a triage proposal's prepared answer)."""
     messages = Message.objects.select_related("author").prefetch_related("attachments")
     try:
         return (Ticket.objects.select_related("site", "service", "customer", "contact",
-                                              "assignee", "policy_version")
+                                              "assignee")
                 .prefetch_related(Prefetch("messages", queryset=messages),
                                   Prefetch("events", queryset=TicketEvent.objects
                                            .select_related("actor")),
