@@ -190,3 +190,53 @@ def test_engines_share_due_monitors_and_never_take_the_same_one(db):
     later = now + timedelta(minutes=3)
     taken = claim(engine="c", now=later, batch=50)
     assert len(taken) == 31
+
+
+def test_the_claim_returns_every_column_a_due_monitor_reads():
+    from xuala.sentry import engine
+
+    for sql in (engine.CLAIM_SQLITE, engine.CLAIM_UPDATE_POSTGRESQL):
+        returned = " ".join(sql.split("RETURNING", 1)[1].split())
+        assert tuple(c.strip() for c in returned.split(",")) == engine.DUE_COLUMNS
+
+
+def test_a_steady_site_rewrites_its_last_good_check_only_now_and_then(plan_site, site_farm,
+                                                                     settings):
+    settings.XUALA_SENTRY_LAST_GOOD_SECONDS = 3600
+    step(site_farm)
+    plan_site.refresh_from_db()
+    first = plan_site.last_good["started_at"]
+    assert plan_site.last_good_at is not None
+    step(site_farm)
+    plan_site.refresh_from_db()
+    assert plan_site.last_good["started_at"] == first  # the same steady site: kept
+    assert plan_site.last_result["timings"]["total"] is not None  # the summary is fresh
+    settings.XUALA_SENTRY_LAST_GOOD_SECONDS = 0
+    step(site_farm)
+    plan_site.refresh_from_db()
+    assert plan_site.last_good["started_at"] > first
+
+
+def test_the_first_good_check_after_a_failure_is_the_last_good_one(plan_site, site_farm,
+                                                                   settings):
+    settings.XUALA_SENTRY_LAST_GOOD_SECONDS = 3600
+    step(site_farm)
+    host = plan_site.url.split("//")[1].split(":")[0]
+    site_farm.overrides[host] = "error500"
+    step(site_farm)
+    site_farm.overrides.clear()
+    plan_site.refresh_from_db()
+    before = plan_site.last_good["started_at"]
+    step(site_farm)
+    plan_site.refresh_from_db()
+    assert plan_site.pending_state == "" and plan_site.last_good["started_at"] > before
+
+
+def test_the_incident_report_says_when_its_last_good_check_was_made(plan_site, site_farm):
+    step(site_farm)
+    site_farm.overrides[plan_site.url.split("//")[1].split(":")[0]] = "error500"
+    for _ in range(3):
+        step(site_farm)
+    plan_site.refresh_from_db()
+    report = Incident.objects.get().report
+    assert report["last_good"]["started_at"] == plan_site.last_good["started_at"]

@@ -22,21 +22,20 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import json
 import logging
 import os
 import socket
 import time
 import uuid
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 
 from django.conf import settings
 from django.db import connection, transaction
-from django.db.models import Q
 from django.utils import timezone
 
 from xuala.sentry import services
-from xuala.sentry.models import Monitor
 
 log = logging.getLogger(__name__)
 CLAIM_SECONDS = 120
@@ -46,41 +45,118 @@ def engine_id() -> str:
     return f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:6]}"
 
 
+# The columns a check and its recording need, read straight from the claim's RETURNING (or
+# its second statement on PostgreSQL): building model instances for every claimed row
+# (select_related, Model.from_db, the post-init signals) cost more than the claim itself.
+DUE_COLUMNS = ("id", "url", "keyword", "keyword_absent", "max_ms", "status_min", "status_max",
+               "min_cert_days", "extra_urls", "interval_seconds", "state", "pending_state",
+               "pending_since", "pending_count", "next_check_at", "slot_at", "last_good_at")
+CLAIM_SQLITE = """
+UPDATE sentry_monitor SET claimed_by = %s, claim_expires_at = %s
+WHERE id IN (SELECT id FROM sentry_monitor WHERE is_active AND next_check_at <= %s
+             AND (claim_expires_at IS NULL OR claim_expires_at < %s)
+             ORDER BY next_check_at LIMIT %s)
+RETURNING id, url, keyword, keyword_absent, max_ms, status_min, status_max, min_cert_days,
+          extra_urls, interval_seconds, state, pending_state, pending_since, pending_count,
+          next_check_at, slot_at, last_good_at
+"""
+CLAIM_SELECT_POSTGRESQL = """
+SELECT id FROM sentry_monitor WHERE is_active AND next_check_at <= %s
+  AND (claim_expires_at IS NULL OR claim_expires_at < %s)
+ORDER BY next_check_at LIMIT %s FOR UPDATE SKIP LOCKED
+"""
+CLAIM_UPDATE_POSTGRESQL = """
+UPDATE sentry_monitor SET claimed_by = %s, claim_expires_at = %s
+WHERE id = ANY(%s) AND (claim_expires_at IS NULL OR claim_expires_at < %s)
+RETURNING id, url, keyword, keyword_absent, max_ms, status_min, status_max, min_cert_days,
+          extra_urls, interval_seconds, state, pending_state, pending_since, pending_count,
+          next_check_at, slot_at, last_good_at
+"""
+
+
+@dataclass(slots=True)
+class Due:
+    """A claimed monitor: plain values of its row, nothing lazy."""
+
+    pk: int
+    url: str
+    keyword: str
+    keyword_absent: bool
+    max_ms: int | None
+    status_min: int
+    status_max: int
+    min_cert_days: int
+    extra_urls: list
+    interval_seconds: int
+    state: str
+    pending_state: str
+    pending_since: datetime | None
+    pending_count: int
+    next_check_at: datetime
+    slot_at: datetime
+    last_good_at: datetime | None
+
+    @classmethod
+    def from_row(cls, row: tuple) -> Due:
+        (pk, url, keyword, absent, max_ms, status_min, status_max, cert_days, extra,
+         interval, state, pending_state, pending_since, pending_count, next_check_at,
+         slot_at, last_good_at) = row
+        if isinstance(extra, str):  # SQLite (and Django's psycopg set-up) return JSON as text
+            extra = json.loads(extra)
+        return cls(pk, url, keyword, bool(absent), max_ms, status_min, status_max, cert_days,
+                   extra or [], interval, state, pending_state, _aware(pending_since),
+                   pending_count, _aware(next_check_at), _aware(slot_at), _aware(last_good_at))
+
+
+def _aware(value) -> datetime | None:
+    """A UTC datetime from a raw column (SQLite: naive UTC text; PostgreSQL: aware)."""
+    if value is None:
+        return None
+    if isinstance(value, str):
+        value = datetime.fromisoformat(value)
+    return value if value.tzinfo is not None else value.replace(tzinfo=UTC)
+
+
 def claim(*, engine: str, now: datetime, batch: int, horizon: timedelta = timedelta(0)
-          ) -> list[Monitor]:
+          ) -> list[Due]:
     """Stamp up to ``batch`` due monitors as this engine's and return them."""
-    free = Q(claim_expires_at__isnull=True) | Q(claim_expires_at__lt=now)
-    with transaction.atomic():
-        due = (Monitor.objects.filter(is_active=True, next_check_at__lte=now + horizon)
-               .filter(free).order_by("next_check_at"))
+    expires = now + timedelta(seconds=getattr(settings, "XUALA_SENTRY_CLAIM_SECONDS",
+                                              CLAIM_SECONDS))
+    when = services.datetime_adapter()
+    with transaction.atomic(), connection.cursor() as cursor:
         if connection.vendor == "postgresql":
-            due = due.select_for_update(skip_locked=True)
-        ids = list(due.values_list("pk", flat=True)[:batch])
-        if not ids:
-            return []
-        Monitor.objects.filter(pk__in=ids).filter(free).update(
-            claimed_by=engine, claim_expires_at=now + timedelta(
-                seconds=getattr(settings, "XUALA_SENTRY_CLAIM_SECONDS", CLAIM_SECONDS)))
-    # The last results are large JSON documents the check does not need (an incident report
-    # loads last_good when it opens): not decoding them halves the cost of a claim.
-    return list(Monitor.objects.filter(pk__in=ids, claimed_by=engine)
-                .select_related("site").defer("last_good", "last_result"))
+            cursor.execute(CLAIM_SELECT_POSTGRESQL, (when(now + horizon), when(now), batch))
+            ids = [row[0] for row in cursor.fetchall()]
+            if not ids:
+                return []
+            cursor.execute(CLAIM_UPDATE_POSTGRESQL, (engine, when(expires), ids, when(now)))
+        else:
+            cursor.execute(CLAIM_SQLITE, (engine, when(expires), when(now + horizon),
+                                          when(now), batch))
+        rows = cursor.fetchall()
+    return [Due.from_row(row) for row in rows]
 
 
-@dataclass
+@dataclass(slots=True)
 class Outcome:
-    monitor: Monitor
+    monitor: Due
     result: dict  # CheckResult.as_json() of the main page, with failing extra pages noted
     ok: bool
     at: datetime
 
 
-async def _check_monitor(monitor: Monitor, *, probe_options: dict) -> Outcome:
-    from xuala.sentry.probe import check
-
+async def _check_monitor(monitor: Due, *, probe_options: dict) -> Outcome:
+    """Wait for the monitor's due time, then check it."""
     wait = (monitor.next_check_at - timezone.now()).total_seconds()
     if wait > 0:
         await asyncio.sleep(wait)
+    return await _check_due(monitor, probe_options=probe_options)
+
+
+async def _check_due(monitor: Due, *, probe_options: dict) -> Outcome:
+    """Check the monitor now: its main page, then its extra pages when the main one passed."""
+    from xuala.sentry.probe import check
+
     at = timezone.now()
     options = dict(keyword=monitor.keyword or None, keyword_absent=monitor.keyword_absent,
                    max_ms=monitor.max_ms, accepted_status=range(monitor.status_min,
@@ -107,11 +183,11 @@ async def _check_monitor(monitor: Monitor, *, probe_options: dict) -> Outcome:
     return Outcome(monitor, result, ok, at)
 
 
-async def check_all(monitors: list[Monitor], *, probe_options: dict | None = None,
+async def check_all(monitors: list[Due], *, probe_options: dict | None = None,
                     concurrency: int = 500) -> list[Outcome]:
     limit = asyncio.Semaphore(concurrency)
 
-    async def one(monitor: Monitor) -> Outcome:
+    async def one(monitor: Due) -> Outcome:
         async with limit:
             return await _check_monitor(monitor, probe_options=probe_options or {})
 
@@ -138,9 +214,10 @@ async def run_engine_async(*, stop: asyncio.Event, batch: int = 2000,
     """The long-running engine: claims keep flowing while slow checks are still under way.
 
     Claims, checks and records overlap: a claimer looks ``horizon_seconds`` ahead every
-    quarter second, each check starts on its own second, and finished checks are recorded
-    in batches. All database work runs in one worker thread (Django connections are
-    per thread); a hanging site holds only its own task.
+    quarter second, each check starts on its own second (a timer on the loop starts its task
+    then), and finished checks are recorded in batches. All database work runs in one
+    worker thread (Django connections are per thread); a hanging site holds only its own
+    task.
     """
     from concurrent.futures import ThreadPoolExecutor
 
@@ -150,28 +227,42 @@ async def run_engine_async(*, stop: asyncio.Event, batch: int = 2000,
     limit = asyncio.Semaphore(concurrency)
     finished: list[Outcome] = []
     in_flight: set[asyncio.Task] = set()
+    claimed = 0  # claimed monitors not yet checked (waiting for their second, or running)
     last_sync = 0.0
     options = probe_options or {}
 
-    async def one(monitor: Monitor) -> None:
-        async with limit:
-            finished.append(await _check_monitor(monitor, probe_options=options))
+    async def one(monitor: Due) -> None:
+        nonlocal claimed
+        try:
+            async with limit:
+                finished.append(await _check_due(monitor, probe_options=options))
+        finally:
+            claimed -= 1
+
+    def start(monitor: Due) -> None:
+        task = loop.create_task(one(monitor))
+        in_flight.add(task)
+        task.add_done_callback(in_flight.discard)
 
     try:
         while not stop.is_set():
             if time.monotonic() - last_sync > 60:
                 await loop.run_in_executor(db, services.monitors_sync)
                 last_sync = time.monotonic()
-            room = max(0, batch - len(in_flight))
+            room = max(0, batch - claimed)
             monitors = []
             if room:
                 monitors = await loop.run_in_executor(db, lambda room=room: claim(
                     engine=engine, now=timezone.now(), batch=room,
                     horizon=timedelta(seconds=horizon_seconds)))
+            claimed += len(monitors)
+            now = timezone.now()
             for monitor in monitors:
-                task = asyncio.create_task(one(monitor))
-                in_flight.add(task)
-                task.add_done_callback(in_flight.discard)
+                wait = (monitor.next_check_at - now).total_seconds()
+                if wait > 0:
+                    loop.call_later(wait, start, monitor)
+                else:
+                    start(monitor)
             if finished:
                 done, finished[:] = finished[:], []
                 await loop.run_in_executor(db, lambda d=done: services.outcomes_record(
@@ -179,8 +270,9 @@ async def run_engine_async(*, stop: asyncio.Event, batch: int = 2000,
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(stop.wait(), timeout=0.25)
         # Finish what was claimed so no claim is left to expire.
-        if in_flight:
-            await asyncio.wait(in_flight, timeout=35)
+        deadline = loop.time() + horizon_seconds + 35
+        while claimed > 0 and loop.time() < deadline:
+            await asyncio.sleep(0.1)
         if finished:
             await loop.run_in_executor(db, lambda: services.outcomes_record(
                 engine=engine, outcomes=list(finished)))

@@ -59,6 +59,7 @@ class Monitor(models.Model):
 
     last_check_at = models.DateTimeField(null=True, blank=True)
     last_good = models.JSONField(null=True, blank=True)  # the last good check, for reports
+    last_good_at = models.DateTimeField(null=True, blank=True)  # when last_good was written
     last_result = models.JSONField(null=True, blank=True)
 
     class Meta:

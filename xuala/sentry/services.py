@@ -4,14 +4,14 @@ incidents open with a detailed report and close with their duration."""
 from __future__ import annotations
 
 import hashlib
+import json
 import logging
 import math
 from collections import defaultdict
-from datetime import date, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 
 from django.conf import settings
 from django.db import connection, transaction
-from django.db.models import Q
 from django.utils import timezone
 
 from xuala.customers.models import Contract, HostingServer, Site
@@ -116,20 +116,54 @@ def monitors_sync(*, now: datetime | None = None) -> dict[str, int]:
 
 # ---------------------------------------------------------------- recording checks
 
-def _server_id(monitor: Monitor) -> int | None:
-    """The hosting server a monitor depends on: its own, or its site's."""
-    if monitor.server_id:
-        return monitor.server_id
-    return monitor.site.server_id if monitor.site_id and monitor.site else None
+def _in_maintenance(monitor_ids: list[int], at: datetime) -> set[int]:
+    """The monitors among ``monitor_ids`` inside an open maintenance window (their own, or
+    their hosting server's). Most of the time no window is open: one small query."""
+    windows = list(MaintenanceWindow.objects.filter(starts_at__lte=at, ends_at__gt=at)
+                   .values_list("monitor_id", "server_id"))
+    if not windows:
+        return set()
+    by_monitor = {m for m, _ in windows if m}
+    by_server = {s for _, s in windows if s}
+    hit = {pk for pk in monitor_ids if pk in by_monitor}
+    if by_server:
+        rows = Monitor.objects.filter(pk__in=monitor_ids).values_list(
+            "pk", "server_id", "site__server_id")
+        hit.update(pk for pk, own, site_server in rows
+                   if (own or site_server) in by_server)
+    return hit
 
 
-def _in_maintenance(monitors: list[Monitor], at: datetime) -> set[int]:
-    servers = {m.pk: _server_id(m) for m in monitors}
-    windows = list(MaintenanceWindow.objects.filter(starts_at__lte=at, ends_at__gt=at).filter(
-        Q(monitor_id__in=list(servers)) | Q(server_id__in=set(servers.values()) - {None})))
-    by_monitor = {w.monitor_id for w in windows if w.monitor_id}
-    by_server = {w.server_id for w in windows if w.server_id}
-    return {pk for pk, server in servers.items() if pk in by_monitor or server in by_server}
+def datetime_adapter():
+    """A function that turns an aware datetime into the connection's parameter for it.
+
+    Django's own adapter (``adapt_datetimefield_value``) converts through the current zone
+    and checks settings on every call; the engines adapt six datetimes per check. SQLite
+    stores naive UTC text (``str`` of the naive value, as Django writes it); PostgreSQL takes
+    the aware value as it is.
+    """
+    if connection.vendor == "sqlite" and connection.timezone_name == "UTC":
+        utc = UTC
+
+        def sqlite_text(value: datetime | None) -> str | None:
+            if value is None:
+                return None
+            if value.tzinfo is not utc:
+                value = value.astimezone(utc)
+            return str(value.replace(tzinfo=None))
+
+        return sqlite_text
+    ops = connection.ops
+    return lambda value: ops.adapt_datetimefield_value(value) if value is not None else None
+
+
+def json_adapter():
+    """A function that turns a JSON-able value into the connection's parameter for a JSON
+    column: plain text on SQLite, Django's own adaptation elsewhere (jsonb on PostgreSQL)."""
+    if connection.vendor == "sqlite":
+        return json.dumps
+    ops = connection.ops
+    return lambda value: ops.adapt_json_value(value, None)
 
 
 UPSERT_HOUR = """
@@ -147,9 +181,16 @@ UPDATE_MONITOR = """
 UPDATE sentry_monitor SET state = %s, pending_state = %s, pending_since = %s,
   pending_count = %s, next_check_at = %s, slot_at = %s, claimed_by = '',
   claim_expires_at = NULL, last_check_at = %s, last_result = %s,
-  last_good = COALESCE(%s, last_good), state_since = COALESCE(%s, state_since)
+  last_good = COALESCE(%s, last_good), last_good_at = COALESCE(%s, last_good_at),
+  state_since = COALESCE(%s, state_since)
 WHERE id = %s AND claimed_by = %s
 """
+
+# A steady site's good checks differ only in their timings: its last good check (a 2 KB
+# document with headers, certificate and the first kilobyte of the body, for the incident
+# report) is rewritten when the one stored is this old, and always when the check before was
+# not a plain good one. The report shows when the stored good check was made.
+LAST_GOOD_SECONDS = 300
 
 
 def outcomes_record(*, engine: str, outcomes: list) -> None:
@@ -162,51 +203,51 @@ def outcomes_record(*, engine: str, outcomes: list) -> None:
     if not outcomes:
         return
     now = timezone.now()
-    monitors = [o.monitor for o in outcomes]
-    maintenance = _in_maintenance(monitors, now)
-    ops = connection.ops
-    json_field = Monitor._meta.get_field("last_result")
-
-    def when(value: datetime | None):
-        return ops.adapt_datetimefield_value(value) if value is not None else None
-
-    def as_json(value):
-        return json_field.get_db_prep_save(value, connection) if value is not None else None
-
+    maintenance = _in_maintenance([o.monitor.pk for o in outcomes], now)
+    when = datetime_adapter()
+    dumps = json_adapter()
+    refresh = timedelta(seconds=getattr(settings, "XUALA_SENTRY_LAST_GOOD_SECONDS",
+                                        LAST_GOOD_SECONDS))
+    up = MonitorState.UP
     hour_rows, monitor_rows, checks, changes = [], [], [], []
     for outcome in outcomes:
-        monitor, ok, at = outcome.monitor, outcome.ok, outcome.at
+        monitor, ok, at, result = outcome.monitor, outcome.ok, outcome.at, outcome.result
         clock = sm.MonitorClock(monitor.state, monitor.pending_state, monitor.pending_since,
                                 monitor.pending_count, monitor.slot_at,
                                 timedelta(seconds=monitor.interval_seconds))
         step = sm.step(clock, ok=ok, at=at, now=now)
-        total = (outcome.result.get("timings") or {}).get("total")
-        hour_rows.append((monitor.pk, at.replace(minute=0, second=0, microsecond=0),
+        total = (result.get("timings") or {}).get("total")
+        hour_rows.append((monitor.pk, when(at.replace(minute=0, second=0, microsecond=0)),
                           0 if ok else 1, float(total or 0)))
         check = None
         if not ok or step.state_changed or step.pending_state:
-            check = Check(monitor=monitor, at=at, ok=ok,
-                          error_class=outcome.result.get("error_class") or "",
-                          status=outcome.result.get("status"), total_ms=total,
-                          result=outcome.result)
+            check = Check(monitor_id=monitor.pk, at=at, ok=ok,
+                          error_class=result.get("error_class") or "",
+                          status=result.get("status"), total_ms=total, result=result)
             checks.append(check)
+        good = good_at = None
+        if ok and (monitor.state != up or monitor.pending_state or monitor.last_good_at is None
+                   or at - monitor.last_good_at >= refresh):
+            good, good_at = dumps(result), when(at)
         monitor_rows.append((
             step.state, step.pending_state, when(step.pending_since), step.pending_count,
-            when(step.next_check_at), when(step.slot_at), when(at),
-            as_json(_summary(outcome.result)), as_json(outcome.result) if ok else None,
-            when(step.changed_since) if step.state_changed else None, monitor.pk, engine))
+            when(step.next_check_at), when(step.slot_at), when(at), dumps(_summary(result)),
+            good, good_at, when(step.changed_since) if step.state_changed else None,
+            monitor.pk, engine))
         if step.state_changed:
-            changes.append((monitor, clock, step, check, at))
+            changes.append((monitor.pk, clock, step, check, at))
     with transaction.atomic():
         if checks:
             Check.objects.bulk_create(checks)
         with connection.cursor() as cursor:
             cursor.executemany(UPDATE_MONITOR, monitor_rows)
-        for monitor, clock, step, check, at in changes:
-            monitor.state = step.state
+        if changes:
+            models = Monitor.objects.in_bulk([pk for pk, *_ in changes])
+        for pk, clock, step, check, at in changes:
+            monitor = models[pk]
             if step.state == MonitorState.DOWN:
                 incident_open(monitor=monitor, since=step.changed_since, confirmed_at=at,
-                              last_check=check, in_maintenance=monitor.pk in maintenance)
+                              last_check=check, in_maintenance=pk in maintenance)
             elif clock.state == MonitorState.DOWN:
                 incident_resolve(monitor=monitor, recovered_at=step.changed_since)
         with connection.cursor() as cursor:
@@ -254,8 +295,8 @@ def incident_open(*, monitor: Monitor, since: datetime, confirmed_at: datetime,
 def _evidence(result: dict | None) -> dict:
     if not result:
         return {}
-    keys = ("ok", "error_class", "error", "status", "timings", "certificate", "redirects",
-            "headers", "body_head", "url", "final_url", "failing_pages")
+    keys = ("started_at", "ok", "error_class", "error", "status", "timings", "certificate",
+            "redirects", "headers", "body_head", "url", "final_url", "failing_pages")
     return {k: result[k] for k in keys if k in result}
 
 
