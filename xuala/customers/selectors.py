@@ -6,10 +6,18 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 
+from django.db import connection
 from django.db.models import QuerySet
-from django.db.models.functions import Lower
 
-from xuala.customers.models import Contact, Contract, Customer, Service, Site
+from xuala.customers.models import (
+    Contact,
+    Contract,
+    ContractStatus,
+    Customer,
+    Service,
+    ServiceStatus,
+    Site,
+)
 
 
 @dataclass(frozen=True)
@@ -46,19 +54,44 @@ def contact_for_email(email: str) -> Contact | None:
 
 
 def contacts_for_emails(*, emails: Iterable[str]) -> dict[str, Contact]:
-    """``contact_for_email`` for several addresses in one query, by lower-cased address.
+    """``contact_for_email`` for several addresses in one statement, by lower-cased address.
 
-    An address with letters beyond ASCII is looked up on its own (SQLite lower-cases ASCII
-    only, so the two sides of the comparison could differ)."""
+    The mail intake asks this for every batch of messages: one plain SQL statement, the
+    contact, its user and its customer built as ``select_related`` would build them. An
+    address with letters beyond ASCII is looked up on its own (SQLite lower-cases ASCII
+    only, so the two sides of the comparison could differ).
+    """
     wanted = {email.strip().lower() for email in emails if email.strip()}
-    plain = {email for email in wanted if email.isascii()}
+    plain = sorted(email for email in wanted if email.isascii())
     found: dict[str, Contact] = {}
     if plain:
-        for contact in (Contact.objects.select_related("customer", "user")
-                        .annotate(email_lower=Lower("user__email"))
-                        .filter(email_lower__in=plain, user__is_active=True).order_by("pk")):
-            found.setdefault(contact.email_lower, contact)
-    for email in wanted - plain:
+        user_model = Contact.user.field.related_model
+        parts = [(Contact, "c"), (user_model, "u"), (Customer, "k")]
+        columns = [[f.attname for f in model._meta.concrete_fields] for model, _ in parts]
+        q = connection.ops.quote_name
+        select = ", ".join(f"{alias}.{q(f.column)}" for model, alias in parts
+                           for f in model._meta.concrete_fields)
+        email = q(user_model._meta.get_field("email").column)
+        sql = (f"SELECT {select} FROM {q(Contact._meta.db_table)} c "  # noqa: S608
+               f"JOIN {q(user_model._meta.db_table)} u ON u.{q('id')} = c.{q('user_id')} "
+               f"JOIN {q(Customer._meta.db_table)} k ON k.{q('id')} = c.{q('customer_id')} "
+               f"WHERE LOWER(u.{email}) IN ({', '.join(['%s'] * len(plain))}) "
+               f"AND u.{q('is_active')} ORDER BY c.{q('id')}")
+        with connection.cursor() as cursor:
+            cursor.execute(sql, plain)
+            rows = cursor.fetchall()
+        for row in rows:
+            values, at = [], 0
+            for names in columns:
+                values.append(row[at:at + len(names)])
+                at += len(names)
+            contact = Contact.from_db(connection.alias, columns[0], values[0])
+            user = user_model.from_db(connection.alias, columns[1], values[1])
+            customer = Customer.from_db(connection.alias, columns[2], values[2])
+            Contact.user.field.set_cached_value(contact, user)
+            Contact.customer.field.set_cached_value(contact, customer)
+            found.setdefault(user.email.lower(), contact)
+    for email in wanted - set(plain):
         contact = contact_for_email(email)
         if contact is not None:
             found[email] = contact
@@ -71,29 +104,51 @@ def customer_coverage(*, customer: Customer, on: date | datetime) -> Coverage:
 
 def customers_coverage(*, customers: Sequence[Customer], on: date | datetime
                        ) -> dict[int, Coverage]:
-    """The coverage of several customers on one day, in three queries whatever their number."""
+    """The coverage of several customers on one day, in two statements whatever their number.
+
+    Plain SQL (the mail intake asks this for every batch of new tickets); the conditions
+    are those of ``Service.active_q`` and ``Contract.active_q``.
+    """
     day = on.date() if isinstance(on, datetime) else on
-    pks = [customer.pk for customer in customers]
-    with_service = set(Service.objects.filter(Service.active_q(day), customer_id__in=pks)
-                       .values_list("customer_id", flat=True).distinct())
-    contracts: dict[int, list[Contract]] = {}
-    for contract in (Contract.objects.filter(Contract.active_q(day), customer_id__in=pks)
-                     .prefetch_related("sites")):
-        contracts.setdefault(contract.customer_id, []).append(contract)
+    pks = sorted({customer.pk for customer in customers})
+    q = connection.ops.quote_name
+    marks = ", ".join(["%s"] * len(pks))
+    when = connection.ops.adapt_datefield_value(day)
+    active = "status = %s AND starts_on <= %s AND (ends_on IS NULL OR ends_on >= %s)"
+    sites = Contract.sites.through
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT DISTINCT customer_id FROM {q(Service._meta.db_table)} "  # noqa: S608
+            f"WHERE customer_id IN ({marks}) AND {active}",
+            [*pks, ServiceStatus.ACTIVE.value, when, when])
+        with_service = {pk for (pk,) in cursor.fetchall()}
+        cursor.execute(
+            f"SELECT c.id, c.customer_id, c.plan_key, s.site_id "  # noqa: S608
+            f"FROM {q(Contract._meta.db_table)} c LEFT JOIN {q(sites._meta.db_table)} s "
+            f"ON s.contract_id = c.id WHERE c.customer_id IN ({marks}) AND "
+            + active.replace("status", "c.status").replace("starts_on", "c.starts_on")
+            .replace("ends_on", "c.ends_on"),
+            [*pks, ContractStatus.ACTIVE.value, when, when])
+        rows = cursor.fetchall()
+    contracts: dict[int, dict[int, tuple[str, set[int]]]] = {}
+    for contract_id, customer_id, plan_key, site_id in rows:
+        _, ids = contracts.setdefault(customer_id, {}).setdefault(contract_id, (plan_key, set()))
+        if site_id is not None:
+            ids.add(site_id)
     coverage = {}
     for pk in pks:
-        mine = contracts.get(pk, [])
+        mine = contracts.get(pk, {})
         if not mine:
             coverage[pk] = Coverage(pk in with_service, (), frozenset())
             continue
         site_ids: set[int] | None = set()
-        for contract in mine:
-            ids = {site.pk for site in contract.sites.all()}
+        for _, ids in mine.values():
             if not ids:
                 site_ids = None
                 break
             site_ids |= ids
-        coverage[pk] = Coverage(pk in with_service, tuple(sorted({c.plan_key for c in mine})),
+        coverage[pk] = Coverage(pk in with_service,
+                                tuple(sorted({plan for plan, _ in mine.values()})),
                                 None if site_ids is None else frozenset(site_ids))
     return coverage
 

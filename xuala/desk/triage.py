@@ -50,15 +50,34 @@ def match_rule(policy: Policy, text: str) -> ScopeRule | None:
     """
     folded = f" {_fold(text)} "
     best, best_score = None, (0, False)
-    for rule in policy.scope:
-        hits = sum(
-            1 for word in {*rule.keywords.es, *rule.keywords.en}
-            if re.search(rf"(?<![\w]){re.escape(_fold(word))}(?![\w])", folded)
-        )
+    for rule, words in _keyword_patterns(policy):
+        # The substring test is a fast filter; the pattern then requires whole words.
+        hits = sum(1 for word, pattern in words if word in folded and pattern.search(folded))
         score = (hits, rule.decision != Decision.COVERED)
         if hits and score > best_score:
             best, best_score = rule, score
     return best
+
+
+_patterns: dict[int, tuple[Policy, list]] = {}
+
+
+def _keyword_patterns(policy: Policy) -> list[tuple[ScopeRule, list[tuple[str, re.Pattern]]]]:
+    """Each scope rule with its keywords folded and compiled, once per policy object."""
+    cached = _patterns.get(id(policy))
+    if cached is not None and cached[0] is policy:
+        return cached[1]
+    compiled = []
+    for rule in policy.scope:
+        words = []
+        for word in {*rule.keywords.es, *rule.keywords.en}:
+            folded = _fold(word)
+            words.append((folded, re.compile(rf"(?<![\w]){re.escape(folded)}(?![\w])")))
+        compiled.append((rule, words))
+    if len(_patterns) > 16:
+        _patterns.clear()
+    _patterns[id(policy)] = (policy, compiled)
+    return compiled
 
 
 def _class_for(decision: Decision, has_plan: bool) -> TicketClass:

@@ -1,27 +1,37 @@
 """The SMTP/LMTP listener the company's MTA relays support mail to (aiosmtpd).
 
 Per message: RCPT accepts only addresses of the company's domains (550 for any
-other: this is not an open relay); DATA stores the raw message with
-``inbound_accept`` in a worker thread (the Django ORM is synchronous) and
-answers 250 only after that commit, 451 on any failure so the MTA retries, 552
-over the size limit. LMTP answers once per accepted recipient.
+other: this is not an open relay); DATA hands the message to the batcher and
+answers when the batcher is done with it: 250 once its raw bytes are committed,
+451 if they could not be (the MTA retries), 554 for an empty message; 552 over
+the size limit. LMTP answers once per accepted recipient.
 
-Processing happens right after the 250, in a small pool of processing threads of
-this same process: the ticket is usually committed a few milliseconds after the
-message, without waiting for an engine's poll. If this process dies first, the
-row stays "received" and the intake engine (``intake_step``) takes it once the
-hand-off grace has passed; the claim on the row makes sure only one of them acts.
+The batcher is one thread with its own database connection. It takes every message
+waiting (group commit: what arrived while it worked on the last batch, up to
+``max_batch``) and, for the whole batch:
 
-Back-pressure: at most ``backlog`` messages are between their DATA and the end of
-their processing. The next DATA waits for a place before it is stored, so a burst
-waits in the sending MTA's queue (which is durable and retries) instead of piling
-up here, and a message is acted on within about (backlog / throughput) of its DATA.
+1. stores the raw messages in one transaction and commits (``inbounds_accept``):
+   nothing is parsed before its bytes are safe;
+2. processes them (``inbounds_process``): one claim, parsing, the decisions, and the
+   acts of the whole batch in ONE transaction with batched writes, then COMMIT. A
+   message whose processing fails is kept raw, "received", with its error and a
+   back-off; the others are not held back by it;
+3. answers every session of the batch.
+
+So the 250 normally comes after the ticket is committed, and under load each commit
+serves many messages. If this process dies between 1 and 2, the rows stay
+"received" and the intake engine (``intake_step``) takes them once the hand-off
+grace has passed; the sessions got no 250, so the MTA also retries, and the
+Message-ID makes the retry find the stored row.
+
+Back-pressure: a session waits for its answer, so at most one message per open
+session is in the listener; a burst waits in the sending MTA's queue (which is
+durable and retries).
 """
 
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 import queue
 import signal
@@ -36,8 +46,8 @@ from aiosmtpd.smtp import SMTP
 from django.conf import settings
 from django.db import connections
 
-from xuala.intake.models import InboundMessage, InboundPath, InboundStatus
-from xuala.intake.services import UnusableMessage, inbound_accept, inbound_process
+from xuala.intake.models import InboundMessage, InboundPath
+from xuala.intake.services import Incoming, UnusableMessage, inbounds_accept, inbounds_process
 from xuala.policy.selectors import policy_active
 
 log = logging.getLogger(__name__)
@@ -45,83 +55,100 @@ log = logging.getLogger(__name__)
 TEMPORARY_FAILURE = "451 4.3.0 Temporary failure, please try again later"
 
 
-class Workers:
-    """A fixed set of threads, each keeping its own database connection, fed from a queue.
+class Batcher:
+    """One thread that stores and processes the messages of all sessions, in batches.
 
-    Each thread keeps its connection from job to job (no reconnect per message), drops it
-    after a failed job, and closes it when it stops, so a stopped listener leaves no
-    connection behind (PostgreSQL would refuse to drop a test database that still has one).
+    It keeps its database connection from batch to batch, drops it after a failure (the
+    connection may be what failed), and closes it when it stops, so a stopped listener
+    leaves no connection behind (PostgreSQL would refuse to drop a test database that
+    still has one).
     """
 
-    def __init__(self, name: str, size: int):
+    def __init__(self, *, process: bool = True, max_batch: int = 64):
+        self._process = process
+        self._max_batch = max_batch
         self._queue: queue.SimpleQueue = queue.SimpleQueue()
-        self._threads = [threading.Thread(target=self._loop, name=f"{name}-{n}", daemon=True)
-                         for n in range(size)]
-        for thread in self._threads:
-            thread.start()
+        self._idle = threading.Condition()
+        self._busy = 0  # messages submitted and not answered yet
+        self._thread = threading.Thread(target=self._loop, name="intake-batcher", daemon=True)
+        self._thread.start()
 
-    def submit(self, fn: Callable, *args) -> Future:
+    def submit(self, incoming: Incoming) -> Future:
         future: Future = Future()
-        self._queue.put((future, fn, args))
+        with self._idle:
+            self._busy += 1
+        self._queue.put((incoming, future))
         return future
 
     def _loop(self) -> None:
         try:
-            while True:
+            stopping = False
+            while not stopping:
                 item = self._queue.get()
                 if item is None:
                     return
-                future, fn, args = item
-                if not future.set_running_or_notify_cancel():
-                    continue
-                try:
-                    result = fn(*args)
-                except BaseException as exc:
-                    # The connection may be what failed (a restarted server, a broken
-                    # socket): the next job of this thread opens a fresh one.
-                    connections.close_all()
-                    future.set_exception(exc)
-                else:
-                    future.set_result(result)
+                batch = [item]
+                while len(batch) < self._max_batch:
+                    try:
+                        item = self._queue.get_nowait()
+                    except queue.Empty:
+                        break
+                    if item is None:
+                        stopping = True
+                        break
+                    batch.append(item)
+                self._run(batch)
         finally:
             connections.close_all()
 
+    def _run(self, batch: list[tuple[Incoming, Future]]) -> None:
+        try:
+            try:
+                results = inbounds_accept([incoming for incoming, _ in batch])
+            except Exception as exc:
+                connections.close_all()
+                for _, future in batch:
+                    future.set_exception(exc)
+                return
+            rows = [row for row in results if isinstance(row, InboundMessage)]
+            if self._process and rows:
+                try:
+                    # Failures are recorded on their rows (the intake engine retries them).
+                    inbounds_process(rows)
+                except Exception:
+                    connections.close_all()
+                    log.exception("processing a batch of %s inbound messages failed; the intake "
+                                  "engine will retry them", len(rows))
+            for (_, future), result in zip(batch, results, strict=True):
+                if isinstance(result, Exception):
+                    future.set_exception(result)
+                else:
+                    future.set_result(result)
+        finally:
+            with self._idle:
+                self._busy -= len(batch)
+                self._idle.notify_all()
+
+    def wait_idle(self, timeout: float) -> bool:
+        with self._idle:
+            return self._idle.wait_for(lambda: self._busy == 0, timeout)
+
     def shutdown(self, *, timeout: float | None = None) -> None:
-        """Finish what was queued, then stop every thread."""
-        for _ in self._threads:
-            self._queue.put(None)
-        for thread in self._threads:
-            thread.join(timeout)
+        """Finish what was submitted, then stop."""
+        self._queue.put(None)
+        self._thread.join(timeout)
 
 
 def company_domains() -> frozenset[str]:
     return frozenset(d.lower() for d in policy_active().policy.channels.company_domains)
 
 
-def _process_row(row: InboundMessage) -> None:
-    """Process the row just accepted, as it was returned (no second read of it); the claim
-    inside inbound_process is what makes sure it is acted on once."""
-    try:
-        inbound_process(message=row, refresh=False)
-    except Exception:
-        # Recorded on the row with a back-off; the intake engine retries it.
-        log.exception("processing inbound message %s failed; the intake engine will retry",
-                      row.pk)
-        raise
-
-
 class IntakeHandler:
-    """aiosmtpd handler: RCPT policy, DATA stored and committed before the 250."""
+    """aiosmtpd handler: RCPT policy; DATA answered once the batcher has committed it."""
 
-    def __init__(self, *, lmtp: bool = False, process: bool = True, accept_threads: int = 4,
-                 process_threads: int = 2, backlog: int = 4):
+    def __init__(self, *, lmtp: bool = False, process: bool = True, max_batch: int = 64):
         self.lmtp = lmtp
-        self._accepting = Workers("intake-accept", accept_threads)
-        self._processing = Workers("intake-process", process_threads) if process else None
-        self._pending: set[Future] = set()
-        self._pending_lock = threading.Lock()
-        self._backlog = backlog
-        self._places: asyncio.Semaphore | None = None  # made on the listener's event loop
+        self._batcher = Batcher(process=process, max_batch=max_batch)
 
     async def handle_RCPT(self, server, session, envelope, address: str, rcpt_options):
         domain = address.rsplit("@", 1)[-1].lower() if "@" in address else ""
@@ -133,82 +160,32 @@ class IntakeHandler:
 
     async def handle_DATA(self, server, session, envelope):
         peer = session.peer
-        client_ip = peer[0] if isinstance(peer, tuple) and peer else None
-        raw = envelope.original_content or b""
-        if self._places is None:
-            self._places = asyncio.Semaphore(self._backlog)
-        places = self._places
-        await places.acquire()
-        handed_over = False
+        incoming = Incoming(
+            raw=envelope.original_content or b"",
+            path=InboundPath.LMTP if self.lmtp else InboundPath.SMTP,
+            envelope_from=envelope.mail_from or "", envelope_to=list(envelope.rcpt_tos),
+            client_ip=peer[0] if isinstance(peer, tuple) and peer else None,
+            helo=session.host_name)
         try:
-            try:
-                row = await asyncio.wrap_future(self._accepting.submit(
-                    self._accept, raw, envelope.mail_from or "", list(envelope.rcpt_tos),
-                    client_ip, session.host_name))
-            except UnusableMessage:
-                return self._per_recipient("554 5.6.0 The message is empty", envelope)
-            except Exception:
-                log.exception("could not store an inbound message; answered %s",
-                              TEMPORARY_FAILURE)
-                return self._per_recipient(TEMPORARY_FAILURE, envelope)
-            if row.status == InboundStatus.RECEIVED:
-                future = self._process_soon(row)
-                if future is not None:
-                    loop = asyncio.get_running_loop()
-                    future.add_done_callback(lambda _: _call_soon(loop, places.release))
-                    handed_over = True
-            return self._per_recipient(f"250 2.0.0 OK queued as {row.pk}", envelope)
-        finally:
-            if not handed_over:
-                places.release()
-
-    def _accept(self, raw: bytes, mail_from: str, rcpt_tos: list[str], client_ip: str | None,
-                helo: str | None) -> InboundMessage:
-        return inbound_accept(raw=raw, path=InboundPath.LMTP if self.lmtp else InboundPath.SMTP,
-                              envelope_from=mail_from, envelope_to=rcpt_tos,
-                              client_ip=client_ip, helo=helo)
+            row = await asyncio.wrap_future(self._batcher.submit(incoming))
+        except UnusableMessage:
+            return self._per_recipient("554 5.6.0 The message is empty", envelope)
+        except Exception:
+            log.exception("could not store an inbound message; answered %s", TEMPORARY_FAILURE)
+            return self._per_recipient(TEMPORARY_FAILURE, envelope)
+        return self._per_recipient(f"250 2.0.0 OK queued as {row.pk}", envelope)
 
     def _per_recipient(self, status: str, envelope) -> str:
         if not self.lmtp:
             return status
         return "\r\n".join([status] * max(1, len(envelope.rcpt_tos)))
 
-    def _process_soon(self, row: InboundMessage) -> Future | None:
-        if self._processing is None:
-            return None
-        future = self._processing.submit(_process_row, row)
-        with self._pending_lock:
-            self._pending.add(future)
-        future.add_done_callback(self._forget)
-        return future
-
-    def _forget(self, future: Future) -> None:
-        with self._pending_lock:
-            self._pending.discard(future)
-
     def wait_idle(self, timeout: float = 30.0) -> bool:
-        """Wait until every message handed to processing is done (tests, shutdown)."""
-        with self._pending_lock:
-            pending = list(self._pending)
-        for future in pending:
-            try:
-                future.result(timeout=timeout)
-            except TimeoutError:
-                return False
-            except Exception:  # noqa: S112 - logged by _process_row already
-                continue
-        return True
+        """Wait until every message handed to the batcher is answered (tests, shutdown)."""
+        return self._batcher.wait_idle(timeout)
 
     def close(self, *, timeout: float = 10.0) -> None:
-        self._accepting.shutdown(timeout=timeout)
-        if self._processing is not None:
-            self._processing.shutdown(timeout=timeout)
-
-
-def _call_soon(loop: asyncio.AbstractEventLoop, callback: Callable[[], object]) -> None:
-    """Run ``callback`` on ``loop`` from another thread; a loop already closed is let be."""
-    with contextlib.suppress(RuntimeError):
-        loop.call_soon_threadsafe(callback)
+        self._batcher.shutdown(timeout=timeout)
 
 
 def server_factory(handler: IntakeHandler, *, hostname: str | None = None) -> SMTP:
