@@ -140,6 +140,8 @@ AUTHENTICATION_BACKENDS = [
     "axes.backends.AxesStandaloneBackend",
     "django.contrib.auth.backends.ModelBackend",
 ]
+# Python threads per web worker process (`xuala run`); more only for slow blocking I/O.
+XUALA_WEB_THREADS = env_int("XUALA_WEB_THREADS", 1, minimum=1)
 # Sign-in rate limit: 5 failures per address and account lock that pair for 15 minutes.
 AXES_FAILURE_LIMIT = env_int("XUALA_LOGIN_FAILURE_LIMIT", 5, minimum=1)
 AXES_COOLOFF_TIME = timedelta(minutes=env_int("XUALA_LOGIN_COOLOFF_MINUTES", 15, minimum=1))
@@ -232,6 +234,8 @@ else:
 # Mail intake (issue 4): the listener, threading, loops and sender authentication.
 XUALA_SMTP_LISTEN = env_str("XUALA_SMTP_LISTEN", "127.0.0.1:2525")
 XUALA_SMTP_MAX_BYTES = env_int("XUALA_SMTP_MAX_MB", 25, minimum=1) * 1024 * 1024
+# Listener processes sharing the SMTP port (SO_REUSEPORT): one Python process uses one core.
+XUALA_SMTP_PROCESSES = env_int("XUALA_SMTP_PROCESSES", 1, minimum=1)
 XUALA_REOPEN_DAYS = env_int("XUALA_REOPEN_DAYS", 14, minimum=0)
 XUALA_AUTOREPLY_PERIOD_MINUTES = env_int("XUALA_AUTOREPLY_PERIOD_MINUTES", 60, minimum=1)
 XUALA_MAIL_AUTH = env_str("XUALA_MAIL_AUTH", "enforce")

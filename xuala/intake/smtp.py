@@ -32,7 +32,9 @@ durable and retries).
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
+import os
 import queue
 import signal
 import socket
@@ -205,9 +207,75 @@ class IntakeController(Controller):
         return server_factory(self.handler)
 
 
-def serve(*, host: str, port: int, lmtp: bool = False,
+def serve(*, host: str, port: int, lmtp: bool = False, processes: int = 1,
           on_ready: Callable[[str, int], None] | None = None) -> None:
-    """Listen until SIGTERM or SIGINT, then finish in-flight work and return."""
+    """Listen until SIGTERM or SIGINT, then finish in-flight work and return.
+
+    With ``processes`` > 1 the listening socket is bound that many times with SO_REUSEPORT
+    and the process forks: the kernel spreads the connections over them, and each has its
+    own event loop, batcher and database connection (one Python process uses one core).
+    A child dies with its parent (PR_SET_PDEATHSIG), so killing the listener kills all.
+    """
+    processes = max(1, processes)
+    sockets = _bind(host, port, processes)
+    bound = sockets[0].getsockname()
+    connections.close_all()  # none may be shared across fork
+    children: list[int] = []
+    mine = sockets[0]
+    for n in range(1, processes):
+        pid = os.fork()
+        if pid == 0:
+            _die_with_parent()
+            for other in sockets:
+                if other is not sockets[n]:
+                    other.close()
+            try:
+                _serve_socket(sockets[n], lmtp=lmtp)
+            finally:
+                os._exit(0)
+        children.append(pid)
+    for other in sockets[1:]:
+        other.close()
+    if on_ready:
+        on_ready(bound[0], bound[1])
+    try:
+        _serve_socket(mine, lmtp=lmtp)
+    finally:
+        for pid in children:
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(pid, signal.SIGTERM)
+        for pid in children:
+            with contextlib.suppress(ChildProcessError):
+                os.waitpid(pid, 0)
+
+
+def _bind(host: str, port: int, count: int) -> list[socket.socket]:
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    sockets = []
+    for _ in range(count):
+        sock = socket.socket(family, socket.SOCK_STREAM)
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        if count > 1:
+            sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEPORT, 1)
+        sock.bind((host, port))
+        port = sock.getsockname()[1]  # port 0: the others bind the port the first got
+        sock.listen(128)
+        sock.setblocking(False)
+        sockets.append(sock)
+    return sockets
+
+
+def _die_with_parent() -> None:
+    """Linux: this process gets SIGKILL when its parent dies (no orphan keeps the port)."""
+    with contextlib.suppress(Exception):
+        import ctypes
+
+        ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
+    if os.getppid() == 1:  # the parent died before the line above
+        os._exit(1)
+
+
+def _serve_socket(sock: socket.socket, *, lmtp: bool) -> None:
     handler = IntakeHandler(lmtp=lmtp)
     loop = asyncio.new_event_loop()
     asyncio.set_event_loop(loop)
@@ -216,10 +284,7 @@ def serve(*, host: str, port: int, lmtp: bool = False,
         loop.add_signal_handler(sig, stop.set)
     try:
         server = loop.run_until_complete(
-            loop.create_server(lambda: server_factory(handler), host=host, port=port))
-        bound = server.sockets[0].getsockname()
-        if on_ready:
-            on_ready(bound[0], bound[1])
+            loop.create_server(lambda: server_factory(handler), sock=sock))
         loop.run_until_complete(stop.wait())
         server.close()
         loop.run_until_complete(server.wait_closed())

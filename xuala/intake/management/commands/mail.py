@@ -4,8 +4,8 @@
         that pipe); exit status per sysexits: 0 stored (after the commit), 65 EX_DATAERR
         for input that is no usable message (empty, over the size limit), 75 EX_TEMPFAIL
         when it could not be stored now (the MTA retries).
-    xuala mail smtpd [--listen HOST:PORT] [--lmtp]       the SMTP (or LMTP) listener,
-        until SIGTERM; default XUALA_SMTP_LISTEN.
+    xuala mail smtpd [--listen HOST:PORT] [--lmtp] [--processes N]   the SMTP (or LMTP)
+        listener, until SIGTERM; default XUALA_SMTP_LISTEN, XUALA_SMTP_PROCESSES.
     xuala mail process                                   one step of the intake engine.
 """
 
@@ -42,6 +42,9 @@ class Command(BaseCommand):
         smtpd.add_argument("--listen", default="",
                            help="HOST:PORT to bind (default XUALA_SMTP_LISTEN).")
         smtpd.add_argument("--lmtp", action="store_true", help="Speak LMTP instead of SMTP.")
+        smtpd.add_argument("--processes", type=int, default=0,
+                           help="Listener processes sharing the port (SO_REUSEPORT); default "
+                                "XUALA_SMTP_PROCESSES.")
         actions.add_parser("process", help="Run one step of the intake engine.")
 
     def handle(self, *args, action: str, **options):
@@ -73,7 +76,7 @@ class Command(BaseCommand):
         if verbosity >= 2:
             self.stdout.write(f"inbound message {row.pk}: {row.status} {row.outcome}")
 
-    def _smtpd(self, *, listen: str, lmtp: bool, **_):
+    def _smtpd(self, *, listen: str, lmtp: bool, processes: int, **_):
         from xuala.intake.smtp import serve
 
         logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
@@ -89,7 +92,8 @@ class Command(BaseCommand):
                               f"({'LMTP' if lmtp else 'SMTP'})")
             self.stdout.flush()
 
-        serve(host=host, port=port, lmtp=lmtp, on_ready=ready)
+        serve(host=host, port=port, lmtp=lmtp, on_ready=ready,
+              processes=processes or settings.XUALA_SMTP_PROCESSES)
 
     def _process(self, *, verbosity: int, **_):
         from xuala.intake.services import intake_step
