@@ -48,7 +48,7 @@ def test_a_healthy_site_is_up_and_leaves_only_rollups(plan_site, site_farm):
     assert step(site_farm) == 1
     plan_site.refresh_from_db()
     assert plan_site.state == "up"
-    assert plan_site.last_good["status"] == 200
+    assert plan_site.last_good.result["status"] == 200
     assert plan_site.claimed_by == "" and plan_site.next_check_at > timezone.now()
     hour = UptimeHour.objects.get(monitor=plan_site)
     assert hour.checks == 1 and hour.failures == 0 and hour.total_ms_sum > 0
@@ -205,16 +205,16 @@ def test_a_steady_site_rewrites_its_last_good_check_only_now_and_then(plan_site,
     settings.XUALA_SENTRY_LAST_GOOD_SECONDS = 3600
     step(site_farm)
     plan_site.refresh_from_db()
-    first = plan_site.last_good["started_at"]
+    first = plan_site.last_good.result["started_at"]
     assert plan_site.last_good_at is not None
     step(site_farm)
     plan_site.refresh_from_db()
-    assert plan_site.last_good["started_at"] == first  # the same steady site: kept
+    assert plan_site.last_good.result["started_at"] == first  # the same steady site: kept
     assert plan_site.last_result["timings"]["total"] is not None  # the summary is fresh
     settings.XUALA_SENTRY_LAST_GOOD_SECONDS = 0
     step(site_farm)
     plan_site.refresh_from_db()
-    assert plan_site.last_good["started_at"] > first
+    assert plan_site.last_good.result["started_at"] > first
 
 
 def test_the_first_good_check_after_a_failure_is_the_last_good_one(plan_site, site_farm,
@@ -226,10 +226,10 @@ def test_the_first_good_check_after_a_failure_is_the_last_good_one(plan_site, si
     step(site_farm)
     site_farm.overrides.clear()
     plan_site.refresh_from_db()
-    before = plan_site.last_good["started_at"]
+    before = plan_site.last_good.result["started_at"]
     step(site_farm)
     plan_site.refresh_from_db()
-    assert plan_site.pending_state == "" and plan_site.last_good["started_at"] > before
+    assert plan_site.pending_state == "" and plan_site.last_good.result["started_at"] > before
 
 
 def test_the_incident_report_says_when_its_last_good_check_was_made(plan_site, site_farm):
@@ -239,4 +239,4 @@ def test_the_incident_report_says_when_its_last_good_check_was_made(plan_site, s
         step(site_farm)
     plan_site.refresh_from_db()
     report = Incident.objects.get().report
-    assert report["last_good"]["started_at"] == plan_site.last_good["started_at"]
+    assert report["last_good"]["started_at"] == plan_site.last_good.result["started_at"]

@@ -366,3 +366,13 @@ def test_it_builds_the_request_from_the_url():
     assert target.host_header == "tienda.xn--espaa-rta.es:8443"
     assert target.request_target == "/carrito%20de%20compra?x=1"
     assert parse_target("http://[::1]/").host_header == "[::1]"
+
+
+@pytest.mark.parametrize("url", ["http://a..b.es/", f"http://{'x' * 64}.es/"])
+def test_it_refuses_host_names_the_idna_rules_refuse(url):
+    with pytest.raises(InvalidURL):
+        parse_target(url)
+
+
+def test_it_lowers_an_ascii_host_name():
+    assert parse_target("http://Tienda.ES/").host == "tienda.es"

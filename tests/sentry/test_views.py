@@ -25,7 +25,7 @@ from xuala.customers.models import HostingServer
 from xuala.desk.models import Channel
 from xuala.desk.services import ticket_open
 from xuala.sentry import urls_portal
-from xuala.sentry.models import Incident, Monitor, MonitorKind, UptimeHour
+from xuala.sentry.models import Incident, LastGood, Monitor, MonitorKind, UptimeHour
 
 
 def _mounted() -> bool:
@@ -322,8 +322,10 @@ def test_the_board_shows_timings_certificate_incident_and_this_months_uptime(
         state="down", state_since=JULY_10 - timedelta(hours=1), last_check_at=JULY_10,
         last_result={"ok": False, "error_class": "timeout", "status": None,
                      "timings": {"dns": 1.2, "connect": 3.4, "tls": 25.0, "ttfb": None,
-                                 "total": 10000.0}},
-        last_good={"ok": True, "certificate": {"not_after": not_after, "days_left": 21}})
+                                 "total": 10000.0}})
+    LastGood.objects.create(monitor=tienda["site"], at=JULY_10 - timedelta(hours=2),
+                            result={"ok": True, "certificate": {"not_after": not_after,
+                                                                "days_left": 21}})
     incident = Incident.objects.create(monitor=tienda["site"],
                                        started_at=JULY_10 - timedelta(hours=1),
                                        confirmed_at=JULY_10 - timedelta(minutes=58),

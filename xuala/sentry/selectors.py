@@ -28,7 +28,7 @@ from datetime import UTC, date, datetime, timedelta, tzinfo
 from decimal import ROUND_FLOOR, Decimal
 
 from django.db.models import Case, Count, IntegerField, Q, Sum, When
-from django.db.models.fields.json import KT
+from django.db.models.fields.json import KeyTextTransform, KeyTransform
 from django.http import Http404
 from django.utils import timezone
 
@@ -492,7 +492,7 @@ def monitor_months(*, monitors: list[Monitor], month: Month, now: datetime | Non
 
 def _report_monitors() -> object:
     return (Monitor.objects.select_related("site__server", "server", "customer")
-            .defer("last_good", "last_result", "extra_urls"))
+            .defer("last_result", "extra_urls"))
 
 
 def customer_monitors(*, customer: Customer, month: Month | None = None) -> list[Monitor]:
@@ -630,8 +630,9 @@ def board_page(*, now: datetime | None = None, page: int = 1, page_size: int = 1
     page = max(1, page)
     monitors = (Monitor.objects.filter(is_active=True)
                 .select_related("customer", "site", "server")
-                .defer("last_good", "extra_urls")
-                .annotate(cert_not_after=KT("last_good__certificate__not_after")))
+                .defer("extra_urls")
+                .annotate(cert_not_after=KeyTextTransform(
+                    "not_after", KeyTransform("certificate", "last_good__result"))))
     if search:
         monitors = monitors.filter(Q(name__icontains=search) | Q(url__icontains=search)
                                    | Q(customer__name__icontains=search)

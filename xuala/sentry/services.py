@@ -19,6 +19,7 @@ from xuala.sentry import state as sm
 from xuala.sentry.models import (
     Check,
     Incident,
+    LastGood,
     MaintenanceWindow,
     Monitor,
     MonitorKind,
@@ -181,9 +182,13 @@ UPDATE_MONITOR = """
 UPDATE sentry_monitor SET state = %s, pending_state = %s, pending_since = %s,
   pending_count = %s, next_check_at = %s, slot_at = %s, claimed_by = '',
   claim_expires_at = NULL, last_check_at = %s, last_result = %s,
-  last_good = COALESCE(%s, last_good), last_good_at = COALESCE(%s, last_good_at),
-  state_since = COALESCE(%s, state_since)
+  last_good_at = COALESCE(%s, last_good_at), state_since = COALESCE(%s, state_since)
 WHERE id = %s AND claimed_by = %s
+"""
+
+UPSERT_LAST_GOOD = """
+INSERT INTO sentry_lastgood (monitor_id, at, result) VALUES (%s, %s, %s)
+ON CONFLICT (monitor_id) DO UPDATE SET at = excluded.at, result = excluded.result
 """
 
 # A steady site's good checks differ only in their timings: its last good check (a 2 KB
@@ -209,7 +214,7 @@ def outcomes_record(*, engine: str, outcomes: list) -> None:
     refresh = timedelta(seconds=getattr(settings, "XUALA_SENTRY_LAST_GOOD_SECONDS",
                                         LAST_GOOD_SECONDS))
     up = MonitorState.UP
-    hour_rows, monitor_rows, checks, changes = [], [], [], []
+    hour_rows, monitor_rows, good_rows, checks, changes = [], [], [], [], []
     for outcome in outcomes:
         monitor, ok, at, result = outcome.monitor, outcome.ok, outcome.at, outcome.result
         clock = sm.MonitorClock(monitor.state, monitor.pending_state, monitor.pending_since,
@@ -225,14 +230,15 @@ def outcomes_record(*, engine: str, outcomes: list) -> None:
                           error_class=result.get("error_class") or "",
                           status=result.get("status"), total_ms=total, result=result)
             checks.append(check)
-        good = good_at = None
+        good_at = None
         if ok and (monitor.state != up or monitor.pending_state or monitor.last_good_at is None
                    or at - monitor.last_good_at >= refresh):
-            good, good_at = dumps(result), when(at)
+            good_at = when(at)
+            good_rows.append((monitor.pk, good_at, dumps(result)))
         monitor_rows.append((
             step.state, step.pending_state, when(step.pending_since), step.pending_count,
             when(step.next_check_at), when(step.slot_at), when(at), dumps(_summary(result)),
-            good, good_at, when(step.changed_since) if step.state_changed else None,
+            good_at, when(step.changed_since) if step.state_changed else None,
             monitor.pk, engine))
         if step.state_changed:
             changes.append((monitor.pk, clock, step, check, at))
@@ -241,6 +247,8 @@ def outcomes_record(*, engine: str, outcomes: list) -> None:
             Check.objects.bulk_create(checks)
         with connection.cursor() as cursor:
             cursor.executemany(UPDATE_MONITOR, monitor_rows)
+            if good_rows:
+                cursor.executemany(UPSERT_LAST_GOOD, good_rows)
         if changes:
             models = Monitor.objects.in_bulk([pk for pk, *_ in changes])
         for pk, clock, step, check, at in changes:
@@ -267,6 +275,7 @@ def incident_open(*, monitor: Monitor, since: datetime, confirmed_at: datetime,
     failing = list(Check.objects.filter(monitor=monitor, at__gte=since, ok=False)
                    .order_by("at").values("at", "result"))
     latest = failing[-1]["result"] if failing else (last_check.result if last_check else {})
+    good = LastGood.objects.filter(monitor=monitor).values_list("result", flat=True).first()
     report = {
         "monitor": {"id": monitor.pk, "name": monitor.name, "url": monitor.url,
                     "kind": monitor.kind},
@@ -275,7 +284,7 @@ def incident_open(*, monitor: Monitor, since: datetime, confirmed_at: datetime,
         "since": since.isoformat(),
         "failing_checks": [{"at": f["at"].isoformat(), **_evidence(f["result"])}
                            for f in failing],
-        "last_good": _evidence(monitor.last_good) if monitor.last_good else None,
+        "last_good": _evidence(good) if good else None,
         "in_maintenance": in_maintenance,
     }
     incident = Incident.objects.create(monitor=monitor, started_at=since,
