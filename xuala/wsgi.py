@@ -1,8 +1,14 @@
 """WSGI entry point for the production server (granian)."""
 
+import gc
 import os
 
 from django.core.wsgi import get_wsgi_application
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "xuala.settings")
 application = get_wsgi_application()
+
+# What is loaded by now (Django, the apps, the URL map, the policy) lives as long as the
+# process: keep it out of the collector's generations so a collection scans only what a
+# request made (the console's ticket page: 0.3 ms of collection per request instead of 0.6-0.9).
+gc.freeze()
