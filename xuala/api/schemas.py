@@ -148,7 +148,7 @@ class MessageOut(Schema):
 
     @staticmethod
     def resolve_attachments(obj) -> list:
-        return list(obj.attachments.all())
+        return obj.files
 
 
 class TicketOut(Schema):

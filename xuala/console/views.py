@@ -232,7 +232,7 @@ def _ticket_page(request, ticket: Ticket, *, reply_form: ReplyForm | None = None
     labels = dict(Status.choices)
     return render(request, "console/ticket.html", {
         "ticket": ticket, "conversation": list(ticket.messages.all()), "events": events,
-        "pauses": list(ticket.pauses.all()), "canned": canned,
+        "pauses": ticket.pause_list, "canned": canned,
         "reply_form": reply_form, "note_form": note_form or NoteForm(),
         "assign_form": AssignForm(agents=agents, initial={
             "assignee": str(ticket.assignee_id) if ticket.assignee_id else ""}),

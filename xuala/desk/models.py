@@ -126,6 +126,14 @@ class Ticket(models.Model):
         return self.paused_since is not None
 
     @property
+    def pause_list(self) -> list[TicketPause]:
+        """The ticket's pauses; none, without a query, when the reader found there are none
+        (``has_pauses`` annotated False, as ``ticket_for_agent`` does)."""
+        if getattr(self, "has_pauses", True) is False:
+            return []
+        return list(self.pauses.all())
+
+    @property
     def status_label(self) -> str:
         return choice_label(Status, self.status)
 
@@ -184,6 +192,14 @@ class Message(models.Model):
     @property
     def is_public(self) -> bool:
         return self.kind != MessageKind.NOTE
+
+    @property
+    def files(self) -> list[Attachment]:
+        """The message's attachments; none, without a query, when the reader found there
+        are none (``has_files`` annotated False, as ``ticket_for_agent`` does)."""
+        if getattr(self, "has_files", True) is False:
+            return []
+        return list(self.attachments.all())
 
     @property
     def kind_label(self) -> str:

@@ -4,12 +4,20 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-from django.db.models import Prefetch, Q, QuerySet
+from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet, prefetch_related_objects
 from django.http import Http404
 from django.utils import timezone
 
 from xuala.customers.models import Customer
-from xuala.desk.models import DONE_STATUSES, Message, MessageKind, Ticket, TicketEvent
+from xuala.desk.models import (
+    DONE_STATUSES,
+    Attachment,
+    Message,
+    MessageKind,
+    Ticket,
+    TicketEvent,
+    TicketPause,
+)
 
 
 def tickets_of_customer(*, customer: Customer) -> QuerySet[Ticket]:
@@ -35,19 +43,29 @@ def ticket_of_customer(*, customer: Customer | None, pk: int) -> Ticket:
 def ticket_for_agent(*, pk: int) -> Ticket:
     """One ticket with every message (notes included) and its events, for the console.
 
-    The policy version (the whole policy file) is not joined: it is read only when
-    something needs it (a triage proposal's prepared answer)."""
-    messages = Message.objects.select_related("author").prefetch_related("attachments")
+    Attachments and pauses are read only when there are some (most tickets have neither:
+    an ``Exists`` in the main queries costs less than a query that finds nothing); read
+    them through ``Message.files`` and ``Ticket.pause_list``. The policy version (the whole
+    policy file) is not joined: it is read only when something needs it (a triage
+    proposal's prepared answer)."""
+    messages = (Message.objects.select_related("author")
+                .annotate(has_files=Exists(Attachment.objects.filter(message=OuterRef("pk")))))
     try:
-        return (Ticket.objects.select_related("site", "service", "customer", "contact",
-                                              "assignee")
-                .prefetch_related(Prefetch("messages", queryset=messages),
-                                  Prefetch("events", queryset=TicketEvent.objects
-                                           .select_related("actor")),
-                                  "pauses")
-                .get(pk=pk))
-    except Ticket.DoesNotExist:
+        ticket = (Ticket.objects.select_related("site", "service", "customer", "contact",
+                                                "assignee")
+                  .annotate(has_pauses=Exists(TicketPause.objects.filter(ticket=OuterRef("pk"))))
+                  .prefetch_related(Prefetch("messages", queryset=messages),
+                                    Prefetch("events", queryset=TicketEvent.objects
+                                             .select_related("actor")))
+                  .get(pk=pk))
+    except (Ticket.DoesNotExist, ValueError, TypeError):
         raise Http404("no such ticket") from None
+    with_files = [message for message in ticket.messages.all() if message.has_files]
+    if with_files:
+        prefetch_related_objects(with_files, "attachments")
+    if ticket.has_pauses:
+        prefetch_related_objects([ticket], "pauses")
+    return ticket
 
 
 def queue(*, status: str | None = None, ticket_class: str | None = None,
