@@ -376,3 +376,17 @@ def test_it_refuses_host_names_the_idna_rules_refuse(url):
 
 def test_it_lowers_an_ascii_host_name():
     assert parse_target("http://Tienda.ES/").host == "tienda.es"
+
+
+def test_a_check_cancelled_from_outside_is_cancelled_not_timed_out(site_farm):
+    async def run():
+        task = asyncio.ensure_future(check(
+            site_farm.url("hang"), resolve=site_farm.resolve,
+            timeouts=PhaseTimeouts(ttfb=30, total=60)))
+        await asyncio.sleep(0.3)
+        task.cancel()
+        with pytest.raises(asyncio.CancelledError):
+            await task
+        return task
+
+    assert asyncio.run(run()).cancelled()
