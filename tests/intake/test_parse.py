@@ -734,3 +734,51 @@ def test_it_reads_pathological_markup_and_headers_in_bounded_time():
     semicolons = ";" * 300_000
     parse_message(raw(f"From: a@b.es\nContent-Type: text/plain{semicolons}"),
                   max_attachment_bytes=MIB)
+
+
+# ------------------------------------------------------------------------------ plain addresses
+
+def _registry_pairs(value: str) -> list[tuple[str, str]]:
+    from xuala.intake.parse import _POLICY_DEFAULT
+
+    return [(a.display_name or "", a.addr_spec or "")
+            for a in _POLICY_DEFAULT.header_factory("from", value).addresses]
+
+
+def _corpus_address_values() -> list[str]:
+    import email
+    import email.policy
+
+    values = set()
+    for name in all_fixtures():
+        msg = email.message_from_bytes(fixture_bytes(name), policy=email.policy.compat32)
+        for key, value in msg.items():
+            if key.lower() in ("from", "to", "cc", "reply-to", "delivered-to", "sender"):
+                values.add(str(value).replace("\r", "").replace("\n", ""))
+    return sorted(values)
+
+
+@pytest.mark.parametrize("value", [
+    *_corpus_address_values(),
+    "ana@cliente-demo.es", " ana@cliente-demo.es ", "<ana@cliente-demo.es>",
+    "Ana <ana@x.es>", '"Ana" <ana@x.es>', '"Ana"<ana@x.es>', "Ana<ana@x.es>",
+    "Ana  Perez <a@x.es>", "J. Smith <j@x.com>", '"J. Smith, Jr" <j@x.com>', '"a  b" <c@d.ef>',
+    "O'Brien <o@x.ie>", "a..b@x.es", ".a@x.es", "a@x", "a@-x.es", "Ana Perez a@x.es",
+    '"" <a@x.es>', "a@x.es, b@y.es", "Ana <a@x.es> (c)", "x <a%b@x.es>",
+])
+def test_plain_addresses_read_directly_give_what_the_header_registry_gives(value):
+    """The fast path takes only headers on which it agrees with the registry."""
+    from xuala.intake.parse import _plain_address
+
+    fast = _plain_address(value)
+    if fast is not None:
+        assert fast == _registry_pairs(value)
+
+
+def test_the_plain_address_path_takes_the_usual_forms():
+    from xuala.intake.parse import _plain_address
+
+    assert _plain_address("Ana Pérez <ana@x.es>") is None  # not ASCII: the registry reads it
+    assert _plain_address("Ana Perez <ana@x.es>") == [("Ana Perez", "ana@x.es")]
+    assert _plain_address('"Perez, Ana" <ana@x.es>') == [("Perez, Ana", "ana@x.es")]
+    assert _plain_address("ana@x.es") == [("", "ana@x.es")]

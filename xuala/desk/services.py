@@ -234,6 +234,7 @@ class OpenReads:
 
     def __init__(self) -> None:
         self._version: PolicyVersion | None = None
+        self._tz = None
         self._coverage: dict[tuple[int, date], Coverage] = {}
 
     def version(self) -> PolicyVersion:
@@ -242,7 +243,9 @@ class OpenReads:
         return self._version
 
     def _day(self, received_at: datetime) -> date:
-        return received_at.astimezone(policy_of_version(self.version()).calendar.tz).date()
+        if self._tz is None:
+            self._tz = policy_of_version(self.version()).calendar.tz
+        return received_at.astimezone(self._tz).date()
 
     def prefetch(self, requests: Sequence[tuple[Customer, datetime]]) -> None:
         """Read the coverage of these (customer, received at) in one go."""
