@@ -11,13 +11,14 @@ from datetime import date, datetime
 import nh3
 from django.conf import settings
 from django.core.files.base import ContentFile
-from django.db import transaction
+from django.db import connection, transaction
 from django.utils import timezone
 from django.utils.text import get_valid_filename
 
 from xuala.customers.models import Customer, Service, Site
 from xuala.customers.selectors import Coverage, customer_coverage, customers_coverage
 from xuala.desk import texts
+from xuala.desk.bulk import insert_rows
 from xuala.desk.clocks import policy_of_version, ticket_times
 from xuala.desk.errors import AttachmentRejected, CoverageRefused, InvalidTransition
 from xuala.desk.models import (
@@ -40,6 +41,7 @@ from xuala.notify.services import email_build, email_enqueue
 from xuala.policy.loader import LoadedPolicy
 from xuala.policy.models import PolicyVersion
 from xuala.policy.schema import Decision, TicketClass
+from xuala.policy.selectors import policy_active
 from xuala.policy.services import policy_version_record
 
 
@@ -239,7 +241,7 @@ class OpenReads:
 
     def version(self) -> PolicyVersion:
         if self._version is None:
-            self._version = policy_version_record()
+            self._version = _policy_version()
         return self._version
 
     def _day(self, received_at: datetime) -> date:
@@ -265,6 +267,30 @@ class OpenReads:
         if key not in self._coverage:
             self._coverage[key] = customer_coverage(customer=customer, on=day)
         return self._coverage[key]
+
+
+_versions: dict[str, PolicyVersion] = {}
+
+
+def _policy_version() -> PolicyVersion:
+    """``policy_version_record()`` for the active policy, remembered by its digest.
+
+    A version row never changes; the remembered one is only checked to still exist (a
+    plain statement, not the ORM's get_or_create that reads the whole policy text).
+    """
+    loaded = policy_active()
+    known = _versions.get(loaded.sha256)
+    if known is not None:
+        table = connection.ops.quote_name(PolicyVersion._meta.db_table)
+        with connection.cursor() as cursor:
+            cursor.execute(f"SELECT 1 FROM {table} WHERE id = %s AND sha256 = %s",  # noqa: S608
+                           [known.pk, known.sha256])
+            if cursor.fetchone() is not None:
+                return known
+    version = policy_version_record(loaded=loaded)
+    _versions.clear()
+    _versions[loaded.sha256] = version
+    return version
 
 
 @dataclass
@@ -370,12 +396,12 @@ def tickets_open_write(prepared: Sequence[PreparedOpen]) -> list[Opened]:
     if not prepared:
         return []
     tickets = [p.ticket for p in prepared]
-    Ticket.objects.bulk_create(tickets)
+    insert_rows(tickets)
     firsts = [_message_build(ticket=p.ticket, kind=MessageKind.CLIENT, author=p.request.contact,
                              body_text=p.request.body_text, body_html=p.request.body_html,
                              channel=p.request.channel, message_id=p.request.message_id,
                              at=p.ticket.received_at) for p in prepared]
-    Message.objects.bulk_create(firsts)
+    insert_rows(firsts)
     events = []
     for p in prepared:
         ticket, decided, at = p.ticket, p.triage, p.ticket.received_at
@@ -389,7 +415,7 @@ def tickets_open_write(prepared: Sequence[PreparedOpen]) -> list[Opened]:
                         data={"decision": decided.decision, "clause": decided.clause,
                               "rule": decided.rule}),
         ]
-    TicketEvent.objects.bulk_create(events)
+    insert_rows(events)
     for p, first in zip(prepared, firsts, strict=True):
         _attachments_save(first, p.request.uploads)
         if p.triage.certain and p.triage.decision != Decision.COVERED:
@@ -402,8 +428,8 @@ def tickets_open_write(prepared: Sequence[PreparedOpen]) -> list[Opened]:
         mail, event = _acknowledgement(p.ticket, p.loaded, p.out_of_hours_from, first)
         mails.append(mail)
         events.append(event)
-    OutboundEmail.objects.bulk_create(mails)
-    TicketEvent.objects.bulk_create(events)
+    insert_rows(mails)
+    insert_rows(events)
     return [Opened(ticket=p.ticket, triage=p.triage, out_of_hours_from=p.out_of_hours_from)
             for p in prepared]
 

@@ -39,6 +39,7 @@ from django.utils.translation import gettext as _
 
 from xuala.customers.models import Contact
 from xuala.customers.selectors import contact_for_email, contacts_for_emails
+from xuala.desk.bulk import insert_rows
 from xuala.desk.errors import CoverageRefused, DeskError
 from xuala.desk.models import DONE_STATUSES, Channel, Ticket
 from xuala.desk.services import (
@@ -205,7 +206,7 @@ def inbounds_accept(incoming: Sequence[Incoming]) -> list[InboundMessage | Excep
     if new:
         try:
             with transaction.atomic():
-                InboundMessage.objects.bulk_create(new.values())
+                insert_rows(list(new.values()))
         except IntegrityError:
             # Another delivery of one of them committed first: each on its own.
             settled = {key: _accept_one(row) for key, row in new.items()}
