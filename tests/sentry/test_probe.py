@@ -390,3 +390,17 @@ def test_a_check_cancelled_from_outside_is_cancelled_not_timed_out(site_farm):
         return task
 
     assert asyncio.run(run()).cancelled()
+
+
+def test_it_splits_a_monitored_url_once(site_farm, monkeypatch):
+    from xuala.sentry import probe as probe_module
+
+    probe_module._TARGETS.clear()
+    parsed = []
+    original = probe_module.parse_target
+    monkeypatch.setattr(probe_module, "parse_target",
+                        lambda url, host_header=None: parsed.append(url) or original(
+                            url, host_header))
+    for _ in range(3):
+        assert probe(site_farm, "ok").ok
+    assert parsed == [site_farm.url("ok")]

@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import gc
 import json
 import logging
 import os
@@ -224,7 +225,9 @@ async def run_engine_async(*, stop: asyncio.Event, batch: int = 2000,
     engine = engine_id()
     loop = asyncio.get_running_loop()
     db = ThreadPoolExecutor(max_workers=1, thread_name_prefix="sentry-db")
-    limit = asyncio.Semaphore(concurrency)
+    # The claims already bound the checks under way to ``batch``; a smaller ``concurrency``
+    # is a semaphore on top.
+    limit = asyncio.Semaphore(concurrency) if concurrency < batch else None
     finished: list[Outcome] = []
     in_flight: set[asyncio.Task] = set()
     claimed = 0  # claimed monitors not yet checked (waiting for their second, or running)
@@ -234,8 +237,11 @@ async def run_engine_async(*, stop: asyncio.Event, batch: int = 2000,
     async def one(monitor: Due) -> None:
         nonlocal claimed
         try:
-            async with limit:
+            if limit is None:
                 finished.append(await _check_due(monitor, probe_options=options))
+            else:
+                async with limit:
+                    finished.append(await _check_due(monitor, probe_options=options))
         finally:
             claimed -= 1
 
@@ -289,6 +295,14 @@ def run_engine(*, batch: int = 2000, probe_options: dict | None = None) -> None:
         import uvloop
     except ImportError:  # pragma: no cover - optional
         uvloop = None
+
+    # Each check leaves a few thousand short-lived containers (tasks, futures, dicts); with
+    # the default thresholds the collector ran every 700 of them and kept walking the
+    # start-up objects. Those are frozen out of its sight, and it runs less often: about a
+    # tenth less CPU per check, measured with bench/bench_sentry.py.
+    gc.collect()
+    gc.freeze()
+    gc.set_threshold(20_000, 50, 1000)
 
     async def main() -> None:
         stop = asyncio.Event()

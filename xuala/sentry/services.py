@@ -151,7 +151,7 @@ def datetime_adapter():
                 return None
             if value.tzinfo is not utc:
                 value = value.astimezone(utc)
-            return str(value.replace(tzinfo=None))
+            return value.isoformat(" ")[:-6]  # without "+00:00": str() of the naive value
 
         return sqlite_text
     ops = connection.ops
