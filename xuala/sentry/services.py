@@ -186,6 +186,11 @@ UPDATE sentry_monitor SET state = %s, pending_state = %s, pending_since = %s,
 WHERE id = %s AND claimed_by = %s
 """
 
+INSERT_CHECK = """
+INSERT INTO sentry_check (monitor_id, at, ok, error_class, status, total_ms, result)
+VALUES (%s, %s, %s, %s, %s, %s, %s)
+"""
+
 UPSERT_LAST_GOOD = """
 INSERT INTO sentry_lastgood (monitor_id, at, result) VALUES (%s, %s, %s)
 ON CONFLICT (monitor_id) DO UPDATE SET at = excluded.at, result = excluded.result
@@ -202,8 +207,10 @@ def outcomes_record(*, engine: str, outcomes: list) -> None:
     """Apply a batch of check outcomes (engine.Outcome) in one transaction.
 
     The monitors' rows are written with one prepared UPDATE run for the whole batch
-    (``executemany``), the raw checks with one bulk INSERT, the hourly rollups with one
-    upsert run: the ORM's per-row ``update()`` cost more than the check itself.
+    (``executemany``), the raw checks, last good checks and hourly rollups likewise: the
+    ORM's per-row ``update()`` cost more than the check itself, and model instances for the
+    raw checks made the engines fall behind exactly when many sites fail at once (or on the
+    first check of every new monitor, which changes its state).
     """
     if not outcomes:
         return
@@ -224,38 +231,38 @@ def outcomes_record(*, engine: str, outcomes: list) -> None:
         total = (result.get("timings") or {}).get("total")
         hour_rows.append((monitor.pk, when(at.replace(minute=0, second=0, microsecond=0)),
                           0 if ok else 1, float(total or 0)))
-        check = None
+        document = None  # the result as the JSON parameter, made once for the rows below
         if not ok or step.state_changed or step.pending_state:
-            check = Check(monitor_id=monitor.pk, at=at, ok=ok,
-                          error_class=result.get("error_class") or "",
-                          status=result.get("status"), total_ms=total, result=result)
-            checks.append(check)
+            document = dumps(result)
+            checks.append((monitor.pk, when(at), ok, result.get("error_class") or "",
+                           result.get("status"), total, document))
         good_at = None
         if ok and (monitor.state != up or monitor.pending_state or monitor.last_good_at is None
                    or at - monitor.last_good_at >= refresh):
             good_at = when(at)
-            good_rows.append((monitor.pk, good_at, dumps(result)))
+            good_rows.append((monitor.pk, good_at,
+                              document if document is not None else dumps(result)))
         monitor_rows.append((
             step.state, step.pending_state, when(step.pending_since), step.pending_count,
             when(step.next_check_at), when(step.slot_at), when(at), dumps(_summary(result)),
             good_at, when(step.changed_since) if step.state_changed else None,
             monitor.pk, engine))
         if step.state_changed:
-            changes.append((monitor.pk, clock, step, check, at))
+            changes.append((monitor.pk, clock, step, result, at))
     with transaction.atomic():
-        if checks:
-            Check.objects.bulk_create(checks)
         with connection.cursor() as cursor:
+            if checks:
+                cursor.executemany(INSERT_CHECK, checks)
             cursor.executemany(UPDATE_MONITOR, monitor_rows)
             if good_rows:
                 cursor.executemany(UPSERT_LAST_GOOD, good_rows)
         if changes:
             models = Monitor.objects.in_bulk([pk for pk, *_ in changes])
-        for pk, clock, step, check, at in changes:
+        for pk, clock, step, result, at in changes:
             monitor = models[pk]
             if step.state == MonitorState.DOWN:
                 incident_open(monitor=monitor, since=step.changed_since, confirmed_at=at,
-                              last_check=check, in_maintenance=pk in maintenance)
+                              last_result=result, in_maintenance=pk in maintenance)
             elif clock.state == MonitorState.DOWN:
                 incident_resolve(monitor=monitor, recovered_at=step.changed_since)
         with connection.cursor() as cursor:
@@ -270,11 +277,11 @@ def _summary(result: dict) -> dict:
 # ---------------------------------------------------------------- incidents
 
 def incident_open(*, monitor: Monitor, since: datetime, confirmed_at: datetime,
-                  last_check: Check | None, in_maintenance: bool) -> Incident:
+                  last_result: dict | None, in_maintenance: bool) -> Incident:
     """Open an incident with the detailed report; alert staff; open the urgent ticket."""
     failing = list(Check.objects.filter(monitor=monitor, at__gte=since, ok=False)
                    .order_by("at").values("at", "result"))
-    latest = failing[-1]["result"] if failing else (last_check.result if last_check else {})
+    latest = failing[-1]["result"] if failing else (last_result or {})
     good = LastGood.objects.filter(monitor=monitor).values_list("result", flat=True).first()
     report = {
         "monitor": {"id": monitor.pk, "name": monitor.name, "url": monitor.url,
