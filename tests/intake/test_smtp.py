@@ -201,3 +201,18 @@ def test_the_listener_command_speaks_lmtp(child_env, plan_customer):
         if proc.poll() is None:
             proc.kill()
             proc.wait()
+
+
+@pytest.mark.parametrize("arg", [
+    "<ana@x.es>", "<ana@x.es> SIZE=100", "<ana@x.es>  BODY=8BITMIME", "<>", "", "ana@x.es",
+    "<a..b@x.es>", "<a@x>", " <a@x.es>", "<a@x.es>SIZE=1", "<ana.b+c@sub.x.es> SMTPUTF8",
+    "<a@x.es> ", '<"q"@x.es>', "<a@x.es", "<a b@x.es>",
+])
+def test_plain_paths_are_read_as_aiosmtpd_reads_them(arg):
+    """MAIL FROM / RCPT TO paths read directly give what aiosmtpd's own reading gives."""
+    from aiosmtpd.smtp import SMTP
+
+    from xuala.intake.smtp import _SMTP
+
+    ours = _SMTP(object(), hostname="x")
+    assert ours._getaddr(arg) == SMTP._getaddr(ours, arg)
