@@ -2,8 +2,8 @@
 """Benchmark: the mail intake, SMTP DATA to committed ticket, beside django-helpdesk's get_email.
 
     .venv/bin/python bench/bench_mail.py [--messages N] [--connections C] [--warmup W]
-        [--rate R] [--seed N] [--timeout S] [--ours-only | --peer-only] [--profile]
-        [--write-corpus]
+        [--rate R] [--seed N] [--timeout S] [--listener-processes P]
+        [--ours-only | --peer-only] [--profile] [--write-corpus]
 
 1. A seeded corpus of N messages (default 1,000) built from the .eml fixtures of
    tests/intake/fixtures/eml (tests.intake.corpus) with rewritten senders, Message-IDs and
@@ -13,7 +13,8 @@
 2. Ours: a fresh data folder (bench/.work/mail/xuala; on PostgreSQL, when XUALA_DATABASE_URL
    is set, a database named after it with `_mailbench` appended, dropped at the end),
    `xuala migrate`, the 50 customers with contacts and active services (plus the lapsed
-   one), then `xuala mail smtpd --listen 127.0.0.1:<free port>` with XUALA_MAIL_AUTH=off.
+   one), then `xuala mail smtpd --listen 127.0.0.1:<free port> --processes P` (1 unless
+   --listener-processes) with XUALA_MAIL_AUTH=off.
    C smtplib connections (default 8) push the corpus; per message the wall-clock time just
    before DATA is sent (t0) and the 250 (accepted) are recorded; the server's own
    InboundMessage.processed_at (written in the transaction that acts on the message: the
@@ -462,7 +463,8 @@ def run_ours(args: argparse.Namespace, mails: list[Mail], procs: desk.Processes,
     from xuala.notify.models import OutboundEmail
 
     port = desk.free_port()
-    argv = desk.xuala_argv("mail", "smtpd", "--listen", f"{HOST}:{port}")
+    argv = desk.xuala_argv("mail", "smtpd", "--listen", f"{HOST}:{port}",
+                           "--processes", str(args.listener_processes))
     commands.append("XUALA_MAIL_AUTH=off " + shlex.join(argv))
     log_path = OURS_DIR / "smtpd.log"
     popen = procs.start("xuala-smtpd", argv, env=env, cwd=ROOT, log_path=log_path)
@@ -809,6 +811,8 @@ def main() -> int:
                              "listener answers (latency without a backlog)")
     parser.add_argument("--timeout", type=float, default=120.0,
                         help="seconds to wait for the processing after the last 250")
+    parser.add_argument("--listener-processes", type=int, default=1,
+                        help="processes of our SMTP listener (xuala mail smtpd --processes)")
     parser.add_argument("--ours-only", action="store_true", help="skip django-helpdesk")
     parser.add_argument("--peer-only", action="store_true", help="skip Xuala Desk")
     parser.add_argument("--profile", action="store_true",
