@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from datetime import datetime
 
 from django.conf import settings
@@ -48,6 +48,35 @@ def thread_index(*, message_ids: Sequence[str]) -> dict[str, list[tuple[int, int
         for _, mid, ticket_id, customer_id in cursor.fetchall():
             found.setdefault(mid, []).append((ticket_id, customer_id))
     return found
+
+
+def tickets_for_threading(*, ids: Iterable[int]) -> dict[int, Ticket]:
+    """The tickets ``ids`` with what threading decides on (status, resolution, customer),
+    by id, in one plain statement; the other fields load if asked for."""
+    ids = sorted(set(ids))
+    if not ids:
+        return {}
+    names = ["id", "customer_id", "status", "resolved_at"]
+    q = connection.ops.quote_name
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT {', '.join(q(n) for n in names)} "  # noqa: S608
+                       f"FROM {q(Ticket._meta.db_table)} "
+                       f"WHERE id IN ({', '.join(['%s'] * len(ids))})", ids)
+        rows = cursor.fetchall()
+    # The backend's converters, as the ORM applies them (SQLite returns text for datetimes).
+    columns = [Ticket._meta.get_field(n).get_col(Ticket._meta.db_table) for n in names]
+    converters = [(column, [*connection.ops.get_db_converters(column),
+                            *column.field.get_db_converters(connection)]) for column in columns]
+    tickets = {}
+    for row in rows:
+        values = []
+        for (column, convert), value in zip(converters, row, strict=True):
+            for converter in convert:
+                value = converter(value, column, connection)
+            values.append(value)
+        ticket = Ticket.from_db(connection.alias, [c.target.attname for c in columns], values)
+        tickets[ticket.pk] = ticket
+    return tickets
 
 
 def thread_pick(index: dict[str, list[tuple[int, int]]], *, message_ids: Sequence[str],

@@ -625,8 +625,8 @@ class _Batch:
         # Threads and tickets are read again for each group: the last one may have written.
         self.threads = selectors.thread_index(
             message_ids=[i for m in mails for i in m.thread_ids])
-        self.tickets = Ticket.objects.in_bulk(
-            {ticket_id for found in self.threads.values() for ticket_id, _ in found})
+        self.tickets = selectors.tickets_for_threading(
+            ids={ticket_id for found in self.threads.values() for ticket_id, _ in found})
 
     def contact(self, address: str) -> Contact | None:
         key = address.strip().lower()
