@@ -256,3 +256,19 @@ def test_the_listener_answers_every_session_once_their_batch_is_committed(transa
     finally:
         controller.stop()
         handler.close()
+
+
+def test_a_message_whose_raw_bytes_cannot_be_read_does_not_stop_the_batch(plan_customer,
+                                                                        monkeypatch):
+    read = services._parse
+
+    def failing(row):
+        if row.message_id == "<b-gone@cliente-demo.es>":
+            raise FileNotFoundError("inbound/ab/abcdef.eml")
+        return read(row)
+
+    monkeypatch.setattr(services, "_parse", failing)
+    gone, fine = batch(incoming(compose(message_id="<b-gone@cliente-demo.es>")),
+                       incoming(compose(message_id="<b-read@cliente-demo.es>")))
+    assert gone.status == InboundStatus.RECEIVED and "FileNotFoundError" in gone.error
+    assert fine.outcome == "ticket.opened"

@@ -465,7 +465,13 @@ def inbounds_process(messages: Sequence[InboundMessage]) -> dict[int, Exception]
         if row.pk not in claimed:
             continue
         row.attempts = 1
-        raw, parsed, held = _parse(row)
+        try:
+            raw, parsed, held = _parse(row)
+        except Exception as exc:  # the raw bytes could not be read (a file gone missing)
+            _record_failure(row, 1, exc, now)
+            log.exception("inbound message %s failed; will retry", row.pk)
+            failures[row.pk] = exc
+            continue
         mail = _Mail(row=row, raw=raw, parsed=parsed, batch=batch) if parsed else None
         items.append(_Item(row=row, parsed=parsed, mail=mail, plan=held))
     while items:
