@@ -396,8 +396,9 @@ class Ours:
 
         with transaction.atomic(), connection.cursor() as cursor:
             for table in ("sentry_check", "sentry_incident", "sentry_uptimehour",
-                          "sentry_uptimeday", "sentry_maintenancewindow", "sentry_monitor",
-                          "customers_contract_sites", "customers_contract", "customers_site"):
+                          "sentry_uptimeday", "sentry_maintenancewindow", "sentry_lastgood",
+                          "sentry_monitor", "customers_contract_sites", "customers_contract",
+                          "customers_site"):
                 cursor.execute(f"DELETE FROM {table}")
         HostingServer.objects.update(is_active=False)
         customer = Customer.objects.get_or_create(name="Bench Sentry SL")[0]
@@ -809,7 +810,7 @@ def main() -> int:
     parser.add_argument("--engines", type=int, default=2)
     parser.add_argument("--https-share", type=float, default=0.25)
     parser.add_argument("--interval", type=int, help="seconds (default 60)")
-    parser.add_argument("--batch", type=int, default=2000, help="engine --batch")
+    parser.add_argument("--batch", type=int, default=10_000, help="engine --batch")
     parser.add_argument("--engine-root", metavar="DIR",
                         help="run the engines from another checkout's code (an A/B of a patch: "
                              "`python -m xuala` there imports that folder's xuala)")

@@ -209,7 +209,7 @@ def engine_step(*, engine: str | None = None, now: datetime | None = None, batch
     return len(outcomes)
 
 
-async def run_engine_async(*, stop: asyncio.Event, batch: int = 2000,
+async def run_engine_async(*, stop: asyncio.Event, batch: int = 10_000,
                            horizon_seconds: float = 2.0, concurrency: int = 2000,
                            probe_options: dict | None = None) -> None:
     """The long-running engine: claims keep flowing while slow checks are still under way.
@@ -225,8 +225,10 @@ async def run_engine_async(*, stop: asyncio.Event, batch: int = 2000,
     engine = engine_id()
     loop = asyncio.get_running_loop()
     db = ThreadPoolExecutor(max_workers=1, thread_name_prefix="sentry-db")
-    # The claims already bound the checks under way to ``batch``; a smaller ``concurrency``
-    # is a semaphore on top.
+    # ``batch`` bounds the claimed monitors (waiting for their second, or being checked): at
+    # 2,000 an engine that fell behind (its first minute writes every monitor's first
+    # check) could not claim enough to catch up at 40,000 checks a minute. ``concurrency``
+    # bounds the checks under way (open connections) when it is the smaller.
     limit = asyncio.Semaphore(concurrency) if concurrency < batch else None
     finished: list[Outcome] = []
     in_flight: set[asyncio.Task] = set()
@@ -287,7 +289,7 @@ async def run_engine_async(*, stop: asyncio.Event, batch: int = 2000,
         db.shutdown(wait=True)
 
 
-def run_engine(*, batch: int = 2000, probe_options: dict | None = None) -> None:
+def run_engine(*, batch: int = 10_000, probe_options: dict | None = None) -> None:
     """Run until SIGTERM or SIGINT (on uvloop where it is installed)."""
     import signal
 

@@ -46,8 +46,8 @@ class Command(BaseCommand):
                          help="use ADDRESS for HOST instead of DNS (HOST may be *.domain)")
 
         engine = sub.add_parser("engine", help="run the check engine until stopped")
-        engine.add_argument("--batch", type=int, default=2000,
-                            help="most monitors in flight at once")
+        engine.add_argument("--batch", type=int, default=10_000,
+                            help="most monitors claimed at once (waiting or being checked)")
         engine.add_argument("--insecure-ca", metavar="FILE",
                             help="also trust this CA certificate (PEM), e.g. a test CA")
         engine.add_argument("--resolve", metavar="HOST:ADDRESS", action="append", default=[],
