@@ -252,6 +252,8 @@ XUALA_SENTRY_WEBHOOK_URL = env_str("XUALA_SENTRY_WEBHOOK_URL", "")
 XUALA_SENTRY_WEBHOOK_SECRET = env_str("XUALA_SENTRY_WEBHOOK_SECRET", "")
 XUALA_SENTRY_HOUR_DAYS = env_int("XUALA_SENTRY_HOUR_DAYS", 30, minimum=1)
 XUALA_SENTRY_RAW_DAYS = env_int("XUALA_SENTRY_RAW_DAYS", 30, minimum=1)
+# How old the stored last good check may grow before a good check replaces it.
+XUALA_SENTRY_LAST_GOOD_SECONDS = env_int("XUALA_SENTRY_LAST_GOOD_SECONDS", 300, minimum=0)
 # How long an engine's claim on a monitor lasts: a killed engine's monitors are taken over after it.
 XUALA_SENTRY_CLAIM_SECONDS = env_int("XUALA_SENTRY_CLAIM_SECONDS", 120, minimum=1)
 

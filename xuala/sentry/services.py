@@ -200,7 +200,6 @@ ON CONFLICT (monitor_id) DO UPDATE SET at = excluded.at, result = excluded.resul
 # document with headers, certificate and the first kilobyte of the body, for the incident
 # report) is rewritten when the one stored is this old, and always when the check before was
 # not a plain good one. The report shows when the stored good check was made.
-LAST_GOOD_SECONDS = 300
 
 
 def outcomes_record(*, engine: str, outcomes: list) -> None:
@@ -218,8 +217,7 @@ def outcomes_record(*, engine: str, outcomes: list) -> None:
     maintenance = _in_maintenance([o.monitor.pk for o in outcomes], now)
     when = datetime_adapter()
     dumps = json_adapter()
-    refresh = timedelta(seconds=getattr(settings, "XUALA_SENTRY_LAST_GOOD_SECONDS",
-                                        LAST_GOOD_SECONDS))
+    refresh = timedelta(seconds=settings.XUALA_SENTRY_LAST_GOOD_SECONDS)
     up = MonitorState.UP
     hour_rows, monitor_rows, good_rows, checks, changes = [], [], [], [], []
     for outcome in outcomes:
