@@ -198,8 +198,9 @@ ON CONFLICT (monitor_id) DO UPDATE SET at = excluded.at, result = excluded.resul
 
 # A steady site's good checks differ only in their timings: its last good check (a 2 KB
 # document with headers, certificate and the first kilobyte of the body, for the incident
-# report) is rewritten when the one stored is this old, and always when the check before was
-# not a plain good one. The report shows when the stored good check was made.
+# report) is rewritten when the one stored is XUALA_SENTRY_LAST_GOOD_SECONDS old (300 by
+# default), and always when the check before was not a plain good one. The report shows
+# when the stored good check was made.
 
 
 def outcomes_record(*, engine: str, outcomes: list) -> None:
