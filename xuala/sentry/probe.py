@@ -663,16 +663,10 @@ def _resolve_known(host: str, resolve: dict[str, str] | None) -> list[str] | Non
     return None
 
 
-async def _resolve(host: str, port: int, resolve: dict[str, str] | None,
-                   resolver: Resolver | None, loop: asyncio.AbstractEventLoop) -> list[str]:
-    if _is_ip(host):
-        return [host]
-    if resolve:
-        address = resolve.get(host)
-        if address is None and "." in host:
-            address = resolve.get("*." + host.split(".", 1)[1])
-        if address is not None:
-            return [address]
+async def _resolve(host: str, port: int, resolver: Resolver | None,
+                   loop: asyncio.AbstractEventLoop) -> list[str]:
+    """A name's addresses from DNS (``_resolve_known`` has answered for literals and
+    overrides)."""
     if host == "invalid" or host.endswith(".invalid"):
         raise CheckFailed("dns", f"{host} does not resolve (the .invalid domain never does)")
     try:
@@ -753,7 +747,7 @@ async def _fetch(target: _Target, result: CheckResult, clock: _Clock, *,
     deadline = _Deadline(loop, clock.phase("dns" if addresses is None else "connect"))
     try:
         if addresses is None:
-            addresses = await _resolve(target.host, target.port, resolve, resolver, loop)
+            addresses = await _resolve(target.host, target.port, resolver, loop)
             deadline.move(clock.phase("connect"))
         timings["dns"] = clock.ms()
 
