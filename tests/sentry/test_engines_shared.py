@@ -142,6 +142,11 @@ def test_it_checks_every_monitor_once_per_slot_with_two_engines_and_one_killed(
         connection.close()  # hold no SQLite lock or PostgreSQL session while they run
 
         time.sleep(max(0.0, t0 + KILL_AT - time.time()))
+        # Kill A while it holds claims (the two engines take turns, so wait a moment for it).
+        mine = Monitor.objects.filter(claimed_by__contains=f":{engines[0].pid}:")
+        until = time.monotonic() + 5
+        while not mine.exists() and time.monotonic() < until:
+            time.sleep(0.02)
         killed_at = time.time()
         engines[0].stop(signal.SIGKILL)
         assert engines[0].process.returncode == -signal.SIGKILL
