@@ -554,7 +554,7 @@ def start_profiler(pid: int, procs: desk.Processes):
     out.unlink(missing_ok=True)
     # --gil: only the thread holding the GIL (what costs CPU), --nonblocking: the listener is
     # not paused to be sampled (its figures are still not the benchmark's: see the README).
-    argv = [binary, "record", "--pid", str(pid), "--format", "raw", "--rate", "200",
+    argv = [binary, "record", "--pid", str(pid), "--format", "raw", "--rate", "500",
             "--gil", "--nonblocking", "--threads", "--output", str(out)]
     popen = procs.start("py-spy", argv, env=dict(os.environ), cwd=ROOT,
                         log_path=WORK / "py-spy.log")

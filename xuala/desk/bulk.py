@@ -10,9 +10,41 @@ conflict handling, an auto-incremented primary key.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from functools import cache
 
-from django.db import connection
+from django.db import connection, models
 from django.db.models import Model
+
+# Field kinds whose database value is the Python value itself when that value is of the
+# plain type named here (or None): their get_db_prep_save would only hand it back.
+_PLAIN_KINDS: tuple[tuple[type[models.Field], tuple[type, ...]], ...] = (
+    (models.GenericIPAddressField, ()),  # '' becomes NULL: always the full path
+    (models.CharField, (str,)),
+    (models.TextField, (str,)),
+    (models.BooleanField, (bool,)),
+    (models.IntegerField, (int,)),
+    (models.AutoField, (int,)),
+)
+
+
+def _plain_types(field: models.Field) -> frozenset[type]:
+    """The value types ``field`` passes through unchanged (none: always prepare)."""
+    if type(field).pre_save is not models.Field.pre_save:
+        return frozenset()  # auto_now and the like compute their value
+    target = field.target_field if isinstance(field, models.ForeignKey) else field
+    for kind, types in _PLAIN_KINDS:
+        if isinstance(target, kind):
+            return frozenset((*types, type(None))) if types else frozenset()
+    return frozenset()
+
+
+@cache
+def _layout(model: type[Model]) -> tuple[list[tuple[models.Field, str, frozenset]], str, str]:
+    fields = [f for f in model._meta.concrete_fields if not f.primary_key]
+    q = connection.ops.quote_name
+    columns = ", ".join(q(f.column) for f in fields)
+    row = "(" + ", ".join(["%s"] * len(fields)) + ")"
+    return [(f, f.attname, _plain_types(f)) for f in fields], columns, row
 
 
 def insert_rows(objs: Sequence[Model]) -> None:
@@ -21,16 +53,18 @@ def insert_rows(objs: Sequence[Model]) -> None:
         return
     model = type(objs[0])
     meta = model._meta
-    fields = [f for f in meta.concrete_fields if not f.primary_key]
+    fields, columns, row = _layout(model)
     q = connection.ops.quote_name
-    columns = ", ".join(q(f.column) for f in fields)
-    row = "(" + ", ".join(["%s"] * len(fields)) + ")"
     # Stay well below SQLite's 32,766 parameters (and PostgreSQL's 65,535).
     per_statement = max(1, 30_000 // len(fields))
     for start in range(0, len(objs), per_statement):
         chunk = objs[start:start + per_statement]
-        params = [f.get_db_prep_save(f.pre_save(obj, True), connection)
-                  for obj in chunk for f in fields]
+        params = []
+        for obj in chunk:
+            for field, attname, plain in fields:
+                value = getattr(obj, attname) if plain else field.pre_save(obj, True)
+                params.append(value if value.__class__ in plain
+                              else field.get_db_prep_save(value, connection))
         with connection.cursor() as cursor:
             cursor.execute(
                 f"INSERT INTO {q(meta.db_table)} ({columns}) VALUES "  # noqa: S608

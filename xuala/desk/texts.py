@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
+from functools import lru_cache
 
 from django.utils import formats, translation
 from django.utils.translation import gettext as _
@@ -12,7 +13,15 @@ from xuala.policy.schema import Decision
 
 
 def local_time(value: datetime, loaded: LoadedPolicy) -> str:
+    """``value`` to the minute in the policy's zone, in the active language's words."""
     local = value.astimezone(loaded.calendar.tz)
+    return _local_minute(local.replace(second=0, microsecond=0), translation.get_language())
+
+
+@lru_cache(maxsize=1024)
+def _local_minute(local: datetime, language: str | None) -> str:
+    # Many tickets of a busy hour are due in the same minute: their text is worked out once.
+    # ``language`` is part of the key only: the caller's active language formats it.
     return f"{formats.date_format(local, 'l j F Y')}, {local:%H:%M} ({local.tzname()})"
 
 
