@@ -262,10 +262,10 @@ def test_a_message_whose_raw_bytes_cannot_be_read_does_not_stop_the_batch(plan_c
                                                                         monkeypatch):
     read = services._parse
 
-    def failing(row):
+    def failing(row, pending=None):
         if row.message_id == "<b-gone@cliente-demo.es>":
             raise FileNotFoundError("inbound/ab/abcdef.eml")
-        return read(row)
+        return read(row, pending)
 
     monkeypatch.setattr(services, "_parse", failing)
     gone, fine = batch(incoming(compose(message_id="<b-gone@cliente-demo.es>")),

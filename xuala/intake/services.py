@@ -25,7 +25,8 @@ import logging
 import os
 import re
 import secrets
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
+from concurrent.futures import Future
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from functools import cached_property
@@ -52,7 +53,7 @@ from xuala.desk.services import (
     ticket_open_prepare,
     tickets_open_write,
 )
-from xuala.intake import selectors, texts
+from xuala.intake import parser_process, selectors, texts
 from xuala.intake.auth import AuthVerdict, verify_sender
 from xuala.intake.models import RAW_INLINE_MAX, InboundMessage, InboundPath, InboundStatus
 from xuala.intake.parse import ParsedMail, UnparseableMail, parse_message
@@ -374,11 +375,19 @@ class _Superseded(Exception):
     """Our claim on the row was taken over while acting: roll back and leave it."""
 
 
-def _parse(message: InboundMessage) -> tuple[bytes, ParsedMail | None, _Plan | None]:
-    """The raw bytes and the parsed message, or the plan that holds it for an agent."""
+def _parse(message: InboundMessage, pending: Future | None = None,
+           ) -> tuple[bytes, ParsedMail | None, _Plan | None]:
+    """The raw bytes and the parsed message, or the plan that holds it for an agent.
+
+    ``pending``: the parse of these bytes begun elsewhere; it raises what the parse raised,
+    and when it gives nothing (see ``parser_process.parsed``) the bytes are parsed here.
+    """
     raw = message.raw_bytes()
     try:
-        parsed = parse_message(raw, max_attachment_bytes=settings.XUALA_MAX_ATTACHMENT_BYTES)
+        parsed = parser_process.parsed(pending)
+        if parsed is None:
+            parsed = parse_message(raw,
+                                   max_attachment_bytes=settings.XUALA_MAX_ATTACHMENT_BYTES)
         return raw, parsed, None
     except Exception as exc:
         # Parsing is pure and deterministic: retrying will not help. Keep it for an agent.
@@ -432,7 +441,8 @@ def _done_fields(message: InboundMessage, parsed: ParsedMail | None, plan: _Plan
 
 # ---------------------------------------------------------------- many at once
 
-def inbounds_process(messages: Sequence[InboundMessage]) -> dict[int, Exception]:
+def inbounds_process(messages: Sequence[InboundMessage], *,
+                     parsing: Mapping[int, Future] | None = None) -> dict[int, Exception]:
     """Process rows just accepted, together: one claim, one transaction, batched writes.
 
     What ``inbound_process`` does for each, with the same outcome, but:
@@ -451,9 +461,13 @@ def inbounds_process(messages: Sequence[InboundMessage]) -> dict[int, Exception]
        messages is processed on its own, as ``inbound_process`` would: one bad message
        never costs the others, and its failure is recorded on its row for the engine.
 
+    ``parsing``: by row id, the parse of its bytes begun elsewhere (the listener's parser
+    process); a row without one, or whose parse did not come back, is parsed here.
+
     Returns the exceptions of the messages that failed, by row id (already recorded).
     """
     now = timezone.now()
+    parsing = parsing or {}
     rows = {row.pk: row for row in messages if row.status == InboundStatus.RECEIVED}
     failures: dict[int, Exception] = {}
     fresh = [row for row in rows.values() if row.attempts == 0]
@@ -466,7 +480,7 @@ def inbounds_process(messages: Sequence[InboundMessage]) -> dict[int, Exception]
             continue
         row.attempts = 1
         try:
-            raw, parsed, held = _parse(row)
+            raw, parsed, held = _parse(row, parsing.get(row.pk))
         except Exception as exc:  # the raw bytes could not be read (a file gone missing)
             _record_failure(row, 1, exc, now)
             log.exception("inbound message %s failed; will retry", row.pk)

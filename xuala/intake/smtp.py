@@ -51,6 +51,7 @@ from django.conf import settings
 from django.db import connections
 
 from xuala.intake.models import InboundMessage, InboundPath
+from xuala.intake.parser_process import ParserProcess
 from xuala.intake.services import Incoming, UnusableMessage, inbounds_accept, inbounds_process
 from xuala.policy.selectors import policy_active
 
@@ -68,9 +69,11 @@ class Batcher:
     still has one).
     """
 
-    def __init__(self, *, process: bool = True, max_batch: int = 64):
+    def __init__(self, *, process: bool = True, max_batch: int = 64,
+                 parser: ParserProcess | None = None):
         self._process = process
         self._max_batch = max_batch
+        self._parser = parser
         self._queue: queue.SimpleQueue = queue.SimpleQueue()
         self._idle = threading.Condition()
         self._busy = 0  # messages submitted and not answered yet
@@ -81,7 +84,9 @@ class Batcher:
         future: Future = Future()
         with self._idle:
             self._busy += 1
-        self._queue.put((incoming, future))
+        # Parsing starts now, in the parser process, while the batcher is busy elsewhere.
+        parsing = self._parser.submit(incoming.raw) if self._process and self._parser else None
+        self._queue.put((incoming, future, parsing))
         return future
 
     def _loop(self) -> None:
@@ -105,25 +110,31 @@ class Batcher:
         finally:
             connections.close_all()
 
-    def _run(self, batch: list[tuple[Incoming, Future]]) -> None:
+    def _run(self, batch: list[tuple[Incoming, Future, Future | None]]) -> None:
         try:
             try:
-                results = inbounds_accept([incoming for incoming, _ in batch])
+                results = inbounds_accept([incoming for incoming, _, _ in batch])
             except Exception as exc:
                 connections.close_all()
-                for _, future in batch:
+                for _, future, _ in batch:
                     future.set_exception(exc)
                 return
             rows = [row for row in results if isinstance(row, InboundMessage)]
+            # A parse done elsewhere serves only the row made from those very bytes (not a
+            # row stored earlier under the same Message-ID).
+            parsing = {row.pk: pending for (incoming, _, pending), row in zip(batch, results,
+                                                                              strict=True)
+                       if pending is not None and isinstance(row, InboundMessage)
+                       and row.raw is not None and row.raw == incoming.raw}
             if self._process and rows:
                 try:
                     # Failures are recorded on their rows (the intake engine retries them).
-                    inbounds_process(rows)
+                    inbounds_process(rows, parsing=parsing)
                 except Exception:
                     connections.close_all()
                     log.exception("processing a batch of %s inbound messages failed; the intake "
                                   "engine will retry them", len(rows))
-            for (_, future), result in zip(batch, results, strict=True):
+            for (_, future, _), result in zip(batch, results, strict=True):
                 if isinstance(result, Exception):
                     future.set_exception(result)
                 else:
@@ -150,9 +161,10 @@ def company_domains() -> frozenset[str]:
 class IntakeHandler:
     """aiosmtpd handler: RCPT policy; DATA answered once the batcher has committed it."""
 
-    def __init__(self, *, lmtp: bool = False, process: bool = True, max_batch: int = 64):
+    def __init__(self, *, lmtp: bool = False, process: bool = True, max_batch: int = 64,
+                 parser: ParserProcess | None = None):
         self.lmtp = lmtp
-        self._batcher = Batcher(process=process, max_batch=max_batch)
+        self._batcher = Batcher(process=process, max_batch=max_batch, parser=parser)
 
     async def handle_RCPT(self, server, session, envelope, address: str, rcpt_options):
         domain = address.rsplit("@", 1)[-1].lower() if "@" in address else ""
@@ -309,7 +321,9 @@ def _die_with_parent() -> None:
 
 
 def _serve_socket(sock: socket.socket, *, lmtp: bool) -> None:
-    handler = IntakeHandler(lmtp=lmtp)
+    # Forked before this process starts any thread (the batcher, the parser's reader).
+    parser = ParserProcess(max_attachment_bytes=settings.XUALA_MAX_ATTACHMENT_BYTES)
+    handler = IntakeHandler(lmtp=lmtp, parser=parser)
     try:  # uvloop's transports cost the SMTP conversation less CPU than asyncio's own
         import uvloop
     except ImportError:  # pragma: no cover - optional
@@ -331,4 +345,5 @@ def _serve_socket(sock: socket.socket, *, lmtp: bool) -> None:
     finally:
         handler.wait_idle(timeout=20)
         handler.close()
+        parser.close()
         loop.close()
