@@ -438,6 +438,7 @@ class OursResult:
     tickets: int = 0
     outbox: int = 0
     server_cpu_s: float = float("nan")
+    sender_cpu_s: float = float("nan")  # this script's SMTP clients, on the same cores
     wall_s: float = float("nan")
     behind_s: float = 0.0  # with --rate: the most a message was sent behind its schedule
 
@@ -483,7 +484,9 @@ def run_ours(args: argparse.Namespace, mails: list[Mail], procs: desk.Processes,
         cpu0 = desk.group_cpu_seconds(popen.pid)
         wall0 = time.perf_counter()
         log(f"xuala: pushing {len(mails):,} messages over {args.connections} SMTP connections")
+        sender0 = time.process_time()
         sent, result.behind_s = push(port, mails, args.connections, args.rate)
+        result.sender_cpu_s = time.process_time() - sender0
         unfinished = wait_done([m.message_id for m in mails if sent[m.index].code == 250],
                                timeout=args.timeout)
         result.wall_s = time.perf_counter() - wall0
@@ -749,7 +752,8 @@ def report(args, database: str, mails: list[Mail], ours: OursResult | None,
               f"{fmt(ours.accept_rate, 0)} msgs/s)")
         print(f"xuala: max latency {fmt(max(ours.latency, default=float('nan')))} ms; server "
               f"CPU {fmt(ours.server_cpu_s * 1000 / n, 2)} ms per message "
-              f"({fmt(ours.server_cpu_s)} s over {fmt(ours.wall_s)} s wall); "
+              f"({fmt(ours.server_cpu_s)} s over {fmt(ours.wall_s)} s wall; the sender "
+              f"{fmt(ours.sender_cpu_s * 1000 / n, 2)} ms per message); "
               f"{ours.tickets:,} tickets and {ours.outbox:,} outbox rows in the database")
         print("xuala outcomes: " + ", ".join(
             f"{name} {count} (p50 {fmt(percentile(ours.by_outcome_ms.get(name, []), 50))} "

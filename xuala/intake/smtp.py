@@ -162,9 +162,10 @@ class IntakeHandler:
     """aiosmtpd handler: RCPT policy; DATA answered once the batcher has committed it."""
 
     def __init__(self, *, lmtp: bool = False, process: bool = True, max_batch: int = 64,
-                 parser: ParserProcess | None = None):
+                 parser: ParserProcess | None = None, batcher=None):
         self.lmtp = lmtp
-        self._batcher = Batcher(process=process, max_batch=max_batch, parser=parser)
+        # ``batcher``: one that stores and processes elsewhere (``BatcherProcess``).
+        self._batcher = batcher or Batcher(process=process, max_batch=max_batch, parser=parser)
 
     async def handle_RCPT(self, server, session, envelope, address: str, rcpt_options):
         domain = address.rsplit("@", 1)[-1].lower() if "@" in address else ""
@@ -321,9 +322,15 @@ def _die_with_parent() -> None:
 
 
 def _serve_socket(sock: socket.socket, *, lmtp: bool) -> None:
-    # Forked before this process starts any thread (the batcher, the parser's reader).
-    parser = ParserProcess(max_attachment_bytes=settings.XUALA_MAX_ATTACHMENT_BYTES)
-    handler = IntakeHandler(lmtp=lmtp, parser=parser)
+    from xuala.intake.batch_process import BatcherProcess
+
+    # The batcher (and its parser) in processes of their own, forked before this one opens
+    # a database connection or starts a thread; this process keeps the SMTP conversations.
+    stop = asyncio.Event()
+    loop_of_stop: list[asyncio.AbstractEventLoop] = []
+    batcher = BatcherProcess(
+        on_gone=lambda: loop_of_stop and loop_of_stop[0].call_soon_threadsafe(stop.set))
+    handler = IntakeHandler(lmtp=lmtp, batcher=batcher)
     try:  # uvloop's transports cost the SMTP conversation less CPU than asyncio's own
         import uvloop
     except ImportError:  # pragma: no cover - optional
@@ -331,7 +338,9 @@ def _serve_socket(sock: socket.socket, *, lmtp: bool) -> None:
     else:
         loop = uvloop.new_event_loop()
     asyncio.set_event_loop(loop)
-    stop = asyncio.Event()
+    loop_of_stop.append(loop)
+    if batcher.gone:
+        stop.set()
     for sig in (signal.SIGTERM, signal.SIGINT):
         loop.add_signal_handler(sig, stop.set)
     try:
@@ -345,5 +354,6 @@ def _serve_socket(sock: socket.socket, *, lmtp: bool) -> None:
     finally:
         handler.wait_idle(timeout=20)
         handler.close()
-        parser.close()
         loop.close()
+    if batcher.gone:
+        raise SystemExit("the intake batcher process ended; the listener stopped (exit 1)")

@@ -1,0 +1,202 @@
+"""The listener's batcher in a process of its own, beside the SMTP conversations.
+
+One Python process runs one thing at a time: the SMTP conversations (the event loop and
+its socket writes, about a third of the listener's work) and the batcher (storing,
+deciding, writing) took turns on one core. With the batcher in a child process, the two
+run on two cores. The parent's side has the batcher's interface (``submit``,
+``wait_idle``, ``shutdown``); the child runs the ordinary ``Batcher`` (with its own
+parser process) and sends back, for each message, its row id or why it was refused.
+
+The answers stay those of the batcher: 250 once the raw bytes are committed, 554 for an
+unusable message, 451 for anything else. Should the child die, every message waiting
+for it is answered 451 (the sending MTA retries; what it had committed is safe and the
+intake engine finishes it), and ``on_gone`` is called so that the listener stops and its
+supervisor starts it again.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import itertools
+import logging
+import os
+import signal
+import socket
+import threading
+from collections.abc import Callable
+from concurrent.futures import Future
+from dataclasses import dataclass
+from multiprocessing.connection import Connection
+
+from xuala.intake.services import Incoming, UnusableMessage
+
+log = logging.getLogger(__name__)
+
+_INHERITED: list = []
+
+
+class BatcherGone(RuntimeError):
+    """The batcher process ended before it answered for this message."""
+
+
+@dataclass(frozen=True)
+class Stored:
+    """What the parent learns of a stored message: its row id."""
+
+    pk: int
+
+
+class BatcherProcess:
+    """The parent's side; forks the child at once (before the parent starts threads)."""
+
+    def __init__(self, *, max_batch: int = 64,
+                 on_gone: Callable[[], None] | None = None) -> None:
+        parent_end, child_end = socket.socketpair()
+        pid = os.fork()
+        if pid == 0:
+            parent_end.close()
+            status = 1
+            try:
+                _child(Connection(child_end.detach()), max_batch)
+                status = 0
+            except BaseException:
+                log.exception("the intake batcher process failed")
+            finally:
+                os._exit(status)
+        child_end.close()
+        self.pid = pid
+        self.on_gone = on_gone
+        self._socket = parent_end
+        self._conn = Connection(os.dup(parent_end.fileno()))
+        self._pending: dict[int, Future] = {}
+        self._idle = threading.Condition()
+        self._numbers = itertools.count()
+        self._gone = False
+        self._closing = False
+        self._died = False
+        self._reader = threading.Thread(target=self._read, name="intake-batcher-reader",
+                                        daemon=True)
+        self._reader.start()
+
+    def submit(self, incoming: Incoming) -> Future:
+        future: Future = Future()
+        number = next(self._numbers)
+        with self._idle:
+            if self._gone:
+                future.set_exception(BatcherGone("the intake batcher process is gone"))
+                return future
+            self._pending[number] = future
+        try:
+            self._conn.send((number, incoming))
+        except (OSError, ValueError) as exc:
+            self._fail_all(exc)
+        return future
+
+    def _read(self) -> None:
+        while True:
+            try:
+                number, kind, value = self._conn.recv()
+            except (EOFError, OSError, ValueError) as exc:
+                self._fail_all(exc)
+                return
+            with self._idle:
+                future = self._pending.pop(number, None)
+                self._idle.notify_all()
+            if future is None:
+                continue
+            if kind == "stored":
+                future.set_result(Stored(value))
+            elif kind == "unusable":
+                future.set_exception(UnusableMessage(value))
+            else:
+                future.set_exception(RuntimeError(value))
+
+    def _fail_all(self, why: BaseException) -> None:
+        with self._idle:
+            was_gone, self._gone = self._gone, True
+            pending, self._pending = self._pending, {}
+            self._idle.notify_all()
+        for future in pending.values():
+            if not future.done():
+                future.set_exception(BatcherGone(f"the intake batcher process is gone: {why}"))
+        if not was_gone and not self._closing:
+            self._died = True
+            log.error("the intake batcher process ended (%s); the listener stops", why)
+            if self.on_gone is not None:
+                self.on_gone()
+
+    def wait_idle(self, timeout: float) -> bool:
+        with self._idle:
+            return self._idle.wait_for(lambda: not self._pending, timeout)
+
+    def shutdown(self, *, timeout: float | None = None) -> None:
+        """The child finishes what it was given, answers, and ends; then it is reaped."""
+        self._closing = True
+        with contextlib.suppress(OSError, ValueError):
+            self._conn.send(None)
+        self._reader.join(timeout)
+        with contextlib.suppress(OSError):
+            self._socket.shutdown(socket.SHUT_RDWR)
+        self._reader.join(5)
+        with contextlib.suppress(OSError):
+            self._conn.close()
+        self._socket.close()
+        with contextlib.suppress(ChildProcessError):
+            os.waitpid(self.pid, 0)
+
+    @property
+    def gone(self) -> bool:
+        """Whether the child ended on its own (not by ``shutdown``)."""
+        return self._died
+
+
+def _child(conn: Connection, max_batch: int) -> None:
+    # Ctrl-C reaches the whole process group: the parent decides when this ends.
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
+    from django.conf import settings
+    from django.db import connections
+
+    from xuala.intake.parser_process import ParserProcess
+    from xuala.intake.smtp import Batcher, _die_with_parent
+
+    _die_with_parent()
+    # A database connection open in the parent at the fork is the parent's: never used,
+    # closed or collected here (closing a PostgreSQL one would end the parent's session).
+    for database in connections.all(initialized_only=True):
+        if database.connection is not None:
+            _INHERITED.append(database.connection)
+            database.connection = None
+    parser = ParserProcess(max_attachment_bytes=settings.XUALA_MAX_ATTACHMENT_BYTES)
+    batcher = Batcher(max_batch=max_batch, parser=parser)
+    sending = threading.Lock()
+
+    def answer(number: int, future: Future) -> None:
+        exc = future.exception()
+        if exc is None:
+            reply = (number, "stored", future.result().pk)
+        elif isinstance(exc, UnusableMessage):
+            reply = (number, "unusable", str(exc))
+        else:
+            reply = (number, "error", f"{exc.__class__.__name__}: {exc}")
+        with sending, contextlib.suppress(OSError, ValueError):
+            conn.send(reply)
+
+    try:
+        while True:
+            try:
+                item = conn.recv()
+            except (EOFError, OSError):
+                break
+            if item is None:
+                break
+            number, incoming = item
+            batcher.submit(incoming).add_done_callback(
+                lambda future, number=number: answer(number, future))
+    finally:
+        batcher.wait_idle(timeout=20)
+        batcher.shutdown(timeout=20)
+        parser.close()
+        connections.close_all()
+        with contextlib.suppress(OSError):
+            conn.close()
