@@ -6,12 +6,15 @@ answers when the batcher is done with it: 250 once its raw bytes are committed,
 451 if they could not be (the MTA retries), 554 for an empty message; 552 over
 the size limit. LMTP answers once per accepted recipient.
 
-The batcher is one thread with its own database connection. It takes every message
+The batcher is one thread with its own database connection; ``xuala mail smtpd`` runs it
+in a process of its own (``batch_process``), with a parser process beside it
+(``parser_process``), so that the SMTP conversations here and the database work there
+use two cores. It takes every message
 waiting (group commit: what arrived while it worked on the last batch, up to
 ``max_batch``) and, for the whole batch:
 
 1. stores the raw messages in one transaction and commits (``inbounds_accept``):
-   nothing is parsed before its bytes are safe;
+   nothing is acted on before its bytes are safe;
 2. processes them (``inbounds_process``): one claim, parsing, the decisions, and the
    acts of the whole batch in ONE transaction with batched writes, then COMMIT. A
    message whose processing fails is kept raw, "received", with its error and a
