@@ -28,6 +28,7 @@ from concurrent.futures import Future
 from dataclasses import dataclass
 from multiprocessing.connection import Connection
 
+from xuala.intake.parser_process import fork_child
 from xuala.intake.services import Incoming, UnusableMessage
 
 log = logging.getLogger(__name__)
@@ -51,23 +52,9 @@ class BatcherProcess:
 
     def __init__(self, *, max_batch: int = 64,
                  on_gone: Callable[[], None] | None = None) -> None:
-        parent_end, child_end = socket.socketpair()
-        pid = os.fork()
-        if pid == 0:
-            parent_end.close()
-            status = 1
-            try:
-                _child(Connection(child_end.detach()), max_batch)
-                status = 0
-            except BaseException:
-                log.exception("the intake batcher process failed")
-            finally:
-                os._exit(status)
-        child_end.close()
-        self.pid = pid
+        self.pid, self._socket, self._conn = fork_child(
+            lambda conn: _child(conn, max_batch), what="intake batcher")
         self.on_gone = on_gone
-        self._socket = parent_end
-        self._conn = Connection(os.dup(parent_end.fileno()))
         self._pending: dict[int, Future] = {}
         self._idle = threading.Condition()
         self._numbers = itertools.count()

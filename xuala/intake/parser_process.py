@@ -23,6 +23,7 @@ import os
 import signal
 import socket
 import threading
+from collections.abc import Callable
 from concurrent.futures import Future
 from multiprocessing.connection import Connection
 
@@ -37,6 +38,31 @@ MAX_BYTES = 128 * 1024
 PARSE_WAIT = 5.0
 
 
+def fork_child(main: Callable[[Connection], None], *, what: str,
+               ) -> tuple[int, socket.socket, Connection]:
+    """Fork a child that runs ``main`` on its end of a socket pair, then exits (status 1
+    if ``main`` raised). Returns its pid, the parent's socket and a Connection on it.
+
+    The parent's reader thread, blocked in ``recv``, is woken by ``socket.shutdown`` on
+    the returned socket (closing the descriptor alone would leave it, and the child,
+    waiting for ever).
+    """
+    parent_end, child_end = socket.socketpair()
+    pid = os.fork()
+    if pid == 0:
+        parent_end.close()
+        status = 1
+        try:
+            main(Connection(child_end.detach()))
+            status = 0
+        except BaseException:
+            log.exception("the %s process failed", what)
+        finally:
+            os._exit(status)
+    child_end.close()
+    return pid, parent_end, Connection(os.dup(parent_end.fileno()))
+
+
 class ParserGone(RuntimeError):
     """The child did not answer for this message: parse it here."""
 
@@ -49,20 +75,9 @@ class ParserProcess:
     """
 
     def __init__(self, *, max_attachment_bytes: int) -> None:
-        parent_end, child_end = socket.socketpair()
-        pid = os.fork()
-        if pid == 0:  # the child: parse until the parent closes its end
-            parent_end.close()
-            try:
-                _child(Connection(child_end.detach()), max_attachment_bytes)
-            finally:
-                os._exit(0)
-        child_end.close()
-        self.pid = pid
-        # The reader thread's blocked recv is woken by a shutdown of this socket (closing
-        # the descriptor alone would leave it, and the child, waiting for ever).
-        self._socket = parent_end
-        self._conn = Connection(os.dup(parent_end.fileno()))
+        # The child parses until the parent closes its end.
+        self.pid, self._socket, self._conn = fork_child(
+            lambda conn: _child(conn, max_attachment_bytes), what="mail parser")
         self._pending: dict[int, Future] = {}
         self._lock = threading.Lock()
         self._numbers = itertools.count()
