@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import signal
 import smtplib
+import threading
 import time
 
 import pytest
@@ -31,8 +32,8 @@ def parser():
 def test_the_child_parses_every_fixture_as_the_batcher_would(parser):
     names = [n for n in all_fixtures() if len(fixture_bytes(n)) <= parser_process.MAX_BYTES]
     assert len(names) >= 40
-    futures = {name: parser.submit(fixture_bytes(name)) for name in names}
-    for name, future in futures.items():
+    for name in names:
+        future = parser.submit(fixture_bytes(name))
         assert future is not None, name
         try:
             here = parse_message(fixture_bytes(name), max_attachment_bytes=LIMIT)
@@ -98,3 +99,25 @@ def test_a_listener_with_a_dead_parser_still_opens_tickets(transactional_db, pla
         controller.stop()
         handler.close()
         parser.close()
+
+
+def test_a_slow_child_is_not_waited_for(parser):
+    """While the child is stuck, messages beyond a few socket buffers are parsed here."""
+    raw = compose(message_id="<pp-slow@cliente-demo.es>") + b"x" * 30_000
+    handed: list = []
+    os.kill(parser.pid, signal.SIGSTOP)
+    try:
+        sender = threading.Thread(
+            target=lambda: handed.extend(parser.submit(raw) for _ in range(20)), daemon=True)
+        sender.start()
+        sender.join(10)
+        blocked = sender.is_alive()
+    finally:
+        os.kill(parser.pid, signal.SIGCONT)
+    sender.join(10)
+    assert not blocked, "submit blocked on a full socket while the child was stuck"
+    assert handed[0] is not None and handed[-1] is None
+    assert sum(future is not None for future in handed) * len(raw) <= (
+        parser_process.MAX_WAITING_BYTES)
+    assert all(parser_process.parsed(f) is not None for f in handed if f is not None)
+    assert parser.submit(raw) is not None  # the room is back once the child answered

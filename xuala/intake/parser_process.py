@@ -31,9 +31,12 @@ from xuala.intake.parse import parse_message
 
 log = logging.getLogger(__name__)
 
-# Larger messages are parsed by the batcher itself: a pipe write of more than a few
-# socket buffers would hold up the event loop that makes it.
+# Larger messages are parsed by the batcher itself, and so is a message that finds this
+# many bytes already waiting for the child (one slow parse must not make the sender wait:
+# a send into a full socket buffer would block the thread that reads the listener's
+# messages).
 MAX_BYTES = 128 * 1024
+MAX_WAITING_BYTES = 160 * 1024
 # How long the batcher waits for the child's answer before parsing the message itself.
 PARSE_WAIT = 5.0
 
@@ -78,7 +81,8 @@ class ParserProcess:
         # The child parses until the parent closes its end.
         self.pid, self._socket, self._conn = fork_child(
             lambda conn: _child(conn, max_attachment_bytes), what="mail parser")
-        self._pending: dict[int, Future] = {}
+        self._pending: dict[int, tuple[Future, int]] = {}  # number: (future, size)
+        self._waiting_bytes = 0
         self._lock = threading.Lock()
         self._numbers = itertools.count()
         self._gone = False
@@ -88,12 +92,16 @@ class ParserProcess:
 
     def submit(self, raw: bytes) -> Future | None:
         """The future parse of ``raw``; None when the batcher should parse it itself."""
-        if self._gone or len(raw) > MAX_BYTES:
+        size = len(raw)
+        if self._gone or size > MAX_BYTES:
             return None
         future: Future = Future()
         number = next(self._numbers)
         with self._lock:
-            self._pending[number] = future
+            if self._waiting_bytes + size > MAX_WAITING_BYTES:
+                return None
+            self._pending[number] = (future, size)
+            self._waiting_bytes += size
         try:
             self._conn.send((number, bytes(raw)))
         except (OSError, ValueError):
@@ -112,7 +120,8 @@ class ParserProcess:
                 log.exception("the mail parser process sent an unreadable answer")
                 continue
             with self._lock:
-                future = self._pending.pop(number, None)
+                future, size = self._pending.pop(number, (None, 0))
+                self._waiting_bytes -= size
             if future is None:
                 continue
             if ok:
@@ -126,7 +135,8 @@ class ParserProcess:
         self._gone = True
         with self._lock:
             pending, self._pending = self._pending, {}
-        for future in pending.values():
+            self._waiting_bytes = 0
+        for future, _ in pending.values():
             if not future.done():
                 future.set_exception(ParserGone("the mail parser process is gone"))
 
