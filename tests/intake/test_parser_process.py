@@ -121,3 +121,17 @@ def test_a_slow_child_is_not_waited_for(parser):
         parser_process.MAX_WAITING_BYTES)
     assert all(parser_process.parsed(f) is not None for f in handed if f is not None)
     assert parser.submit(raw) is not None  # the room is back once the child answered
+
+
+def test_a_child_that_does_not_answer_in_time_is_given_up(parser, monkeypatch):
+    monkeypatch.setattr(parser_process, "PARSE_WAIT", 0.5)
+    raw = compose(message_id="<pp-stuck@cliente-demo.es>")
+    os.kill(parser.pid, signal.SIGSTOP)
+    first, second = parser.submit(raw), parser.submit(raw)
+    started = time.monotonic()
+    assert parser_process.parsed(first) is None  # waited PARSE_WAIT, then gave up
+    assert parser_process.parsed(second) is None  # at once: the child is retired
+    assert time.monotonic() - started < 3
+    assert parser.submit(raw) is None  # the batcher parses by itself from now on
+    _, status = os.waitpid(parser.pid, 0)
+    assert os.WIFSIGNALED(status) and os.WTERMSIG(status) == signal.SIGKILL

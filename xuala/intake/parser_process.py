@@ -96,9 +96,10 @@ class ParserProcess:
         if self._gone or size > MAX_BYTES:
             return None
         future: Future = Future()
+        future.retire = self.retire  # for ``parsed``: a child that does not answer
         number = next(self._numbers)
         with self._lock:
-            if self._waiting_bytes + size > MAX_WAITING_BYTES:
+            if self._gone or self._waiting_bytes + size > MAX_WAITING_BYTES:
                 return None
             self._pending[number] = (future, size)
             self._waiting_bytes += size
@@ -140,6 +141,16 @@ class ParserProcess:
             if not future.done():
                 future.set_exception(ParserGone("the mail parser process is gone"))
 
+    def retire(self) -> None:
+        """Give up on a child that did not answer in time: end it; parse here from now on."""
+        if self._gone:
+            return
+        log.warning("the mail parser process did not answer within %s s; the batcher "
+                    "parses by itself from now on", PARSE_WAIT)
+        with contextlib.suppress(ProcessLookupError):
+            os.kill(self.pid, signal.SIGKILL)
+        self._fail_all()
+
     def close(self) -> None:
         """Stop the child (it ends when its input closes) and wait for it."""
         self._gone = True
@@ -159,7 +170,13 @@ def parsed(future: Future | None):
         return None
     try:
         return future.result(timeout=PARSE_WAIT)
-    except (ParserGone, TimeoutError):
+    except ParserGone:
+        return None
+    except TimeoutError:
+        # The messages behind this one would wait as long: the child is done with.
+        retire = getattr(future, "retire", None)
+        if retire is not None:
+            retire()
         return None
 
 
