@@ -56,6 +56,31 @@ def test_when_the_child_dies_waiting_messages_fail_and_the_listener_is_told(plan
     assert not InboundMessage.objects.exists()
 
 
+def test_a_large_message_does_not_hold_up_the_caller(plan_customer):
+    """submit returns while the child is stopped and the message fills the socket."""
+    body = "La web no carga.\n" + "x" * 76 + "\n"
+    raw = compose(message_id="<bp-big@cliente-demo.es>", subject="Adjunto grande",
+                  body=body * 20_000)  # about 2 MB
+    batcher = BatcherProcess()
+    handed: list = []
+    try:
+        os.kill(batcher.pid, signal.SIGSTOP)
+        try:
+            caller = threading.Thread(target=lambda: handed.append(batcher.submit(
+                incoming(raw))), daemon=True)
+            caller.start()
+            caller.join(10)
+            blocked = caller.is_alive()
+        finally:
+            os.kill(batcher.pid, signal.SIGCONT)
+        assert not blocked, "submit waited for the child to read the message"
+        stored = handed[0].result(60)
+    finally:
+        batcher.shutdown(timeout=30)
+    row = InboundMessage.objects.get(pk=stored.pk)
+    assert row.raw_size == len(raw) and row.outcome == "ticket.opened"
+
+
 def _children(pid: int) -> list[int]:
     found = []
     for task in Path(f"/proc/{pid}/task").iterdir():

@@ -20,6 +20,7 @@ import contextlib
 import itertools
 import logging
 import os
+import queue
 import signal
 import socket
 import threading
@@ -64,6 +65,12 @@ class BatcherProcess:
         self._reader = threading.Thread(target=self._read, name="intake-batcher-reader",
                                         daemon=True)
         self._reader.start()
+        # Messages go to the child from a thread of their own: a large one takes a while
+        # to pass through the socket, and the event loop must not wait for it.
+        self._outbox: queue.SimpleQueue = queue.SimpleQueue()
+        self._sender = threading.Thread(target=self._send, name="intake-batcher-sender",
+                                        daemon=True)
+        self._sender.start()
 
     def submit(self, incoming: Incoming) -> Future:
         future: Future = Future()
@@ -73,11 +80,19 @@ class BatcherProcess:
                 future.set_exception(BatcherGone("the intake batcher process is gone"))
                 return future
             self._pending[number] = future
-        try:
-            self._conn.send((number, incoming))
-        except (OSError, ValueError) as exc:
-            self._fail_all(exc)
+        self._outbox.put((number, incoming))
         return future
+
+    def _send(self) -> None:
+        while True:
+            item = self._outbox.get()
+            try:
+                self._conn.send(item)
+            except (OSError, ValueError) as exc:
+                self._fail_all(exc)
+                return
+            if item is None:  # the end: sent after every message before it
+                return
 
     def _read(self) -> None:
         while True:
@@ -119,8 +134,8 @@ class BatcherProcess:
     def shutdown(self, *, timeout: float | None = None) -> None:
         """The child finishes what it was given, answers, and ends; then it is reaped."""
         self._closing = True
-        with contextlib.suppress(OSError, ValueError):
-            self._conn.send(None)
+        self._outbox.put(None)
+        self._sender.join(timeout)
         self._reader.join(timeout)
         with contextlib.suppress(OSError):
             self._socket.shutdown(socket.SHUT_RDWR)
