@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import signal
+import smtplib
 import subprocess
 import threading
 from pathlib import Path
@@ -95,6 +96,9 @@ def test_the_listener_command_stops_with_status_1_when_its_batcher_dies(child_en
                             env=child_env, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
     try:
         wait_for_port(port, proc=proc)
+        # The port listens before the batcher is forked; the greeting comes after.
+        with smtplib.SMTP("127.0.0.1", port, timeout=30) as client:
+            client.noop()
         children = _children(proc.pid)
         assert len(children) == 1, f"the listener's children: {children}"
         os.kill(children[0], signal.SIGKILL)
