@@ -21,7 +21,6 @@ import itertools
 import logging
 import os
 import queue
-import signal
 import socket
 import threading
 from collections.abc import Callable
@@ -29,7 +28,7 @@ from concurrent.futures import Future
 from dataclasses import dataclass
 from multiprocessing.connection import Connection
 
-from xuala.intake.parser_process import fork_child
+from xuala.intake.children import fork_child
 from xuala.intake.services import Incoming, UnusableMessage
 
 log = logging.getLogger(__name__)
@@ -153,16 +152,12 @@ class BatcherProcess:
 
 
 def _child(conn: Connection, max_batch: int) -> None:
-    # Ctrl-C reaches the whole process group: the parent decides when this ends.
-    signal.signal(signal.SIGINT, signal.SIG_IGN)
-    signal.signal(signal.SIGTERM, signal.SIG_DFL)
     from django.conf import settings
     from django.db import connections
 
     from xuala.intake.parser_process import ParserProcess
-    from xuala.intake.smtp import Batcher, _die_with_parent
+    from xuala.intake.smtp import Batcher
 
-    _die_with_parent()
     # A database connection open in the parent at the fork is the parent's: never used,
     # closed or collected here (closing a PostgreSQL one would end the parent's session).
     for database in connections.all(initialized_only=True):

@@ -23,10 +23,10 @@ import os
 import signal
 import socket
 import threading
-from collections.abc import Callable
 from concurrent.futures import Future
 from multiprocessing.connection import Connection
 
+from xuala.intake.children import fork_child
 from xuala.intake.parse import parse_message
 
 log = logging.getLogger(__name__)
@@ -39,31 +39,6 @@ MAX_BYTES = 128 * 1024
 MAX_WAITING_BYTES = 160 * 1024
 # How long the batcher waits for the child's answer before parsing the message itself.
 PARSE_WAIT = 5.0
-
-
-def fork_child(main: Callable[[Connection], None], *, what: str,
-               ) -> tuple[int, socket.socket, Connection]:
-    """Fork a child that runs ``main`` on its end of a socket pair, then exits (status 1
-    if ``main`` raised). Returns its pid, the parent's socket and a Connection on it.
-
-    The parent's reader thread, blocked in ``recv``, is woken by ``socket.shutdown`` on
-    the returned socket (closing the descriptor alone would leave it, and the child,
-    waiting for ever).
-    """
-    parent_end, child_end = socket.socketpair()
-    pid = os.fork()
-    if pid == 0:
-        parent_end.close()
-        status = 1
-        try:
-            main(Connection(child_end.detach()))
-            status = 0
-        except BaseException:
-            log.exception("the %s process failed", what)
-        finally:
-            os._exit(status)
-    child_end.close()
-    return pid, parent_end, Connection(os.dup(parent_end.fileno()))
 
 
 class ParserGone(RuntimeError):
@@ -181,13 +156,6 @@ def parsed(future: Future | None):
 
 
 def _child(conn: Connection, max_attachment_bytes: int) -> None:
-    # Ctrl-C reaches the whole process group: the parent decides when this ends (it closes
-    # the socket), and a child left behind dies with it.
-    signal.signal(signal.SIGINT, signal.SIG_IGN)
-    signal.signal(signal.SIGTERM, signal.SIG_DFL)
-    from xuala.intake.smtp import _die_with_parent
-
-    _die_with_parent()
     gc.freeze()
     while True:
         try:

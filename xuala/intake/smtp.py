@@ -53,6 +53,7 @@ from aiosmtpd.smtp import SMTP
 from django.conf import settings
 from django.db import connections
 
+from xuala.intake.children import die_with_parent
 from xuala.intake.models import InboundMessage, InboundPath
 from xuala.intake.parser_process import ParserProcess
 from xuala.intake.services import Incoming, UnusableMessage, inbounds_accept, inbounds_process
@@ -274,7 +275,7 @@ def serve(*, host: str, port: int, lmtp: bool = False, processes: int = 1,
     for n in range(1, processes):
         pid = os.fork()
         if pid == 0:
-            _die_with_parent()
+            die_with_parent()
             for other in sockets:
                 if other is not sockets[n]:
                     other.close()
@@ -314,25 +315,12 @@ def _bind(host: str, port: int, count: int) -> list[socket.socket]:
     return sockets
 
 
-def _die_with_parent() -> None:
-    """Linux: this process gets SIGKILL when its parent dies (no orphan keeps the port)."""
-    with contextlib.suppress(Exception):
-        import ctypes
-
-        ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
-    if os.getppid() == 1:  # the parent died before the line above
-        os._exit(1)
-
-
 def _serve_socket(sock: socket.socket, *, lmtp: bool) -> None:
     from xuala.intake.batch_process import BatcherProcess
 
     # The batcher (and its parser) in processes of their own, forked before this one opens
     # a database connection or starts a thread; this process keeps the SMTP conversations.
-    stop = asyncio.Event()
-    loop_of_stop: list[asyncio.AbstractEventLoop] = []
-    batcher = BatcherProcess(
-        on_gone=lambda: loop_of_stop and loop_of_stop[0].call_soon_threadsafe(stop.set))
+    batcher = BatcherProcess()
     handler = IntakeHandler(lmtp=lmtp, batcher=batcher)
     try:  # uvloop's transports cost the SMTP conversation less CPU than asyncio's own
         import uvloop
@@ -341,7 +329,10 @@ def _serve_socket(sock: socket.socket, *, lmtp: bool) -> None:
     else:
         loop = uvloop.new_event_loop()
     asyncio.set_event_loop(loop)
-    loop_of_stop.append(loop)
+    stop = asyncio.Event()
+    # Should the batcher process end, the listener stops (a death before this line is
+    # seen by the check after it).
+    batcher.on_gone = lambda: loop.call_soon_threadsafe(stop.set)
     if batcher.gone:
         stop.set()
     for sig in (signal.SIGTERM, signal.SIGINT):
