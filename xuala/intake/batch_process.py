@@ -17,18 +17,15 @@ supervisor starts it again.
 from __future__ import annotations
 
 import contextlib
-import itertools
 import logging
-import os
 import queue
-import socket
 import threading
 from collections.abc import Callable
 from concurrent.futures import Future
 from dataclasses import dataclass
 from multiprocessing.connection import Connection
 
-from xuala.intake.children import fork_child
+from xuala.intake.children import Child
 from xuala.intake.services import Incoming, UnusableMessage
 
 log = logging.getLogger(__name__)
@@ -47,23 +44,17 @@ class Stored:
     pk: int
 
 
-class BatcherProcess:
+class BatcherProcess(Child):
     """The parent's side; forks the child at once (before the parent starts threads)."""
+
+    gone_error = BatcherGone
 
     def __init__(self, *, max_batch: int = 64,
                  on_gone: Callable[[], None] | None = None) -> None:
-        self.pid, self._socket, self._conn = fork_child(
-            lambda conn: _child(conn, max_batch), what="intake batcher")
+        super().__init__(lambda conn: _child(conn, max_batch), what="intake batcher")
         self.on_gone = on_gone
-        self._pending: dict[int, Future] = {}
-        self._idle = threading.Condition()
-        self._numbers = itertools.count()
-        self._gone = False
         self._closing = False
         self._died = False
-        self._reader = threading.Thread(target=self._read, name="intake-batcher-reader",
-                                        daemon=True)
-        self._reader.start()
         # Messages go to the child from a thread of their own: a large one takes a while
         # to pass through the socket, and the event loop must not wait for it.
         self._outbox: queue.SimpleQueue = queue.SimpleQueue()
@@ -73,13 +64,11 @@ class BatcherProcess:
 
     def submit(self, incoming: Incoming) -> Future:
         future: Future = Future()
-        number = next(self._numbers)
-        with self._idle:
-            if self._gone:
-                future.set_exception(BatcherGone("the intake batcher process is gone"))
-                return future
-            self._pending[number] = future
-        self._outbox.put((number, incoming))
+        number = self._ask(future)
+        if number is None:
+            future.set_exception(BatcherGone("the intake batcher process is gone"))
+        else:
+            self._outbox.put((number, incoming))
         return future
 
     def _send(self) -> None:
@@ -93,42 +82,21 @@ class BatcherProcess:
             if item is None:  # the end: sent after every message before it
                 return
 
-    def _read(self) -> None:
-        while True:
-            try:
-                number, kind, value = self._conn.recv()
-            except (EOFError, OSError, ValueError) as exc:
-                self._fail_all(exc)
-                return
-            with self._idle:
-                future = self._pending.pop(number, None)
-                self._idle.notify_all()
-            if future is None:
-                continue
-            if kind == "stored":
-                future.set_result(Stored(value))
-            elif kind == "unusable":
-                future.set_exception(UnusableMessage(value))
-            else:
-                future.set_exception(RuntimeError(value))
+    def _settle(self, future: Future, kind: str, value) -> None:
+        if kind == "stored":
+            future.set_result(Stored(value))
+        elif kind == "unusable":
+            future.set_exception(UnusableMessage(value))
+        else:
+            future.set_exception(RuntimeError(value))
 
-    def _fail_all(self, why: BaseException) -> None:
-        with self._idle:
-            was_gone, self._gone = self._gone, True
-            pending, self._pending = self._pending, {}
-            self._idle.notify_all()
-        for future in pending.values():
-            if not future.done():
-                future.set_exception(BatcherGone(f"the intake batcher process is gone: {why}"))
-        if not was_gone and not self._closing:
-            self._died = True
-            log.error("the intake batcher process ended (%s); the listener stops", why)
-            if self.on_gone is not None:
-                self.on_gone()
-
-    def wait_idle(self, timeout: float) -> bool:
-        with self._idle:
-            return self._idle.wait_for(lambda: not self._pending, timeout)
+    def _ended(self, why: BaseException | None) -> None:
+        if self._closing:
+            return
+        self._died = True
+        log.error("the intake batcher process ended (%s); the listener stops", why)
+        if self.on_gone is not None:
+            self.on_gone()
 
     def shutdown(self, *, timeout: float | None = None) -> None:
         """The child finishes what it was given, answers, and ends; then it is reaped."""
@@ -136,14 +104,7 @@ class BatcherProcess:
         self._outbox.put(None)
         self._sender.join(timeout)
         self._reader.join(timeout)
-        with contextlib.suppress(OSError):
-            self._socket.shutdown(socket.SHUT_RDWR)
-        self._reader.join(5)
-        with contextlib.suppress(OSError):
-            self._conn.close()
-        self._socket.close()
-        with contextlib.suppress(ChildProcessError):
-            os.waitpid(self.pid, 0)
+        self._end()
 
     @property
     def gone(self) -> bool:

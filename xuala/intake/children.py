@@ -5,11 +5,14 @@ socket pair (the batcher process, the parser process, the extra listeners of
 from __future__ import annotations
 
 import contextlib
+import itertools
 import logging
 import os
 import signal
 import socket
+import threading
 from collections.abc import Callable
+from concurrent.futures import Future
 from multiprocessing.connection import Connection
 
 log = logging.getLogger(__name__)
@@ -53,3 +56,87 @@ def fork_child(main: Callable[[Connection], None], *, what: str,
             os._exit(status)
     child_end.close()
     return pid, parent_end, Connection(os.dup(parent_end.fileno()))
+
+
+class Child:
+    """The parent's side of a forked child that answers numbered requests.
+
+    ``_ask`` registers a future under a new number (``size`` counts towards
+    ``waiting_bytes`` until its answer, and ``limit`` refuses a request past it); the
+    reader thread hands each answer ``(number, kind, value)`` to ``_settle``; when the
+    child's end closes, every waiting future fails with ``gone_error`` and ``_ended`` is
+    called once. ``_end`` stops the reader and reaps the child.
+    """
+
+    gone_error: type[Exception] = RuntimeError
+
+    def __init__(self, main: Callable[[Connection], None], *, what: str) -> None:
+        self.pid, self._socket, self._conn = fork_child(main, what=what)
+        self.what = what
+        self._pending: dict[int, tuple[Future, int]] = {}  # number: (future, size)
+        self.waiting_bytes = 0
+        self._changed = threading.Condition()
+        self._numbers = itertools.count()
+        self._gone = False
+        self._reader = threading.Thread(target=self._read, name=f"{what} reader", daemon=True)
+        self._reader.start()
+
+    def _ask(self, future: Future, size: int = 0, limit: int | None = None) -> int | None:
+        """The number of a new request, or None if the child is gone (or over ``limit``)."""
+        with self._changed:
+            if self._gone or (limit is not None and self.waiting_bytes + size > limit):
+                return None
+            number = next(self._numbers)
+            self._pending[number] = (future, size)
+            self.waiting_bytes += size
+            return number
+
+    def _read(self) -> None:
+        while True:
+            try:
+                number, kind, value = self._conn.recv()
+            except (EOFError, OSError, ValueError) as exc:
+                self._fail_all(exc)
+                return
+            except Exception:  # an answer that cannot be read: the rest may still be fine
+                log.exception("a child process sent an unreadable answer")
+                continue
+            with self._changed:
+                future, size = self._pending.pop(number, (None, 0))
+                self.waiting_bytes -= size
+                self._changed.notify_all()
+            if future is not None:
+                self._settle(future, kind, value)
+
+    def _settle(self, future: Future, kind, value) -> None:
+        raise NotImplementedError
+
+    def _fail_all(self, why: BaseException | None = None) -> None:
+        with self._changed:
+            was_gone, self._gone = self._gone, True
+            pending, self._pending = self._pending, {}
+            self.waiting_bytes = 0
+            self._changed.notify_all()
+        for future, _ in pending.values():
+            if not future.done():
+                future.set_exception(self.gone_error(f"the {self.what} process is gone: {why}"))
+        if not was_gone:
+            self._ended(why)
+
+    def _ended(self, why: BaseException | None) -> None:
+        """Called once, when the child's end is gone (closed, killed, or by ``_end``)."""
+
+    def wait_idle(self, timeout: float) -> bool:
+        """Wait until every request has its answer."""
+        with self._changed:
+            return self._changed.wait_for(lambda: not self._pending, timeout)
+
+    def _end(self, timeout: float | None = 5) -> None:
+        with contextlib.suppress(OSError):
+            self._socket.shutdown(socket.SHUT_RDWR)
+        self._reader.join(timeout)
+        with contextlib.suppress(OSError):
+            self._conn.close()
+        self._socket.close()
+        with contextlib.suppress(ChildProcessError):
+            os.waitpid(self.pid, 0)

@@ -17,16 +17,13 @@ from __future__ import annotations
 
 import contextlib
 import gc
-import itertools
 import logging
 import os
 import signal
-import socket
-import threading
 from concurrent.futures import Future
 from multiprocessing.connection import Connection
 
-from xuala.intake.children import fork_child
+from xuala.intake.children import Child
 from xuala.intake.parse import parse_message
 
 log = logging.getLogger(__name__)
@@ -45,25 +42,19 @@ class ParserGone(RuntimeError):
     """The child did not answer for this message: parse it here."""
 
 
-class ParserProcess:
+class ParserProcess(Child):
     """The child (forked at once) and the parent's side: ``submit`` and a reader thread.
 
     Fork it before the process starts other threads. ``submit`` is called from one
-    thread only (the event loop's); the reader thread resolves the futures.
+    thread only (the one that reads the listener's messages); the reader thread resolves
+    the futures.
     """
+
+    gone_error = ParserGone
 
     def __init__(self, *, max_attachment_bytes: int) -> None:
         # The child parses until the parent closes its end.
-        self.pid, self._socket, self._conn = fork_child(
-            lambda conn: _child(conn, max_attachment_bytes), what="mail parser")
-        self._pending: dict[int, tuple[Future, int]] = {}  # number: (future, size)
-        self._waiting_bytes = 0
-        self._lock = threading.Lock()
-        self._numbers = itertools.count()
-        self._gone = False
-        self._reader = threading.Thread(target=self._read, name="intake-parser-reader",
-                                        daemon=True)
-        self._reader.start()
+        super().__init__(lambda conn: _child(conn, max_attachment_bytes), what="mail parser")
 
     def submit(self, raw: bytes) -> Future | None:
         """The future parse of ``raw``; None when the batcher should parse it itself."""
@@ -72,49 +63,23 @@ class ParserProcess:
             return None
         future: Future = Future()
         future.retire = self.retire  # for ``parsed``: a child that does not answer
-        number = next(self._numbers)
-        with self._lock:
-            if self._gone or self._waiting_bytes + size > MAX_WAITING_BYTES:
-                return None
-            self._pending[number] = (future, size)
-            self._waiting_bytes += size
+        number = self._ask(future, size, limit=MAX_WAITING_BYTES)
+        if number is None:
+            return None
         try:
             self._conn.send((number, bytes(raw)))
-        except (OSError, ValueError):
-            self._fail_all()
+        except (OSError, ValueError) as exc:
+            self._fail_all(exc)
             return None
         return future
 
-    def _read(self) -> None:
-        while True:
-            try:
-                number, ok, value = self._conn.recv()
-            except (EOFError, OSError, ValueError):
-                self._fail_all()
-                return
-            except Exception:  # an answer that cannot be read: the rest may still be fine
-                log.exception("the mail parser process sent an unreadable answer")
-                continue
-            with self._lock:
-                future, size = self._pending.pop(number, (None, 0))
-                self._waiting_bytes -= size
-            if future is None:
-                continue
-            if ok:
-                future.set_result(value)
-            elif ok is None:
-                future.set_exception(ParserGone("the parse could not be sent back"))
-            else:
-                future.set_exception(value)
-
-    def _fail_all(self) -> None:
-        self._gone = True
-        with self._lock:
-            pending, self._pending = self._pending, {}
-            self._waiting_bytes = 0
-        for future, _ in pending.values():
-            if not future.done():
-                future.set_exception(ParserGone("the mail parser process is gone"))
+    def _settle(self, future: Future, ok: bool | None, value) -> None:
+        if ok:
+            future.set_result(value)
+        elif ok is None:
+            future.set_exception(ParserGone("the parse could not be sent back"))
+        else:
+            future.set_exception(value)
 
     def retire(self) -> None:
         """Give up on a child that did not answer in time: end it; parse here from now on."""
@@ -129,14 +94,7 @@ class ParserProcess:
     def close(self) -> None:
         """Stop the child (it ends when its input closes) and wait for it."""
         self._gone = True
-        with contextlib.suppress(OSError):
-            self._socket.shutdown(socket.SHUT_RDWR)
-        self._reader.join(timeout=5)
-        with contextlib.suppress(OSError):
-            self._conn.close()
-        self._socket.close()
-        with contextlib.suppress(ChildProcessError):
-            os.waitpid(self.pid, 0)
+        self._end()
 
 
 def parsed(future: Future | None):
