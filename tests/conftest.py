@@ -1,6 +1,14 @@
 import pytest
 
 from tests import factories
+from tests.clock_ahead import (  # noqa: F401  (the --clock-ahead option's hooks)
+    _no_child_processes_under_a_moved_clock,
+    pytest_addoption,
+    pytest_collection_modifyitems,
+    pytest_configure,
+    pytest_report_header,
+    pytest_unconfigure,
+)
 
 
 @pytest.fixture

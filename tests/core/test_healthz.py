@@ -42,6 +42,7 @@ def wait_for_http(url: str, timeout: float = 30.0):
     raise TimeoutError(f"{url} did not answer in {timeout} s: {last}")
 
 
+@pytest.mark.real_clock
 def test_it_answers_503_when_the_database_cannot_be_reached(tmp_path):
     """A real server process whose database URL points at a closed port."""
     port, dead_port = free_port(), free_port()

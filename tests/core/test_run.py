@@ -8,8 +8,13 @@ import sys
 import time
 from pathlib import Path
 
+import pytest
+
 from tests.core.test_healthz import free_port, wait_for_http
 from xuala.core.supervisor import ProcessSpec, Supervisor
+
+# Starts child processes (or servers in them) that run on the real clock, not under --clock-ahead.
+pytestmark = pytest.mark.real_clock
 
 
 def test_the_supervisor_restarts_a_child_that_crashes(tmp_path):

@@ -17,7 +17,8 @@ from xuala.intake.batch_process import BatcherGone, BatcherProcess, Stored
 from xuala.intake.models import InboundMessage, InboundStatus
 from xuala.intake.services import Incoming, UnusableMessage
 
-pytestmark = pytest.mark.django_db(transaction=True)
+# Starts child processes (or servers in them) that run on the real clock, not under --clock-ahead.
+pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.real_clock]
 
 
 def incoming(raw: bytes) -> Incoming:

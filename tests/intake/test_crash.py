@@ -19,6 +19,7 @@ import time
 from collections import Counter
 from datetime import timedelta
 
+import pytest
 from django.utils import timezone
 
 from tests.intake.conftest import SUPPORT, compose, free_port, wait_for_port, xuala
@@ -26,6 +27,9 @@ from xuala.desk.models import Message, Ticket
 from xuala.intake.models import InboundMessage, InboundStatus
 from xuala.intake.services import intake_step
 from xuala.notify.models import OutboundEmail
+
+# Starts child processes (or servers in them) that run on the real clock, not under --clock-ahead.
+pytestmark = pytest.mark.real_clock
 
 SEED = 4_2026
 MESSAGES = 2_000

@@ -24,6 +24,9 @@ from xuala.intake.imap import ImapAccount, WatchStop, imap_poll_once, imap_watch
 from xuala.intake.models import InboundMessage, InboundStatus
 from xuala.intake.services import inbound_accept
 
+# Starts child processes (or servers in them) that run on the real clock, not under --clock-ahead.
+pytestmark = pytest.mark.real_clock
+
 _users = itertools.count(1)
 
 

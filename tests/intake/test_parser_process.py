@@ -19,6 +19,9 @@ from xuala.intake.parse import UnparseableMail, parse_message
 from xuala.intake.parser_process import ParserGone, ParserProcess
 from xuala.intake.smtp import IntakeController, IntakeHandler
 
+# Starts child processes (or servers in them) that run on the real clock, not under --clock-ahead.
+pytestmark = pytest.mark.real_clock
+
 LIMIT = 10 * 1024 * 1024
 
 

@@ -11,6 +11,9 @@ from tests.intake.conftest import SUPPORT, compose, xuala
 from xuala.desk.models import Ticket
 from xuala.intake.models import InboundMessage, InboundStatus
 
+# Starts child processes (or servers in them) that run on the real clock, not under --clock-ahead.
+pytestmark = pytest.mark.real_clock
+
 EX_DATAERR = 65
 EX_TEMPFAIL = 75
 

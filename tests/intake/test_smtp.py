@@ -159,6 +159,7 @@ def test_lmtp_answers_once_per_recipient(lmtp_listener, plan_customer):
     assert row.outcome == "ticket.opened"
 
 
+@pytest.mark.real_clock
 def test_the_listener_command_serves_until_sigterm(child_env, plan_customer):
     port = free_port()
     proc = subprocess.Popen(xuala("mail", "smtpd", "--listen", f"127.0.0.1:{port}"),
@@ -185,6 +186,7 @@ def test_the_listener_command_serves_until_sigterm(child_env, plan_customer):
             proc.wait()
 
 
+@pytest.mark.real_clock
 def test_the_listener_command_speaks_lmtp(child_env, plan_customer):
     port = free_port()
     proc = subprocess.Popen(xuala("mail", "smtpd", "--listen", f"127.0.0.1:{port}", "--lmtp"),

@@ -17,6 +17,7 @@ def xuala(*args, env_extra=None):
                           env=env, timeout=60)
 
 
+@pytest.mark.real_clock
 def test_it_checks_the_default_policy_and_prints_a_summary():
     result = xuala("policy", "check")
     assert result.returncode == 0, result.stderr
@@ -27,6 +28,7 @@ def test_it_checks_the_default_policy_and_prints_a_summary():
     assert "129.6 min allowed" in result.stdout
 
 
+@pytest.mark.real_clock
 def test_it_exits_non_zero_naming_every_error_with_its_line(tmp_path):
     bad = tmp_path / "bad.toml"
     bad.write_text(default_policy_text()
@@ -42,6 +44,7 @@ def test_it_exits_non_zero_naming_every_error_with_its_line(tmp_path):
     assert "2 problem(s)" in result.stderr
 
 
+@pytest.mark.real_clock
 def test_it_shows_the_active_policy_as_json_and_honours_xuala_policy(tmp_path):
     custom = tmp_path / "custom.toml"
     custom.write_text(default_policy_text().replace('due = "72h"', 'due = "96h"'))

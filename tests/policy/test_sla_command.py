@@ -61,6 +61,7 @@ def test_it_names_the_class_and_clock_and_echoes_the_instant_in_the_policy_zone(
     assert sla_due("2026-11-27T18:30:00Z", "--plan", "priority")["class"] == "priority"
 
 
+@pytest.mark.real_clock
 @pytest.mark.parametrize(
     ("args", "reason"),
     [

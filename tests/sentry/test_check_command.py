@@ -21,6 +21,7 @@ KEYS = {"ok", "error_class", "status", "timings", "certificate", "redirects", "e
         "keyword_found", "headers", "body_head", "url", "final_url", "started_at"}
 
 
+@pytest.mark.real_clock
 def test_it_runs_as_the_xuala_command_with_exit_codes_0_1_and_2(farm):
     """The real entry point in a subprocess (Django's start-up included), once per exit code."""
     env = {**os.environ, "DJANGO_SETTINGS_MODULE": "tests.sentry.cli_settings"}
@@ -62,6 +63,7 @@ def sentry(capsys, *argv):
 RESOLVE = ("--resolve", "*.farm.test:127.0.0.1")
 
 
+@pytest.mark.real_clock
 def test_it_prints_a_passing_check_as_one_json_object_and_exits_0(farm, capsys):
     code, out, err = sentry(capsys, "check", farm.url("ok", https=True), "--keyword", KEYWORD,
                             *RESOLVE, "--insecure-ca", str(farm.ca_file))

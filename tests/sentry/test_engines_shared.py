@@ -29,6 +29,9 @@ from xuala.customers.models import HostingServer, Site
 from xuala.sentry import services
 from xuala.sentry.models import Monitor, UptimeHour
 
+# Starts child processes (or servers in them) that run on the real clock, not under --clock-ahead.
+pytestmark = pytest.mark.real_clock
+
 ROOT = Path(__file__).resolve().parents[2]
 SITES = 60
 INTERVAL = 5.0  # seconds: the compressed minute
