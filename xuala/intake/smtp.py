@@ -53,7 +53,7 @@ from aiosmtpd.smtp import SMTP
 from django.conf import settings
 from django.db import connections
 
-from xuala.intake.children import die_with_parent
+from xuala.core.supervisor import die_with_parent
 from xuala.intake.models import InboundMessage, InboundPath
 from xuala.intake.parser_process import ParserProcess
 from xuala.intake.services import Incoming, UnusableMessage, inbounds_accept, inbounds_process
@@ -272,10 +272,11 @@ def serve(*, host: str, port: int, lmtp: bool = False, processes: int = 1,
     connections.close_all()  # none may be shared across fork
     children: list[int] = []
     mine = sockets[0]
+    parent = os.getpid()
     for n in range(1, processes):
         pid = os.fork()
         if pid == 0:
-            die_with_parent()
+            die_with_parent(parent)
             for other in sockets:
                 if other is not sockets[n]:
                     other.close()

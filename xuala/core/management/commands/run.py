@@ -7,6 +7,7 @@ import logging
 from django.core.management.base import BaseCommand, CommandError
 
 from xuala.core.processes import default_web_workers, desk_processes
+from xuala.core.runlock import AlreadyRunning, RunLock
 from xuala.core.supervisor import Supervisor
 from xuala.env import ConfigError, parse_hostport
 
@@ -25,6 +26,10 @@ class Command(BaseCommand):
             host, port = parse_hostport(bind, name="--bind")
         except ConfigError as exc:
             raise CommandError(str(exc), returncode=2) from None
+        try:
+            lock = RunLock().acquire()
+        except AlreadyRunning as exc:
+            raise CommandError(str(exc)) from None
         from xuala.policy.services import policy_version_record
 
         version = policy_version_record()
@@ -32,4 +37,7 @@ class Command(BaseCommand):
                           f"{version.sha256[:12]}); Ctrl-C stops it.")
         self.stdout.flush()
         specs = desk_processes(host=host, port=port, web_workers=web_workers)
-        Supervisor(specs).run()
+        try:
+            Supervisor(specs).run()
+        finally:
+            lock.release()
