@@ -42,6 +42,19 @@ def test_the_supervisor_kills_a_child_that_ignores_sigterm():
     assert sup.children[0].popen.returncode == -signal.SIGKILL
 
 
+def test_the_supervisor_does_not_restart_a_child_that_cannot_start_as_configured(tmp_path):
+    marker = tmp_path / "starts"
+    script = f"open({str(marker)!r}, 'a').write('x'); import sys; sys.exit(78)"
+    sup = Supervisor([ProcessSpec("misconfigured", [sys.executable, "-c", script])])
+    for child in sup.children:
+        sup._start(child)
+    sup.children[0].popen.wait()
+    for _ in range(3):
+        sup._reap()
+    assert sup.children[0].popen is None and marker.read_text() == "x"
+    assert sup.children[0].next_start_at == float("inf")
+
+
 def _descendants(pid: int) -> set[int]:
     found: set[int] = set()
     for entry in Path("/proc").iterdir():
@@ -188,6 +201,35 @@ def test_a_second_xuala_run_on_the_same_postgresql_database_is_refused(tmp_path)
         with contextlib.suppress(subprocess.TimeoutExpired):
             first.communicate(timeout=30)
         _end(first)
+
+
+def test_xuala_run_with_its_mail_port_taken_says_so_in_one_line(tmp_path):
+    env = _desk_env(tmp_path)
+    host, port = env["XUALA_SMTP_LISTEN"].rsplit(":", 1)
+    with socket.socket() as squatter:
+        squatter.bind((host, int(port)))
+        squatter.listen()
+        proc, _ = _start_desk(env)
+        output, _ = proc.communicate(timeout=60)
+    assert proc.returncode == 1
+    assert (f"already in use: the mail port 127.0.0.1:{port} "
+            "(set XUALA_SMTP_LISTEN, or SMTP= with make run)") in output
+    assert "Traceback" not in output and "starting" not in output
+
+
+def test_the_mail_listener_on_a_taken_port_exits_with_one_line_and_ex_config(tmp_path):
+    env = {**os.environ, "DJANGO_SETTINGS_MODULE": "xuala.settings",
+           "XUALA_DATA_DIR": str(tmp_path)}
+    with socket.socket() as squatter:
+        squatter.bind(("127.0.0.1", 0))
+        squatter.listen()
+        port = squatter.getsockname()[1]
+        done = subprocess.run([sys.executable, "-m", "xuala", "mail", "smtpd", "--listen",
+                               f"127.0.0.1:{port}", "--processes", "2"],
+                              env=env, capture_output=True, text=True, timeout=60)
+    assert done.returncode == 78
+    assert done.stderr.strip() == (f"CommandError: 127.0.0.1:{port} is already in use; "
+                                   "set XUALA_SMTP_LISTEN (or --listen) to a free address")
 
 
 def test_xuala_run_serves_the_desk_and_ctrl_c_stops_every_child(tmp_path):

@@ -14,6 +14,8 @@ from dataclasses import dataclass, field
 
 log = logging.getLogger("xuala.run")
 
+EX_CONFIG = 78  # a child that exits with it cannot start as configured: not restarted
+
 _PR_SET_PDEATHSIG = 1
 
 
@@ -124,6 +126,12 @@ class Supervisor:
             if code is None:
                 continue
             uptime = now - child.started_at
+            if code == EX_CONFIG:
+                log.error("%s cannot start as configured (see its message above); "
+                          "not restarted", child.spec.name)
+                child.popen = None
+                child.next_start_at = float("inf")
+                continue
             child.restarts = 0 if uptime > 60 else child.restarts + 1
             delay = min(30.0, 2.0 ** max(0, child.restarts - 1))
             log.error("%s exited with code %s after %.1f s; restarting in %.0f s",

@@ -9,7 +9,7 @@ from django.core.management.base import BaseCommand, CommandError
 from xuala.core.processes import default_web_workers, desk_processes
 from xuala.core.runlock import AlreadyRunning, RunLock
 from xuala.core.supervisor import Supervisor
-from xuala.env import ConfigError, parse_hostport
+from xuala.env import ConfigError, parse_hostport, port_taken
 
 
 class Command(BaseCommand):
@@ -22,14 +22,24 @@ class Command(BaseCommand):
 
     def handle(self, *args, bind: str, web_workers: int, **options):
         logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
+        from django.conf import settings
+
         try:
             host, port = parse_hostport(bind, name="--bind")
+            smtp = parse_hostport(settings.XUALA_SMTP_LISTEN, name="XUALA_SMTP_LISTEN")
         except ConfigError as exc:
             raise CommandError(str(exc), returncode=2) from None
         try:
             lock = RunLock().acquire()
         except AlreadyRunning as exc:
             raise CommandError(str(exc)) from None
+        taken = [f"{what} {h}:{p} (set {how})" for what, (h, p), how in (
+            ("the web port", (host, port), "--bind, or BIND= with make run"),
+            ("the mail port", smtp, "XUALA_SMTP_LISTEN, or SMTP= with make run"),
+        ) if port_taken(h, p)]
+        if taken:
+            lock.release()
+            raise CommandError("already in use: " + "; ".join(taken))
         from xuala.policy.services import policy_version_record
 
         version = policy_version_record()
