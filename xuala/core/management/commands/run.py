@@ -40,7 +40,12 @@ class Command(BaseCommand):
         if taken:
             lock.release()
             raise CommandError("already in use: " + "; ".join(taken))
+        from xuala.core.demo import demo_monitors_point, demo_present
         from xuala.policy.services import policy_version_record
+
+        if demo_present():  # its monitors check pages this desk serves: at this address
+            local = "127.0.0.1" if host in ("0.0.0.0", "::", "") else host  # noqa: S104
+            demo_monitors_point(origin=f"http://{f'[{local}]' if ':' in local else local}:{port}")
 
         version = policy_version_record()
         self.stdout.write(f"Xuala Desk on http://{bind}/ (policy version {version.pk}, "
