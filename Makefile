@@ -18,7 +18,7 @@ venv: $(STAMP)
 run: venv
 	$(BIN)/xuala migrate --noinput
 	$(BIN)/xuala demo --if-empty
-	$(BIN)/xuala run $(if $(BIND),--bind $(BIND),)
+	$(if $(SMTP),XUALA_SMTP_LISTEN=$(SMTP) ,)$(BIN)/xuala run $(if $(BIND),--bind $(BIND),)
 
 test: venv browser imapserver
 	$(BIN)/python -m pytest $(PYTEST_ARGS)

@@ -68,6 +68,21 @@ def parse_hostport(raw: str, *, name: str = "address") -> tuple[str, int]:
     return host.strip("[]"), int(port)
 
 
+def port_taken(host: str, port: int) -> bool:
+    """Whether something already listens on host:port (a bind that would fail)."""
+    import errno
+    import socket
+
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    with socket.socket(family, socket.SOCK_STREAM) as probe:
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            probe.bind((host, port))
+        except OSError as exc:
+            return exc.errno == errno.EADDRINUSE
+    return False
+
+
 def secret_key(data_dir: Path) -> str:
     """Return XUALA_SECRET_KEY, or the key kept in the data dir (made on first use)."""
     from_env = os.environ.get("XUALA_SECRET_KEY")

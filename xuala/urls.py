@@ -13,6 +13,7 @@ admin.site.__class__ = OTPAdminSite
 
 urlpatterns = [
     path("healthz", core_views.healthz, name="healthz"),
+    path("demo-site/<str:name>/", core_views.demo_site, name="demo_site"),
     path("i18n/setlang/", core_views.set_language, name="set_language"),
     path("admin/", admin.site.urls),
     path("api/", include("xuala.api.urls")),

@@ -4,6 +4,7 @@ import io
 
 import pytest
 from django.core.management import call_command
+from django.utils import timezone
 
 from xuala.accounts.models import User
 from xuala.customers.models import Customer
@@ -33,3 +34,37 @@ def test_it_loads_a_marked_demo_with_tickets_in_every_state_and_prints_passwords
     call_command("demo", stdout=io.StringIO())
     call_command("demo", "--if-empty", stdout=io.StringIO())
     assert Ticket.objects.count() == count
+
+
+@pytest.mark.django_db
+def test_the_demo_agents_have_working_hours_so_a_meeting_can_be_offered(
+        django_capture_on_commit_callbacks):
+    from xuala.meetings.models import AgentAvailability, MeetingRequest
+
+    with django_capture_on_commit_callbacks(execute=True):
+        call_command("demo", stdout=io.StringIO())
+    for email in ("agente@modo3.net", "agente2@modo3.net"):
+        days = set(AgentAvailability.objects.filter(agent__email=email)
+                   .values_list("weekday", flat=True))
+        assert days == {0, 1, 2, 3, 4}, email
+    # The demo's "call me" ticket got its meeting times offered straight away.
+    request = MeetingRequest.objects.get(ticket__subject="Quiero que me llaméis")
+    assert request.slots.exists()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_demo_monitors_check_pages_this_desk_serves_and_one_fails_on_purpose(live_server):
+    from xuala.core.demo import demo_monitors_point
+    from xuala.sentry.engine import engine_step
+    from xuala.sentry.models import Monitor
+
+    call_command("demo", stdout=io.StringIO())
+    demo_monitors_point(origin=live_server.url)
+    monitors = list(Monitor.objects.all())
+    assert len(monitors) == 4 and all(m.url.startswith(live_server.url) for m in monitors)
+    Monitor.objects.update(next_check_at=timezone.now())
+    assert engine_step(engine="test") == 4
+    results = {m.name: m.last_result for m in Monitor.objects.all()}
+    failing = [name for name, result in results.items() if not result["ok"]]
+    assert failing == ["[DEMO] falla a propósito: https://falla-a-proposito.cliente-demo.es/"]
+    assert results["https://www.cliente-demo.es/"]["status"] == 200

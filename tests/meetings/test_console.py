@@ -190,3 +190,42 @@ def test_an_agent_cannot_remove_another_agents_availability(client, available_ag
     window = AgentAvailability.objects.filter(agent=available_agent).first()
     console.post(f"/console/meetings/availability/windows/{window.pk}/delete/")
     assert AgentAvailability.objects.filter(pk=window.pk).exists()
+
+
+def test_an_agent_sets_a_whole_working_week_in_one_go(client, frozen):
+    agent = factories.agent("semana@modo3.net")
+    console = verified_agent_client(client, agent)
+    html = console.get("/console/meetings/availability/").content.decode()
+    assert html.count('type="checkbox" name="weekday"') == 7
+    response = console.post("/console/meetings/availability/windows/",
+                            {"weekday": [0, 1, 2, 3, 4], "starts": "09:00", "ends": "14:00"},
+                            follow=True)
+    assert "Disponibilidad añadida." in response.content.decode()
+    rows = AgentAvailability.objects.filter(agent=agent)
+    assert sorted(rows.values_list("weekday", flat=True)) == [0, 1, 2, 3, 4]
+    assert {(w.starts, w.ends) for w in rows} == {(time(9), time(14))}
+
+
+def test_a_week_with_one_overlapping_day_stores_none_of_it(client, frozen):
+    agent = factories.agent("solapa@modo3.net")
+    services.availability_add(agent=agent, weekday=2, starts=time(12), ends=time(13))
+    console = verified_agent_client(client, agent)
+    response = console.post("/console/meetings/availability/windows/",
+                            {"weekday": [0, 1, 2], "starts": "09:00", "ends": "14:00"},
+                            follow=True)
+    assert "se solapa" in response.content.decode()
+    assert list(AgentAvailability.objects.filter(agent=agent)
+                .values_list("weekday", flat=True)) == [2]
+
+
+def test_the_time_zone_menu_lists_real_zones_with_the_policys_first(console):
+    import re
+
+    from xuala.policy.selectors import policy_active
+
+    html = console.get("/console/meetings/availability/").content.decode()
+    menu = html[html.index('id="timezone-form"'):]
+    zones = re.findall(r'<option value="([^"]+)"', menu)
+    assert zones[0] == policy_active().policy.timezone
+    assert {"Atlantic/Canary", "America/Mexico_City", "UTC"} <= set(zones)
+    assert not {"Factory", "localtime", "posixrules", "US/Eastern", "Etc/GMT+3"} & set(zones)

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import secrets
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date, time, timedelta
 
+from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
@@ -24,6 +25,12 @@ from xuala.customers.models import (
 from xuala.desk.models import CannedReply, Channel, Status
 
 DEMO_MARK = "[DEMO] "
+# The demo's monitors check small pages the desk serves itself (xuala.core.views.demo_site),
+# so a fresh machine sees them up; `xuala run` points them at the address it serves.
+DEMO_SITE_PATH = "/demo-site/"
+FAILING_ON_PURPOSE = "failing-on-purpose"
+# Demo agents take meetings Monday to Friday, in the morning and the afternoon.
+DEMO_AGENT_HOURS = ((time(9), time(14)), (time(15), time(18)))
 
 
 @dataclass
@@ -39,6 +46,41 @@ def _user(email: str, name: str, role: str, password: str, **extra) -> User:
     if role == Role.ADMIN:
         return User.objects.create_superuser(email, password, name=name, **extra)
     return User.objects.create_user(email, password, name=name, role=role, **extra)
+
+
+def _local_origin() -> str:
+    return settings.XUALA_PUBLIC_URL
+
+
+def _demo_monitors(*, ana_site: Site, failing_site: Site, servers) -> None:
+    """Monitors on the desk's own demo pages (up), and one that fails on purpose."""
+    from xuala.sentry.models import Monitor, MonitorKind
+
+    origin = _local_origin()
+    slug = ana_site.url.split("//", 1)[-1].strip("/")
+    Monitor.objects.create(kind=MonitorKind.SITE, site=ana_site, customer=ana_site.customer,
+                           name=ana_site.url, url=f"{origin}{DEMO_SITE_PATH}{slug}/")
+    Monitor.objects.create(
+        kind=MonitorKind.SITE, site=failing_site, customer=failing_site.customer,
+        name=f"{DEMO_MARK}falla a propósito: {failing_site.url}",
+        url=f"{origin}{DEMO_SITE_PATH}{FAILING_ON_PURPOSE}/")
+    for server in servers:
+        Monitor.objects.create(kind=MonitorKind.SERVER, server=server, name=server.name,
+                               url=f"{origin}{DEMO_SITE_PATH}{server.name}/",
+                               status_min=200, status_max=499)
+
+
+def demo_monitors_point(*, origin: str) -> int:
+    """Point the demo's monitors at ``origin`` (the address `xuala run` serves on)."""
+    from xuala.sentry.models import Monitor
+
+    moved = 0
+    for monitor in Monitor.objects.filter(url__contains=DEMO_SITE_PATH):
+        path = monitor.url[monitor.url.index(DEMO_SITE_PATH):]
+        if monitor.url != origin + path:
+            Monitor.objects.filter(pk=monitor.pk).update(url=origin + path)
+            moved += 1
+    return moved
 
 
 @transaction.atomic
@@ -78,8 +120,18 @@ def demo_load() -> DemoAccounts:
     basic_customer, luis, luis_site = client("Sin Plan Demo SL", "luis@sinplan-demo.es",
                                              "Luis Pérez", "sinplan-demo.es", Cms.WORDPRESS)
     agent = _user("agente@modo3.net", "Agente Demo", Role.AGENT, passwords["agente@modo3.net"])
-    _user("agente2@modo3.net", "Segunda Agente", Role.AGENT, passwords["agente2@modo3.net"])
+    agent2 = _user("agente2@modo3.net", "Segunda Agente", Role.AGENT,
+                   passwords["agente2@modo3.net"])
     _user("admin@modo3.net", "Administración", Role.ADMIN, passwords["admin@modo3.net"])
+    from xuala.meetings.services import availability_week_add
+
+    for person in (agent, agent2):
+        for starts, ends in DEMO_AGENT_HOURS:
+            availability_week_add(agent=person, weekdays=range(5), starts=starts, ends=ends)
+    failing_site = Site.objects.create(
+        customer=plan_customer, service=ana_site.service, server=web, cms=Cms.WORDPRESS,
+        url="https://falla-a-proposito.cliente-demo.es/")
+    _demo_monitors(ana_site=ana_site, failing_site=failing_site, servers=(web, mail))
 
     CannedReply.objects.get_or_create(title="Revisado y solucionado", language="es", defaults={
         "body": "Hola:\n\nHemos revisado el problema y ya está solucionado. Si vuelve a "

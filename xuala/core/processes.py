@@ -12,7 +12,7 @@ from xuala.core.supervisor import ProcessSpec, xuala_argv
 
 def desk_processes(*, host: str, port: int, web_workers: int) -> list[ProcessSpec]:
     web = [
-        sys.executable, "-m", "granian", "--interface", "wsgi",
+        sys.executable, "-m", "xuala.core.web", "--interface", "wsgi",
         "--host", host, "--port", str(port),
         "--workers", str(web_workers),
         # One Python thread per worker process: with several, a worker's requests queue for

@@ -14,6 +14,43 @@ from dataclasses import dataclass, field
 
 log = logging.getLogger("xuala.run")
 
+EX_CONFIG = 78  # a child that exits with it cannot start as configured: not restarted
+
+_PR_SET_PDEATHSIG = 1
+
+
+def die_with_parent(parent: int | None = None) -> None:
+    """Linux: this process gets SIGKILL when its parent dies, so no child of a killed
+    supervisor (or listener) runs on unsupervised and keeps its port.
+
+    ``parent`` is the pid the caller expects as its parent: if the parent already died
+    before the signal was armed, the process has been re-parented and ends at once.
+    Without ``parent``, re-parenting to pid 1 is what counts as the parent gone.
+    """
+    with contextlib.suppress(Exception):
+        import ctypes
+
+        ctypes.CDLL(None, use_errno=True).prctl(_PR_SET_PDEATHSIG, signal.SIGKILL)
+    ppid = os.getppid()
+    if (parent is not None and ppid != parent) or (parent is None and ppid == 1):
+        os._exit(1)
+
+
+_forking: list[int] = []
+
+
+def _arm_every_fork() -> None:
+    """In this process, every forked child (granian's web workers) dies with it too, and
+    so on down (the hooks are inherited)."""
+    if _forking:
+        return
+    _forking.append(os.getpid())
+
+    def before() -> None:
+        _forking[0] = os.getpid()
+
+    os.register_at_fork(before=before, after_in_child=lambda: die_with_parent(_forking[0]))
+
 
 @dataclass
 class ProcessSpec:
@@ -52,8 +89,15 @@ class Supervisor:
     def _start(self, child: _Child) -> None:
         log.info("starting %s: %s", child.spec.name, " ".join(child.spec.argv))
         # Own process group: a terminal Ctrl-C reaches the supervisor only, which then
-        # stops the children in order instead of all at once.
-        child.popen = subprocess.Popen(child.spec.argv, start_new_session=True)
+        # stops the children in order instead of all at once. The parent-death signal,
+        # armed in the child before it runs its program, ends the child if the supervisor
+        # itself is killed (SIGKILL leaves it no chance to stop them); each child arms its
+        # own forks in turn (XUALA_DIE_WITH_PARENT, see arm_from_environment).
+        supervisor = os.getpid()
+        child.popen = subprocess.Popen(
+            child.spec.argv, start_new_session=True,
+            env={**os.environ, "XUALA_DIE_WITH_PARENT": "1"},
+            preexec_fn=lambda: die_with_parent(supervisor))
         child.started_at = time.monotonic()
 
     def run(self) -> int:
@@ -82,6 +126,12 @@ class Supervisor:
             if code is None:
                 continue
             uptime = now - child.started_at
+            if code == EX_CONFIG:
+                log.error("%s cannot start as configured (see its message above); "
+                          "not restarted", child.spec.name)
+                child.popen = None
+                child.next_start_at = float("inf")
+                continue
             child.restarts = 0 if uptime > 60 else child.restarts + 1
             delay = min(30.0, 2.0 ** max(0, child.restarts - 1))
             log.error("%s exited with code %s after %.1f s; restarting in %.0f s",
@@ -104,6 +154,14 @@ class Supervisor:
                 with contextlib.suppress(ProcessLookupError):
                     os.killpg(child.popen.pid, signal.SIGKILL)
                 child.popen.wait()
+
+
+def arm_from_environment() -> None:
+    """Called early by every program the supervisor starts: a process started with
+    XUALA_DIE_WITH_PARENT makes each process it forks die with it (granian's workers, the
+    listener's children), however deep."""
+    if os.environ.get("XUALA_DIE_WITH_PARENT") == "1":
+        _arm_every_fork()
 
 
 def xuala_argv(*args: str) -> list[str]:

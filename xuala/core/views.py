@@ -7,11 +7,28 @@ from urllib.parse import urlsplit
 
 from django.conf import settings
 from django.db import connection
-from django.http import JsonResponse
+from django.http import Http404, HttpResponse, JsonResponse
 from django.utils import translation
+from django.utils.html import escape
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 from django.views.i18n import set_language as django_set_language
+
+
+@require_GET
+def demo_site(request, name: str):
+    """The demo's stand-in websites, which its monitors check: a small page (200), and one
+    that fails on purpose (503). Nothing here unless the demo is loaded."""
+    from xuala.core.demo import FAILING_ON_PURPOSE, demo_present
+
+    if not demo_present():
+        raise Http404
+    if name == FAILING_ON_PURPOSE:
+        return HttpResponse("<!doctype html><title>Demo</title><h1>Failing on purpose</h1>"
+                            "<p>This demo site fails on purpose, to show an incident.</p>",
+                            status=503)
+    return HttpResponse(f"<!doctype html><title>{escape(name)}</title><h1>{escape(name)}</h1>"
+                        "<p>A demo site served by Xuala Desk for its monitors.</p>")
 
 
 @never_cache

@@ -224,6 +224,7 @@ class OpenRequest:
     message_id: str = ""
     ticket_class: str | None = None
     language: str | None = None
+    by_system: bool = False  # written by the desk (Online Sentry), not by the contact
 
 
 class OpenReads:
@@ -320,6 +321,7 @@ def ticket_open(
     message_id: str = "",
     ticket_class: str | None = None,
     language: str | None = None,
+    by_system: bool = False,
 ) -> Opened:
     """Open a ticket from a client's request, triaged and clocked by the active policy.
 
@@ -334,7 +336,7 @@ def ticket_open(
         customer=customer, contact=contact, channel=channel, subject=subject,
         body_text=body_text, body_html=body_html, category=category, site=site,
         service=service, uploads=uploads, received_at=received_at, message_id=message_id,
-        ticket_class=ticket_class, language=language))
+        ticket_class=ticket_class, language=language, by_system=by_system))
     with transaction.atomic():
         return tickets_open_write([prepared])[0]
 
@@ -397,7 +399,9 @@ def tickets_open_write(prepared: Sequence[PreparedOpen]) -> list[Opened]:
         return []
     tickets = [p.ticket for p in prepared]
     insert_rows(tickets)
-    firsts = [_message_build(ticket=p.ticket, kind=MessageKind.CLIENT, author=p.request.contact,
+    firsts = [_message_build(ticket=p.ticket,
+                             kind=MessageKind.AUTO if p.request.by_system else MessageKind.CLIENT,
+                             author=None if p.request.by_system else p.request.contact,
                              body_text=p.request.body_text, body_html=p.request.body_html,
                              channel=p.request.channel, message_id=p.request.message_id,
                              at=p.ticket.received_at) for p in prepared]
@@ -406,8 +410,10 @@ def tickets_open_write(prepared: Sequence[PreparedOpen]) -> list[Opened]:
     for p in prepared:
         ticket, decided, at = p.ticket, p.triage, p.ticket.received_at
         events += [
-            TicketEvent(ticket=ticket, key="ticket.opened", actor=p.request.contact, at=at,
+            TicketEvent(ticket=ticket, key="ticket.opened", at=at,
+                        actor=None if p.request.by_system else p.request.contact,
                         data={"channel": p.request.channel,
+                              **({"by_system": True} if p.request.by_system else {}),
                               "policy_version": ticket.policy_version_id,
                               "ticket_class": ticket.ticket_class}),
             TicketEvent(ticket=ticket, at=at,
@@ -554,6 +560,18 @@ def ticket_note(*, ticket: Ticket, author, body_text: str,
         message = _message_add(ticket=ticket, kind=MessageKind.NOTE, author=author,
                                body_text=body_text, uploads=uploads, channel=Channel.AGENT)
         event_record(ticket=ticket, key="ticket.noted", actor=author, message=message.pk)
+    return message
+
+
+def ticket_system_message(*, ticket: Ticket, body_text: str, channel: str,
+                          key: str, at: datetime | None = None, **data) -> Message:
+    """The desk itself writes to the client on a ticket (no author), and mails it."""
+    at = at or timezone.now()
+    with transaction.atomic():
+        message = _message_add(ticket=ticket, kind=MessageKind.AUTO, author=None,
+                               body_text=body_text, channel=channel, at=at)
+        _mail_client(ticket, message)
+        event_record(ticket=ticket, key=key, at=at, message=message.pk, **data)
     return message
 
 

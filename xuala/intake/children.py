@@ -15,17 +15,9 @@ from collections.abc import Callable
 from concurrent.futures import Future
 from multiprocessing.connection import Connection
 
+from xuala.core.supervisor import die_with_parent
+
 log = logging.getLogger(__name__)
-
-
-def die_with_parent() -> None:
-    """Linux: this process gets SIGKILL when its parent dies (no orphan keeps the port)."""
-    with contextlib.suppress(Exception):
-        import ctypes
-
-        ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
-    if os.getppid() == 1:  # the parent died before the line above
-        os._exit(1)
 
 
 def fork_child(main: Callable[[Connection], None], *, what: str,
@@ -40,6 +32,7 @@ def fork_child(main: Callable[[Connection], None], *, what: str,
     for ever).
     """
     parent_end, child_end = socket.socketpair()
+    parent = os.getpid()
     pid = os.fork()
     if pid == 0:
         parent_end.close()
@@ -47,7 +40,7 @@ def fork_child(main: Callable[[Connection], None], *, what: str,
         try:
             signal.signal(signal.SIGINT, signal.SIG_IGN)
             signal.signal(signal.SIGTERM, signal.SIG_DFL)
-            die_with_parent()
+            die_with_parent(parent)
             main(Connection(child_end.detach()))
             status = 0
         except BaseException:

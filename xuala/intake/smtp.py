@@ -53,7 +53,8 @@ from aiosmtpd.smtp import SMTP
 from django.conf import settings
 from django.db import connections
 
-from xuala.intake.children import die_with_parent
+from xuala.core.supervisor import die_with_parent
+from xuala.env import port_taken
 from xuala.intake.models import InboundMessage, InboundPath
 from xuala.intake.parser_process import ParserProcess
 from xuala.intake.services import Incoming, UnusableMessage, inbounds_accept, inbounds_process
@@ -272,10 +273,11 @@ def serve(*, host: str, port: int, lmtp: bool = False, processes: int = 1,
     connections.close_all()  # none may be shared across fork
     children: list[int] = []
     mine = sockets[0]
+    parent = os.getpid()
     for n in range(1, processes):
         pid = os.fork()
         if pid == 0:
-            die_with_parent()
+            die_with_parent(parent)
             for other in sockets:
                 if other is not sockets[n]:
                     other.close()
@@ -299,8 +301,15 @@ def serve(*, host: str, port: int, lmtp: bool = False, processes: int = 1,
                 os.waitpid(pid, 0)
 
 
+class PortTaken(Exception):
+    """The listening address is in use (another desk, another mail server)."""
+
+
 def _bind(host: str, port: int, count: int) -> list[socket.socket]:
     family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    if port and port_taken(host, port):  # SO_REUSEPORT below would share it silently
+        raise PortTaken(f"{host}:{port} is already in use; set XUALA_SMTP_LISTEN (or --listen)"
+                        " to a free address")
     sockets = []
     for _ in range(count):
         sock = socket.socket(family, socket.SOCK_STREAM)

@@ -109,7 +109,10 @@ class CancelForm(forms.Form):
 
 
 class WindowForm(forms.Form):
-    weekday = forms.TypedChoiceField(label=_("Weekday"), choices=Weekday.choices, coerce=int)
+    weekday = forms.TypedMultipleChoiceField(
+        label=_("Weekdays"), choices=Weekday.choices, coerce=int,
+        widget=forms.CheckboxSelectMultiple,
+        help_text=_("Tick every day with these hours: a whole working week at once."))
     starts = forms.TimeField(label=_("From"), widget=forms.TimeInput(attrs={"type": "time"}))
     ends = forms.TimeField(label=_("Until"), widget=forms.TimeInput(attrs={"type": "time"}))
 
@@ -143,9 +146,22 @@ class ExceptionForm(forms.Form):
         return data
 
 
+# The areas of the tz database's real places; the rest are aliases kept for old systems
+# (US/Eastern, Etc/GMT+3, SystemV/…) or not zones at all (Factory, localtime, posixrules).
+_REAL_AREAS = ("Africa/", "America/", "Antarctica/", "Arctic/", "Asia/", "Atlantic/",
+               "Australia/", "Europe/", "Indian/", "Pacific/")
+
+
+def real_timezones() -> list[str]:
+    """The time zones a person lives in, sorted, then UTC."""
+    return [*sorted(z for z in available_timezones() if z.startswith(_REAL_AREAS)), "UTC"]
+
+
 class TimezoneForm(forms.Form):
     timezone = forms.ChoiceField(label=_("Your time zone"))
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["timezone"].choices = [(z, z) for z in sorted(available_timezones())]
+        first = policy_active().policy.timezone
+        self.fields["timezone"].choices = [(first, first)] + [
+            (z, z) for z in real_timezones() if z != first]

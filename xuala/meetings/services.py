@@ -638,6 +638,17 @@ def availability_add(*, agent, weekday: int, starts: time, ends: time) -> AgentA
                                             ends=ends)
 
 
+@transaction.atomic
+def availability_week_add(*, agent, weekdays: Sequence[int], starts: time,
+                          ends: time) -> list[AgentAvailability]:
+    """The same window on several weekdays at once (a working week): all of them, or none
+    if one overlaps a window already there."""
+    if not weekdays:
+        raise AvailabilityInvalid("choose at least one weekday", code="weekday")
+    return [availability_add(agent=agent, weekday=day, starts=starts, ends=ends)
+            for day in sorted(set(weekdays))]
+
+
 def availability_remove(*, agent, pk: int) -> None:
     AgentAvailability.objects.filter(agent=agent, pk=pk).delete()
 

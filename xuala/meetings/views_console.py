@@ -229,7 +229,7 @@ def _availability_page(request, *, window_form=None, exception_form=None, status
     windows, exceptions = selectors.availability_rows(agent)
     return render(request, "meetings/console_availability.html", {
         "windows": windows, "exceptions": exceptions,
-        "window_form": window_form or WindowForm(),
+        "window_form": window_form or WindowForm(initial={"weekday": [0, 1, 2, 3, 4]}),
         "exception_form": exception_form or ExceptionForm(),
         "timezone_form": TimezoneForm(initial={
             "timezone": selectors.agent_timezone(agent).key}),
@@ -250,7 +250,10 @@ def window_add_view(request):
     form = WindowForm(request.POST)
     if not form.is_valid():
         return _availability_page(request, window_form=form, status=400)
-    perform(request, lambda: services.availability_add(agent=request.user, **form.cleaned_data),
+    data = form.cleaned_data
+    perform(request, lambda: services.availability_week_add(
+                agent=request.user, weekdays=data["weekday"], starts=data["starts"],
+                ends=data["ends"]),
             errors=DeskError, error_text=error_text,
             success=_("Availability added."))
     return redirect("meetings_console:availability")

@@ -107,12 +107,19 @@ def webhook_deliver(*, body: str, attempt: int) -> int:
 def incident_ticket(*, incident: Incident):
     """A plan site down opens an urgent ticket (§6.3.6, an emergency under §1).
 
+    The ticket is written by the desk, not by the client: a message in her language and in
+    words (what fails, since when in the policy's time zone, what we are doing), with the
+    technical report as an internal note for agents. If the client already has an open
+    emergency for the same site, the incident joins it instead of opening another.
+
     A hosting server down pages on-call as a web-service emergency; it has no
     customer ticket of its own.
     """
     from xuala.desk.errors import DeskError
-    from xuala.desk.models import Channel
-    from xuala.desk.services import ticket_open
+    from xuala.desk.models import Channel, Status, Ticket
+    from xuala.desk.services import event_record, ticket_note, ticket_open, ticket_system_message
+    from xuala.policy.schema import TicketClass
+    from xuala.sentry import texts
 
     monitor = incident.monitor
     if monitor.kind == MonitorKind.SERVER:
@@ -121,16 +128,33 @@ def incident_ticket(*, incident: Incident):
                       body_text=report_text(incident), purpose="oncall.page")
         return None
     site = monitor.site
+    evidence = report_text(incident)
+    words = {"site_url": site.url, "error_class": incident.error_class,
+             "since": incident.started_at}
+    own = (Ticket.objects.filter(customer_id=site.customer_id, site=site,
+                                 ticket_class=TicketClass.EMERGENCY.value)
+           .exclude(status__in=[Status.RESOLVED, Status.CLOSED]).order_by("created_at").first())
+    if own is not None:
+        ticket_system_message(
+            ticket=own, body_text=texts.incident_joined(language=own.language, **words),
+            channel=Channel.SENTRY, key="sentry.incident_joined", at=incident.confirmed_at,
+            incident=incident.pk)
+        ticket_note(ticket=own, author=None, body_text=evidence)
+        return own
     contact = site.customer.contacts.select_related("user").order_by("-is_primary").first()
+    user = contact.user if contact else None
+    language = getattr(user, "language", None) or site.customer.language
+    subject, body = texts.incident_opened(language=language, **words)
     try:
         opened = ticket_open(
-            customer=site.customer, contact=contact.user if contact else None,
-            channel=Channel.SENTRY, category="site_down", site=site,
-            subject=f"Online Sentry: {site.url} — {incident.error_class}",
-            body_text=report_text(incident), received_at=incident.confirmed_at)
+            customer=site.customer, contact=user, channel=Channel.SENTRY,
+            category="site_down", site=site, subject=subject, body_text=body,
+            received_at=incident.confirmed_at, language=language, by_system=True)
     except DeskError as exc:
         log.warning("no ticket for incident %s: %s", incident.pk, exc)
         return None
+    ticket_note(ticket=opened.ticket, author=None, body_text=evidence)
+    event_record(ticket=opened.ticket, key="sentry.incident_opened", incident=incident.pk)
     return opened.ticket
 
 

@@ -21,6 +21,7 @@ from xuala.env import ConfigError, parse_hostport
 
 EX_DATAERR = 65
 EX_TEMPFAIL = 75
+EX_CONFIG = 78  # the supervisor does not restart a child that exits with it
 
 log = logging.getLogger("xuala.intake")
 
@@ -77,7 +78,7 @@ class Command(BaseCommand):
             self.stdout.write(f"inbound message {row.pk}: {row.status} {row.outcome}")
 
     def _smtpd(self, *, listen: str, lmtp: bool, processes: int, **_):
-        from xuala.intake.smtp import serve
+        from xuala.intake.smtp import PortTaken, serve
 
         logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
         # aiosmtpd logs every command of every session at INFO.
@@ -92,8 +93,11 @@ class Command(BaseCommand):
                               f"({'LMTP' if lmtp else 'SMTP'})")
             self.stdout.flush()
 
-        serve(host=host, port=port, lmtp=lmtp, on_ready=ready,
-              processes=processes or settings.XUALA_SMTP_PROCESSES)
+        try:
+            serve(host=host, port=port, lmtp=lmtp, on_ready=ready,
+                  processes=processes or settings.XUALA_SMTP_PROCESSES)
+        except PortTaken as exc:
+            raise CommandError(str(exc), returncode=EX_CONFIG) from None
 
     def _process(self, *, verbosity: int, **_):
         from xuala.intake.services import intake_step
