@@ -90,6 +90,7 @@ TEMPLATES = [
                 "django.template.context_processors.i18n",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
+                "xuala.policy.context_processors.company",
             ],
         },
     },
@@ -211,8 +212,7 @@ if "{token}" not in XUALA_MEETING_ROOM_URL:
 XUALA_MEETING_REMINDER_MINUTES = env_int("XUALA_MEETING_REMINDER_MINUTES", 60, minimum=0)
 XUALA_MEETING_SLOTS_PER_DAY = env_int("XUALA_MEETING_SLOTS_PER_DAY", 2, minimum=0)
 
-# The company, as quotes and invoices name it.
-XUALA_COMPANY_NAME = env_str("XUALA_COMPANY_NAME", "Xuala Cloud")
+# The company's details on quotes (its name is the policy file's `company`, shown everywhere).
 XUALA_COMPANY_TAX_ID = env_str("XUALA_COMPANY_TAX_ID", "")
 XUALA_COMPANY_ADDRESS = env_str("XUALA_COMPANY_ADDRESS", "")  # lines separated by "\n"
 XUALA_COMPANY_EMAIL = env_str("XUALA_COMPANY_EMAIL", "")  # empty: the policy's support address

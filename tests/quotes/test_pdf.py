@@ -40,8 +40,14 @@ def test_it_uses_a_unicode_font_so_the_euro_sign_and_enye_survive(draft, agent_u
     assert "100,00 €" in text.replace("\u00a0", " ")
 
 
-def test_it_takes_the_company_details_from_settings(draft, settings):
-    settings.XUALA_COMPANY_NAME = "Modo Tres Soluciones SL"
+def test_it_takes_the_company_name_from_the_policy_and_its_details_from_settings(
+        draft, settings, tmp_path):
+    from xuala.policy.loader import default_policy_text
+
+    policy = tmp_path / "policy.toml"
+    policy.write_text(default_policy_text().replace('company = "Xuala Cloud"',
+                                                    'company = "Modo Tres Soluciones SL"', 1))
+    settings.XUALA_POLICY = str(policy)
     settings.XUALA_COMPANY_TAX_ID = "B12345678"
     settings.XUALA_COMPANY_ADDRESS = "Calle Mayor 1\n28013 Madrid"
     settings.XUALA_COMPANY_EMAIL = "facturas@modo3.net"

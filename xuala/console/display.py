@@ -150,8 +150,9 @@ def queue_rows(tickets: list[dict], *, now: datetime, tz, ticket_url: str) -> li
 
 _ROW = ('<tr data-ticket="{}" class="class-{}"><td><a href="{}">{}</a></td>'
         '<td><span class="badge badge-{}">{}</span></td><td>{}</td>'
-        '<td><a href="{}">{}</a></td><td><span class="status status-{}">{}</span></td>'
-        '<td>{}</td><td><span class="clock clock-{}">{}</span></td><td>{}</td><td>{}</td></tr>')
+        '<td class="wide"><a href="{}">{}</a></td><td><span class="status status-{}">{}</span></td>'
+        '<td data-label="{}">{}</td><td><span class="clock clock-{}">{}</span></td>'
+        '<td data-label="{}">{}</td><td data-label="{}">{}</td></tr>')
 
 
 def _time_cell(iso: str, text: str):
@@ -166,9 +167,11 @@ def queue_rows_html(rows: list[QueueRow]):
     from django.utils.safestring import mark_safe
 
     empty = mark_safe('<span class="muted">—</span>')
+    # Column names for the cells a phone shows without the table's head.
+    assignee, target, due = _("Assignee"), _("Target"), _("Due")
     return format_html_join("\n", _ROW, (
         (r.pk, r.ticket_class, r.url, r.reference, r.ticket_class, r.class_label, r.customer,
-         r.url, r.subject, r.status, r.status_label, r.assignee or empty, r.clock.state,
-         r.clock.text, _time_cell(r.target_iso, r.target_text),
-         _time_cell(r.due_iso, r.due_text))
+         r.url, r.subject, r.status, r.status_label, assignee, r.assignee or empty,
+         r.clock.state, r.clock.text, target, _time_cell(r.target_iso, r.target_text),
+         due, _time_cell(r.due_iso, r.due_text))
         for r in rows))
