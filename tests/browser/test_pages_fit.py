@@ -105,7 +105,8 @@ def test_the_client_pages_fit_the_window(new_page, world, live_server, tmp_path,
     page.context.add_cookies([session_cookie(world["contact"], live_server)])
     for name, path in [("dashboard", "/portal/"), ("new", "/portal/tickets/new/"),
                        ("ticket", f"/portal/tickets/{world['ticket'].pk}/"),
-                       ("uptime", "/portal/uptime/"), ("policy", "/kb/politicas-de-asistencia-tecnica/")]:
+                       ("uptime", "/portal/uptime/"),
+                       ("policy", "/kb/politicas-de-asistencia-tecnica/")]:
         layout = look(page, path, tmp_path / f"portal-{name}-{size}.png")
         assert_fits(layout, f"{path} at {size}")
         if name == "dashboard":
