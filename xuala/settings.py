@@ -198,6 +198,8 @@ LOGGING = {
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
     "root": {"handlers": ["console"], "level": env_str("XUALA_LOG_LEVEL", "INFO")},
+    # fontTools narrates every font subset at INFO each time a quote's PDF is made.
+    "loggers": {"fontTools": {"level": "WARNING"}},
 }
 
 # Mail. Without a relay the embedded default writes outgoing mail to files in the data dir.

@@ -89,3 +89,11 @@ def test_a_long_quote_flows_onto_more_pages(draft, agent_user, count):
     reader = PdfReader(BytesIO(quote_pdf(draft)))
     assert len(reader.pages) >= 2
     assert "Tarea adicional 39" in text_of(quote_pdf(draft))
+
+
+def test_making_a_pdf_logs_no_font_subsetting_chatter(draft, caplog):
+    import logging
+
+    with caplog.at_level(logging.INFO):
+        quote_pdf(draft)
+    assert [r for r in caplog.records if r.name.startswith("fontTools")] == []
