@@ -166,6 +166,8 @@ AUTH_PASSWORD_VALIDATORS = [
 
 LANGUAGE_CODE = "es"
 LANGUAGES = [("es", "Español"), ("en", "English")]
+# Dates in one form per language (xuala/formats/<lang>/formats.py); templates name them.
+FORMAT_MODULE_PATH = ["xuala.formats"]
 LOCALE_PATHS = [BASE_DIR / "locale"]
 USE_I18N = True
 USE_TZ = True

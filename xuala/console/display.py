@@ -86,14 +86,13 @@ class QueueRow:
 
 
 class _ShortTime:
-    """Formats instants as the queue shows them ("mié 25 nov 17:18") with labels looked up
-    once per page instead of once per cell."""
+    """Formats instants as every page does (DATETIME_FORMAT, "25 Nov 2026, 17:18") with the
+    month names looked up once per page instead of once per cell."""
 
     def __init__(self, tz):
-        from django.utils.dates import MONTHS_3, WEEKDAYS_ABBR
+        from django.utils.dates import MONTHS_3
 
         self.tz = tz
-        self.days = [str(WEEKDAYS_ABBR[i]) for i in range(7)]
         self.months = [str(MONTHS_3[i]).title() for i in range(1, 13)]
 
     def __call__(self, value: datetime | None) -> tuple[str, str]:
@@ -101,8 +100,7 @@ class _ShortTime:
             return "", ""
         local = value.astimezone(self.tz)
         return (value.isoformat(),
-                f"{self.days[local.weekday()]} {local.day} {self.months[local.month - 1]} "
-                f"{local:%H:%M}")
+                f"{local.day} {self.months[local.month - 1]} {local.year}, {local:%H:%M}")
 
 
 # The columns the queue reads (plain values: building model instances costs more than the rest).
