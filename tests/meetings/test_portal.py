@@ -160,13 +160,13 @@ def test_a_confirmed_meeting_is_not_coloured_like_one_being_arranged(ana, offere
     def badge(html: str) -> str:
         return re.search(r'<span class="badge ([^"]+)" id="meeting-status"', html).group(1)
 
-    assert badge(ana.get(_url(offered)).content.decode()) == "meeting-offered"
+    assert badge(ana.get(_url(offered)).content.decode()) == "meeting-status-offered"
     slot = offered.slots.get(starts_at=madrid(25, 16))
     html = ana.post(_url(offered, "pick/"), {"slot": slot.pk}, follow=True).content.decode()
-    assert badge(html) == "meeting-confirmed" and ">Confirmada<" in html
+    assert badge(html) == "meeting-status-confirmed" and ">Confirmada<" in html
     root = Path(__file__).resolve().parents[2]
     css = (root / "xuala/portal/static/portal/portal.css").read_text()
     colours = {rule: body for selectors, body in re.findall(r"([^{}]+)\{([^}]*)\}", css)
-               for rule in re.findall(r"\.badge\.(meeting-[a-z_]+)", selectors)}
-    assert colours["meeting-confirmed"] != colours["meeting-offered"]
-    assert "--ok" in colours["meeting-confirmed"]
+               for rule in re.findall(r"\.badge\.(meeting-status-[a-z_]+)", selectors)}
+    assert colours["meeting-status-confirmed"] != colours["meeting-status-offered"]
+    assert "--ok" in colours["meeting-status-confirmed"]
