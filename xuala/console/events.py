@@ -190,6 +190,15 @@ SENTENCES: dict[str, Sentence] = {
     "meeting.held": _meeting(_("Meeting held.")),
     "meeting.reminded": _meeting(_("Meeting reminder sent.")),
     "sentry.recovered": _recovered,
+    "sentry.incident_opened": lambda d, w: _("Online Sentry opened this ticket for an incident."),
+    "sentry.incident_joined": lambda d, w: _(
+        "Online Sentry added an incident of the same site to this ticket."),
+    "mail.failed": lambda d, w: _("A mail to %(to)s could not be sent.") % {
+        "to": d.get("to") or "—"},
+    "mail.message_id_reused": lambda d, w: _(
+        "An incoming mail reused the identifier of an earlier one; it was kept apart."),
+    "quote.request_withdrawn": lambda d, w: _(
+        "The client withdrew the request for a quote."),
 }
 
 
