@@ -90,6 +90,7 @@ TEMPLATES = [
                 "django.template.context_processors.i18n",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
+                "xuala.policy.context_processors.company",
             ],
         },
     },
@@ -165,6 +166,8 @@ AUTH_PASSWORD_VALIDATORS = [
 
 LANGUAGE_CODE = "es"
 LANGUAGES = [("es", "Español"), ("en", "English")]
+# Dates in one form per language (xuala/formats/<lang>/formats.py); templates name them.
+FORMAT_MODULE_PATH = ["xuala.formats"]
 LOCALE_PATHS = [BASE_DIR / "locale"]
 USE_I18N = True
 USE_TZ = True
@@ -197,6 +200,8 @@ LOGGING = {
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
     "root": {"handlers": ["console"], "level": env_str("XUALA_LOG_LEVEL", "INFO")},
+    # fontTools narrates every font subset at INFO each time a quote's PDF is made.
+    "loggers": {"fontTools": {"level": "WARNING"}},
 }
 
 # Mail. Without a relay the embedded default writes outgoing mail to files in the data dir.
@@ -211,8 +216,7 @@ if "{token}" not in XUALA_MEETING_ROOM_URL:
 XUALA_MEETING_REMINDER_MINUTES = env_int("XUALA_MEETING_REMINDER_MINUTES", 60, minimum=0)
 XUALA_MEETING_SLOTS_PER_DAY = env_int("XUALA_MEETING_SLOTS_PER_DAY", 2, minimum=0)
 
-# The company, as quotes and invoices name it.
-XUALA_COMPANY_NAME = env_str("XUALA_COMPANY_NAME", "Xuala Cloud")
+# The company's details on quotes (its name is the policy file's `company`, shown everywhere).
 XUALA_COMPANY_TAX_ID = env_str("XUALA_COMPANY_TAX_ID", "")
 XUALA_COMPANY_ADDRESS = env_str("XUALA_COMPANY_ADDRESS", "")  # lines separated by "\n"
 XUALA_COMPANY_EMAIL = env_str("XUALA_COMPANY_EMAIL", "")  # empty: the policy's support address

@@ -14,6 +14,8 @@ admin.site.__class__ = OTPAdminSite
 urlpatterns = [
     path("healthz", core_views.healthz, name="healthz"),
     path("demo-site/<str:name>/", core_views.demo_site, name="demo_site"),
+    # Browsers ask for /favicon.ico whatever the page links; they get the site's icon.
+    path("favicon.ico", core_views.favicon, name="favicon"),
     path("i18n/setlang/", core_views.set_language, name="set_language"),
     path("admin/", admin.site.urls),
     path("api/", include("xuala.api.urls")),
@@ -34,3 +36,6 @@ urlpatterns += i18n_patterns(
     path("console/", include("xuala.console.urls")),
     prefix_default_language=False,
 )
+
+# Styled pages in the visitor's language (404: Django's handler renders templates/404.html).
+handler500 = "xuala.core.views.server_error"

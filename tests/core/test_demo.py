@@ -68,3 +68,23 @@ def test_the_demo_monitors_check_pages_this_desk_serves_and_one_fails_on_purpose
     failing = [name for name, result in results.items() if not result["ok"]]
     assert failing == ["[DEMO] falla a propósito: https://falla-a-proposito.cliente-demo.es/"]
     assert results["https://www.cliente-demo.es/"]["status"] == 200
+
+
+def test_if_empty_on_a_loaded_demo_says_so_and_how_to_set_new_passwords(db):
+    call_command("demo", stdout=io.StringIO())
+    out = io.StringIO()
+    call_command("demo", "--if-empty", stdout=out)
+    text = out.getvalue()
+    assert "The demo is already loaded" in text and "nothing was changed" in text
+    assert "xuala changepassword ana@cliente-demo.es" in text
+    assert "xuala changepassword agente@modo3.net" in text
+
+
+def test_if_empty_on_a_database_with_real_customers_says_the_demo_was_not_loaded(db):
+    from tests import factories
+
+    factories.customer(name="Cliente Real SL", email="eva@cliente-real.es")
+    out = io.StringIO()
+    call_command("demo", "--if-empty", stdout=out)
+    assert "the demo was not loaded" in out.getvalue()
+    assert not Customer.objects.filter(is_demo=True).exists()

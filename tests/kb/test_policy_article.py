@@ -58,3 +58,16 @@ def test_it_escapes_policy_text(client, settings, tmp_path, url):
     settings.XUALA_POLICY = str(path)
     html = client.get(url).content.decode()
     assert "<script>alert(1)</script>" not in html
+
+
+def test_the_spanish_article_addresses_the_reader_as_usted_throughout(client):
+    """One form of address: "utilice su Área de Cliente", never "utilices tu Área de Cliente"."""
+    import re
+
+    html = client.get(URL_ES).content.decode()
+    text = re.sub(r"<[^>]+>", " ", html.split('id="policy-article"', 1)[1])
+    assert "utilice el formulario de tickets de su Área de Cliente" in text
+    assert "no nos llame directamente" in text and "le enviaremos" in text
+    tu_forms = re.findall(r"\b(tu|tus|te|ti|utilices|envías|deseas|llames|envíanos|solicites|"
+                          r"aceptes|deberás|puedes|quieres|tienes)\b", text, flags=re.IGNORECASE)
+    assert tu_forms == []

@@ -67,7 +67,7 @@ def test_the_index_lists_requests_and_upcoming_meetings(console, offered, other_
     html = console.get("/console/meetings/").content.decode()
     assert f'data-request="{offered.pk}"' in html
     assert f'data-request="{booked.pk}"' not in html
-    assert "mar 24 Nov 2026 17:00 CET" in html
+    assert "24 Nov 2026, 17:00" in html
 
 
 def test_offering_from_a_ticket_opens_the_request(console, frozen, plan_customer):

@@ -150,3 +150,23 @@ def test_a_request_without_offered_times_invites_a_proposal(client, frozen):
     html = client.get(_url(request)).content.decode()
     assert 'id="no-slots-yet"' in html
     assert 'id="pick-form"' not in html and 'id="propose-form"' in html
+
+
+def test_a_confirmed_meeting_is_not_coloured_like_one_being_arranged(ana, offered):
+    """"Confirmada" wears the done colour; "Horas ofrecidas" the pending one."""
+    import re
+    from pathlib import Path
+
+    def badge(html: str) -> str:
+        return re.search(r'<span class="badge ([^"]+)" id="meeting-status"', html).group(1)
+
+    assert badge(ana.get(_url(offered)).content.decode()) == "meeting-status-offered"
+    slot = offered.slots.get(starts_at=madrid(25, 16))
+    html = ana.post(_url(offered, "pick/"), {"slot": slot.pk}, follow=True).content.decode()
+    assert badge(html) == "meeting-status-confirmed" and ">Confirmada<" in html
+    root = Path(__file__).resolve().parents[2]
+    css = (root / "xuala/portal/static/portal/portal.css").read_text()
+    colours = {rule: body for selectors, body in re.findall(r"([^{}]+)\{([^}]*)\}", css)
+               for rule in re.findall(r"\.badge\.(meeting-status-[a-z_]+)", selectors)}
+    assert colours["meeting-status-confirmed"] != colours["meeting-status-offered"]
+    assert "--ok" in colours["meeting-status-confirmed"]

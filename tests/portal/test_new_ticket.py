@@ -182,3 +182,28 @@ def test_the_first_message_keeps_the_description_as_plain_text(ana, plan_custome
     page = ana.get(f"/portal/tickets/{message.ticket_id}/").content.decode()
     assert "<script>alert(1)</script>" not in page
     assert "&lt;script&gt;alert(1)&lt;/script&gt; hola" in page
+
+
+def test_the_form_carries_an_explanation_for_each_kind_of_problem_refused_at_once(ana):
+    """Refused at once (mail program, third parties, personal computing): the page holds the
+    policy's answer and a link to the clause, hidden until that kind is chosen."""
+    page = ana.get(NEW).content.decode()
+    hints = page.split('id="category-hints"', 1)[1].split("</form>", 1)[0]
+    for key, clause, words in [("mail_client", "6.1", "configuración de su sistema operativo"),
+                               ("third_party", "6", "servicios de terceros"),
+                               ("personal_computing", "6", "informática personal")]:
+        hint = hints.split(f'id="category-hint-{key}"', 1)[1].split("</div>", 1)[0]
+        assert " hidden" in hint.split(">", 1)[0]
+        assert words in hint
+        assert f'href="/kb/politicas-de-asistencia-tecnica/#s{clause}"' in hint
+    assert "category-hint-hosting" not in hints and "category-hint-site_down" not in hints
+    assert 'src="/static/portal/new_ticket.js"' in page or "portal/new_ticket" in page
+    assert "onchange" not in page.split('id="new-ticket-form"', 1)[1]
+
+
+def test_a_form_shown_again_keeps_the_chosen_kinds_explanation_visible(ana, plan_customer):
+    page = ana.post(NEW, request_data(plan_customer, category="third_party",
+                                      subject="")).content.decode()
+    assert 'class="field has-errors"' in page
+    hint = page.split('id="category-hint-third_party"', 1)[1].split(">", 1)[0]
+    assert "hidden" not in hint

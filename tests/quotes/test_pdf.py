@@ -21,7 +21,7 @@ def test_it_is_a_pdf_with_the_number_company_lines_and_totals_in_spanish(draft):
     text = text_of(data)
     assert draft.number in text
     assert "Xuala Cloud" in text and "asistencia@modo3.net" in text
-    assert "PRESUPUESTO" in text and "Válido hasta: 23 de diciembre de 2026" in text
+    assert "PRESUPUESTO" in text and "Válido hasta: 23 Dic 2026" in text
     assert "Migración de la tienda" in text and "Ampliación a 50 GB de disco" in text
     assert "19,995 €" in text.replace("\u00a0", " ")  # a unit price keeps its fraction of a cent
     flat = text.replace("\u00a0", " ")
@@ -40,8 +40,14 @@ def test_it_uses_a_unicode_font_so_the_euro_sign_and_enye_survive(draft, agent_u
     assert "100,00 €" in text.replace("\u00a0", " ")
 
 
-def test_it_takes_the_company_details_from_settings(draft, settings):
-    settings.XUALA_COMPANY_NAME = "Modo Tres Soluciones SL"
+def test_it_takes_the_company_name_from_the_policy_and_its_details_from_settings(
+        draft, settings, tmp_path):
+    from xuala.policy.loader import default_policy_text
+
+    policy = tmp_path / "policy.toml"
+    policy.write_text(default_policy_text().replace('company = "Xuala Cloud"',
+                                                    'company = "Modo Tres Soluciones SL"', 1))
+    settings.XUALA_POLICY = str(policy)
     settings.XUALA_COMPANY_TAX_ID = "B12345678"
     settings.XUALA_COMPANY_ADDRESS = "Calle Mayor 1\n28013 Madrid"
     settings.XUALA_COMPANY_EMAIL = "facturas@modo3.net"
@@ -63,7 +69,7 @@ def test_it_is_labelled_in_english_for_an_english_quote(english_customer, agent_
     quote = quote_draft(customer=english_customer, created_by=agent_user)
     add_standard_lines(quote, agent_user)
     text = text_of(quote_pdf(quote))
-    assert "QUOTE" in text and "Unit price" in text and "Valid until: Dec. 23, 2026" in text
+    assert "QUOTE" in text and "Unit price" in text and "Valid until: 23 Dec 2026" in text
     assert "€72.59" in text
 
 
@@ -83,3 +89,11 @@ def test_a_long_quote_flows_onto_more_pages(draft, agent_user, count):
     reader = PdfReader(BytesIO(quote_pdf(draft)))
     assert len(reader.pages) >= 2
     assert "Tarea adicional 39" in text_of(quote_pdf(draft))
+
+
+def test_making_a_pdf_logs_no_font_subsetting_chatter(draft, caplog):
+    import logging
+
+    with caplog.at_level(logging.INFO):
+        quote_pdf(draft)
+    assert [r for r in caplog.records if r.name.startswith("fontTools")] == []

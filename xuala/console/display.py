@@ -86,14 +86,13 @@ class QueueRow:
 
 
 class _ShortTime:
-    """Formats instants as the queue shows them ("mié 25 nov 17:18") with labels looked up
-    once per page instead of once per cell."""
+    """Formats instants as every page does (DATETIME_FORMAT, "25 Nov 2026, 17:18") with the
+    month names looked up once per page instead of once per cell."""
 
     def __init__(self, tz):
-        from django.utils.dates import MONTHS_3, WEEKDAYS_ABBR
+        from django.utils.dates import MONTHS_3
 
         self.tz = tz
-        self.days = [str(WEEKDAYS_ABBR[i]) for i in range(7)]
         self.months = [str(MONTHS_3[i]).title() for i in range(1, 13)]
 
     def __call__(self, value: datetime | None) -> tuple[str, str]:
@@ -101,8 +100,7 @@ class _ShortTime:
             return "", ""
         local = value.astimezone(self.tz)
         return (value.isoformat(),
-                f"{self.days[local.weekday()]} {local.day} {self.months[local.month - 1]} "
-                f"{local:%H:%M}")
+                f"{local.day} {self.months[local.month - 1]} {local.year}, {local:%H:%M}")
 
 
 # The columns the queue reads (plain values: building model instances costs more than the rest).
@@ -150,8 +148,9 @@ def queue_rows(tickets: list[dict], *, now: datetime, tz, ticket_url: str) -> li
 
 _ROW = ('<tr data-ticket="{}" class="class-{}"><td><a href="{}">{}</a></td>'
         '<td><span class="badge badge-{}">{}</span></td><td>{}</td>'
-        '<td><a href="{}">{}</a></td><td><span class="status status-{}">{}</span></td>'
-        '<td>{}</td><td><span class="clock clock-{}">{}</span></td><td>{}</td><td>{}</td></tr>')
+        '<td class="wide"><a href="{}">{}</a></td><td><span class="status status-{}">{}</span></td>'
+        '<td data-label="{}">{}</td><td><span class="clock clock-{}">{}</span></td>'
+        '<td data-label="{}">{}</td><td data-label="{}">{}</td></tr>')
 
 
 def _time_cell(iso: str, text: str):
@@ -166,9 +165,11 @@ def queue_rows_html(rows: list[QueueRow]):
     from django.utils.safestring import mark_safe
 
     empty = mark_safe('<span class="muted">—</span>')
+    # Column names for the cells a phone shows without the table's head.
+    assignee, target, due = _("Assignee"), _("Target"), _("Due")
     return format_html_join("\n", _ROW, (
         (r.pk, r.ticket_class, r.url, r.reference, r.ticket_class, r.class_label, r.customer,
-         r.url, r.subject, r.status, r.status_label, r.assignee or empty, r.clock.state,
-         r.clock.text, _time_cell(r.target_iso, r.target_text),
-         _time_cell(r.due_iso, r.due_text))
+         r.url, r.subject, r.status, r.status_label, assignee, r.assignee or empty,
+         r.clock.state, r.clock.text, target, _time_cell(r.target_iso, r.target_text),
+         due, _time_cell(r.due_iso, r.due_text))
         for r in rows))

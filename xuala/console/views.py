@@ -32,6 +32,7 @@ from xuala.console.access import (
     second_step_user,
 )
 from xuala.console.display import QUEUE_FIELDS, queue_rows, queue_rows_html
+from xuala.console.events import event_lines
 from xuala.console.forms import (
     BREACH_WINDOWS,
     AssignForm,
@@ -228,7 +229,8 @@ def _ticket_page(request, ticket: Ticket, *, reply_form: ReplyForm | None = None
             initial["body"] = next((c.body for c in canned if c.pk == int(chosen)), "")
         reply_form = ReplyForm(initial=initial, statuses=reachable)
     agents = list(selectors.agents())
-    events = list(ticket.events.all())  # prefetched with their actors
+    events = event_lines(ticket.events.all(),  # prefetched with their actors
+                         people={agent.pk: str(agent) for agent in agents}, tz=_policy_tz())
     labels = dict(Status.choices)
     return render(request, "console/ticket.html", {
         "ticket": ticket, "conversation": list(ticket.messages.all()), "events": events,

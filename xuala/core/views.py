@@ -65,3 +65,25 @@ def set_language(request):
     source = translation.get_language_from_path(urlsplit(nxt).path) or settings.LANGUAGE_CODE
     with translation.override(source):
         return django_set_language(request)
+
+
+def server_error(request):
+    """The styled 500 page in the visitor's language; a plain one if even that fails."""
+    from django.http import HttpResponseServerError
+    from django.shortcuts import render
+
+    try:
+        return render(request, "500.html", status=500)
+    except Exception:
+        return HttpResponseServerError(
+            "<!doctype html><title>Error 500</title><h1>Error 500</h1>",
+            content_type="text/html")
+
+
+@require_GET
+def favicon(request):
+    """Browsers ask for /favicon.ico whatever the page links: send them to the site's icon."""
+    from django.shortcuts import redirect
+    from django.templatetags.static import static
+
+    return redirect(static("xuala/favicon.svg"), permanent=True)

@@ -27,3 +27,8 @@ def policy_active() -> LoadedPolicy:
                 _cache.clear()
                 _cache[key] = loaded
     return loaded
+
+
+def company_name() -> str:
+    """The company's name wherever it is shown: the policy file's, never a second setting."""
+    return policy_active().policy.policy.company

@@ -12,6 +12,7 @@ from django.utils.translation import ngettext
 from xuala.customers.models import Customer
 from xuala.customers.selectors import customer_for_user, customer_services, customer_sites
 from xuala.desk.services import Upload
+from xuala.policy.schema import Decision
 from xuala.policy.selectors import policy_active
 
 
@@ -123,6 +124,10 @@ class TicketForm(forms.Form):
         scope = policy_active().policy.scope
         self.fields["category"].choices = [("", _("Choose…"))] + [
             (rule.key, rule.label.get(language)) for rule in scope]
+        # The kinds of problem the policy refuses at once: the page says so before sending.
+        self.refused_categories = [
+            {"key": rule.key, "answer": rule.answer.get(language), "clause": rule.clause}
+            for rule in scope if rule.decision == Decision.REFUSED and rule.answer]
         self.fields["attachments"].help_text = attachments_help()
 
     def clean(self):

@@ -13,6 +13,7 @@ from django.utils.translation import gettext_lazy
 
 from xuala.core.links import public_url
 from xuala.desk.texts import local_time
+from xuala.policy.selectors import company_name as policy_company_name
 from xuala.policy.selectors import policy_active
 from xuala.quotes import money
 
@@ -63,7 +64,7 @@ def totals_lines(quote, totals: money.Totals) -> list[str]:
 
 
 def company_name() -> str:
-    return getattr(settings, "XUALA_COMPANY_NAME", "") or "Xuala Cloud"
+    return policy_company_name()
 
 
 def sent_mail(quote, totals: money.Totals) -> tuple[str, str]:

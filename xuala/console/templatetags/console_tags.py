@@ -18,15 +18,6 @@ def clock(ticket, now):
 
 
 @register.filter
-def event_data(data):
-    """An event's data as "key=value" pairs, for the log."""
-    if not isinstance(data, dict):
-        return ""
-    return ", ".join(f"{key}={value}" for key, value in data.items()
-                     if value not in (None, "", [], {}))
-
-
-@register.filter
 def decision(value):
     return decision_label(value)
 

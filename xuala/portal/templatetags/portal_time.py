@@ -27,4 +27,4 @@ def policy_short(value: datetime | None) -> str:
     if not value:
         return ""
     local = value.astimezone(policy_active().calendar.tz)
-    return formats.date_format(local, "j M Y, H:i")
+    return formats.date_format(local, "DATETIME_FORMAT")
