@@ -72,6 +72,23 @@ def test_it_answers_250_and_the_message_becomes_a_ticket(listener, plan_customer
     assert row.ticket.customer == plan_customer
 
 
+def test_the_listener_stores_another_message_under_a_reused_message_id_but_not_a_resend(
+        listener, plan_customer):
+    first = mail(message_id="<smtp-reused@cliente-demo.es>", subject="Uno")
+    second = mail(message_id="<smtp-reused@cliente-demo.es>", subject="Dos")
+    with smtp(listener) as client:
+        for raw in (first, second, first, second):
+            assert client.sendmail("ana@cliente-demo.es", [SUPPORT], raw) == {}
+    listener.handler.wait_idle()
+    rows = list(InboundMessage.objects.order_by("id"))
+    assert [r.raw_bytes() for r in rows] == [first, second]
+    assert [r.outcome for r in rows] == ["ticket.opened", "ticket.opened"]
+    assert rows[1].detail["message_id_reused"] == rows[0].pk
+    assert sorted(Ticket.objects.values_list("subject", flat=True)) == ["Dos", "Uno"]
+    assert Ticket.objects.get(subject="Dos").events.filter(
+        key="mail.message_id_reused").exists()
+
+
 def test_it_is_not_an_open_relay(listener):
     with smtp(listener) as client, pytest.raises(smtplib.SMTPRecipientsRefused) as refused:
         client.sendmail("spammer@example.org", ["victim@example.com"], mail())
