@@ -504,6 +504,8 @@ def _done_fields(message: InboundMessage, parsed: ParsedMail | None, plan: _Plan
         if parsed.message_id and not message.message_id:
             fields["message_id"] = parsed.message_id[:998]
     detail = plan.detail
+    if parsed is not None and parsed.from_header not in ("from", ""):
+        detail = {**detail, "sender_header": parsed.from_header}  # no readable From
     reused = (message.detail or {}).get("message_id_reused")
     if reused:
         detail = {**detail, "message_id_reused": reused}
