@@ -69,6 +69,9 @@ MAX_ATTEMPTS = 10
 # takes it only if that has not happened within this grace (the accepting process died).
 HANDOFF_GRACE = timedelta(seconds=20)
 LOOP_PRECEDENCE = frozenset({"bulk", "list", "junk"})
+# Requests to confirm held mail sent to one address in an hour, at most (a flood guard:
+# the limit that matters is one per held message or thread, see _confirmation_not_wanted).
+CONFIRM_REQUESTS_PER_HOUR = 10
 
 
 class UnusableMessage(ValueError):
@@ -929,14 +932,45 @@ def _unauthenticated(mail: _Mail) -> _Plan | None:
     token = secrets.token_urlsafe(24)
 
     def ask(plan: _Plan) -> None:
+        not_asked = _confirmation_not_wanted(mail, user)
+        plan.detail["asked"] = not_asked is None
+        if not_asked is not None:
+            plan.detail["not_asked"] = not_asked
+            return
         subject, body = texts.confirm_request(
             loaded=mail.loaded, language=user.language, address=user.email,
             original_subject=mail.parsed.subject, token=token)
-        plan.detail["asked"] = _auto_answer(mail, purpose="intake.confirm_sender",
-                                            subject=subject, body=body, to=user.email)
+        email_enqueue(to=user.email.strip(), subject=subject, body_text=body,
+                      purpose=selectors.CONFIRM_PURPOSE, auto_submitted=True,
+                      in_reply_to=mail.parsed.message_id or "",
+                      references=mail.parsed.message_id or "")
 
     return _Plan("auth.held", InboundStatus.HELD, act=ask, detail={"auth": auth},
                  row_fields={"claimed_user": user, "confirm_token": token})
+
+
+def _confirmation_not_wanted(mail: _Mail, user) -> str | None:
+    """Why a held message's sender is not asked to confirm it (None: ask them).
+
+    The request has its own limit, apart from the automatic answers of RFC 3834 (an
+    acknowledgement minutes before must not silence it): one per held message, none when a
+    message of the same thread already waits with a request sent, and at most
+    CONFIRM_REQUESTS_PER_HOUR to one address, so that forged mail cannot flood a client.
+    The client area lists every message waiting, asked or not.
+    """
+    address = (user.email or "").strip()
+    if "@" not in address or mail.in_company_domain(address):
+        return "no_address"
+    thread = [mail.parsed.message_id or "", mail.row.message_id, *mail.thread_ids]
+    if selectors.inbound_held_asked_in_thread(user=user, message_ids=thread,
+                                              exclude=mail.row.pk):
+        return "thread_asked"
+    # Requests are written at once (a batch's too), so this count includes the batch's own.
+    since = timezone.now() - timedelta(hours=1)
+    if selectors.confirm_requests_since(address=address, since=since) \
+            >= CONFIRM_REQUESTS_PER_HOUR:
+        return "flood_limit"
+    return None
 
 
 def _thread_reply(mail: _Mail) -> _Plan | None:
