@@ -209,6 +209,41 @@ def test_the_acknowledgement_of_a_ticket_counts_as_the_automatic_answer_of_the_p
     assert [a.purpose for a in answers_to("ana@cliente-demo.es")] == ["ticket.ack"]
 
 
+# ---------------------------------------------------------------- the sender
+
+def test_a_client_message_without_from_is_theirs_by_reply_to_and_says_so(plan_customer, deliver):
+    raw = compose(subject="Sin remitente").replace(
+        b"From: ana@cliente-demo.es\n", b"Reply-To: Ana <ana@cliente-demo.es>\n")
+    row = deliver(raw, envelope_from="ana@cliente-demo.es")
+    assert row.outcome == "ticket.opened" and row.detail["sender_header"] == "reply-to"
+    assert row.ticket.customer == plan_customer
+
+
+def test_the_door_authenticates_the_fallback_sender_too(plan_customer, deliver, enforcing):
+    raw = compose(subject="Sin remitente").replace(
+        b"From: ana@cliente-demo.es\n", b"Sender: ana@cliente-demo.es\n")
+    row = deliver(raw, envelope_from="ana@cliente-demo.es")
+    assert row.outcome == "auth.held" and row.detail["sender_header"] == "sender"
+    assert not Ticket.objects.exists()
+
+
+def test_an_encoded_word_in_the_senders_address_is_no_sender(plan_customer, deliver):
+    raw = compose(subject="Hola").replace(b"From: ana@cliente-demo.es\n",
+                                          b"From: =?utf-8?Q?ana?=@cliente-demo.es\n")
+    row = deliver(raw, envelope_from="ana@cliente-demo.es")
+    assert row.status == InboundStatus.HELD and row.outcome == "parse.no_sender"
+    assert not Ticket.objects.exists()
+
+
+def test_a_ticket_opened_by_mail_never_carries_line_breaks_in_its_subject(plan_customer,
+                                                                          deliver):
+    raw = compose(subject="x").replace(
+        b"Subject: x\n", b"Subject: =?utf-8?Q?Web_ca=C3=ADda=0D=0ABcc:_a@b.es=E2=80=A8ya?=\n")
+    ticket = deliver(raw).ticket
+    assert ticket.subject == "Web caída Bcc: a@b.es ya"
+    assert not any(ch in ticket.subject for ch in "\r\n\u2028")
+
+
 # ---------------------------------------------------------------- delivery-status notifications
 
 def dsn(*, original_id: str, recipient: str = "ana@cliente-demo.es",
@@ -409,7 +444,8 @@ def test_each_family_of_the_corpus_gets_its_outcome(tag, outcome, known_parties)
     ("ios_es_reply.eml", "ticket.replied"),
     ("nonclient_gmail_new.eml", "door.not_client"),
     ("lapsed_client_new.eml", "door.not_client"),
-    ("malformed_missing_from.eml", "parse.no_sender"),
+    # No From: the sender is read from Return-Path, a stranger's address.
+    ("malformed_missing_from.eml", "door.not_client"),
 ])
 def test_corpus_messages_from_clients_and_strangers(name, outcome, known_parties):
     assert from_the_mailbox(name).outcome == outcome
