@@ -227,6 +227,15 @@ def test_a_reply_still_loses_the_original_message_it_quotes():
     assert mail.new_text == "Ya funciona, gracias."
 
 
+def test_a_reply_threaded_by_its_subject_alone_still_loses_the_quote():
+    body = ("Ya funciona.\r\n\r\n-----Mensaje original-----\r\n"
+            "De: Soporte <asistencia@modo3.net>\r\nEnviado: 3 dic 2026 10:00\r\n"
+            "Para: ana@cliente-demo.es\r\nAsunto: [#42] Copias\r\n\r\nCorregido.\r\n")
+    mail = parse(message(HEAD + b"Subject: RE: [#42] Copias\r\n"
+                         b"Content-Type: text/plain; charset=utf-8\r\n", body.encode()))
+    assert mail.new_text == "Ya funciona."
+
+
 # ---------------------------------------------------------------- line breaks
 
 

@@ -1319,8 +1319,9 @@ def _build(msg: Message, headers: _Headers, data: bytes, *, walk: bool,
     mail.html = "\n".join(htmls)
     if b"\x00" in data:
         notes.append("NUL bytes removed")
-    forwarded = _is_forward(mail.subject) or is_forward(
-        mail.text, is_reply=bool(mail.in_reply_to or mail.references))
+    is_reply = bool(mail.in_reply_to or mail.references or _REPLY_SUBJECT.match(mail.subject)
+                    or _SUBJECT_TOKEN.search(mail.subject))
+    forwarded = _is_forward(mail.subject) or is_forward(mail.text, is_reply=is_reply)
     mail.new_text = mail.text if forwarded else strip_quoted(mail.text)
     mail.attachments = walker.attachments
     mail.oversized_attachments = walker.oversized
@@ -1361,6 +1362,8 @@ def _declared_labels(msg: Message):
             yield label
 
 
+_REPLY_SUBJECT = re.compile(r"^\s*(?:re|aw|sv|antw|ref|resp)\s*:", re.IGNORECASE)
+_SUBJECT_TOKEN = re.compile(r"\[#\d{1,18}\]")
 _FORWARD_SUBJECT = re.compile(r"^\s*(?:fwd?|rv|reenv(?:iar)?|tr|wg)\s*:", re.IGNORECASE)
 
 

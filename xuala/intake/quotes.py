@@ -43,6 +43,10 @@ _FORWARDED = re.compile(
     r"|begin forwarded message:|inicio del mensaje reenviado:|comienzo del mensaje reenviado:)\s*$",
     re.IGNORECASE,
 )
+# A word each marker of _FORWARDED and _ORIGINAL_MESSAGE holds.
+_FORWARD_WORDS = ("forward", "reenvia", "reenviat", "encaminhada", "transf", "weitergeleitet",
+                  "inoltrato", "doorgestuurd", "original", "origine", "ursprüngliche",
+                  "ursprungliche")
 _UNDERSCORES = re.compile(r"^\s*_{10,}\s*$")
 # Outlook's header block; the labels may be bold ("*De:*") when derived from HTML.
 _HEADER_FROM = re.compile(r"^\s*\*?(?:from|de|von|da|van)\s?\*?\s?:\*?\s*\S", re.IGNORECASE)
@@ -200,6 +204,9 @@ def is_forward(text: str, *, is_reply: bool) -> bool:
     message" marker ("----- Original Nachricht -----", "Message d'origine") does in a message
     that answers nothing (no In-Reply-To or References): a reply would carry them.
     """
+    lowered = text.lower()
+    if not any(word in lowered for word in _FORWARD_WORDS):
+        return False  # the usual case, decided at C speed
     for line in text.split("\n"):
         if len(line) > _MAX_MARKER_LINE:
             continue
