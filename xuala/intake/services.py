@@ -156,11 +156,11 @@ def inbound_accept(*, raw: bytes, path: str, envelope_from: str = "",
                    helo: str | None = None) -> InboundMessage:
     """Store a message raw and commit; the same message again returns its existing row.
 
-    Idempotent on the Message-ID and the bytes: the same bytes again are a duplicate; other
-    bytes under a Message-ID already stored are a new message (mailers reuse Message-IDs),
-    stored under the SHA-256 of its bytes with ``detail["message_id_reused"]`` naming the
-    first row. Reads nothing of the message but that header. Raises UnusableMessage for
-    empty input.
+    Idempotent on the Message-ID and the content (``content_sha256``: the bytes without
+    the relays' trace fields): the same message again is a duplicate; other content under a
+    Message-ID already stored is a new message (mailers reuse Message-IDs), stored under
+    its content digest with ``detail["message_id_reused"]`` naming the first row. Reads
+    nothing of the message but that header. Raises UnusableMessage for empty input.
     """
     result = inbounds_accept([Incoming(raw=raw, path=path, envelope_from=envelope_from,
                                        envelope_to=envelope_to, client_ip=client_ip,
@@ -196,13 +196,13 @@ def inbounds_accept(incoming: Sequence[Incoming]) -> list[InboundMessage | Excep
         if head is None:
             continue
         key = head.key
-        known = {**stored, **new}
-        first = known.get(key)
+        first = new.get(key) or stored.get(key)
         if first is not None and not head.same_content(first):
             # Other content under a Message-ID already stored: a new message of its own.
             key = head.content_key
-        if key in known:
-            results[n] = known[key]
+        existing = new.get(key) or stored.get(key)
+        if existing is not None:
+            results[n] = existing
             continue
         row = _accept_row(item, head, key, now)
         if first is not None and key != first.message_key:
