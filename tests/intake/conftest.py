@@ -27,6 +27,18 @@ def _sender_checks_off(settings):
     settings.XUALA_MAIL_AUTH = "off"
 
 
+@pytest.fixture
+def enforcing(settings):
+    """Sender checks on, against a DNS server that knows none of the senders' domains."""
+    from tests.intake.dnsserver import ZoneServer
+
+    with ZoneServer({}) as server:
+        settings.XUALA_MAIL_AUTH = "enforce"
+        settings.XUALA_TRUSTED_AUTHSERV_IDS = []
+        settings.XUALA_DNS_SERVERS = [server.address]
+        yield server
+
+
 def compose(*, sender: str = "ana@cliente-demo.es", to: str = SUPPORT,
             subject: str = "No carga la web", body: str = "La web da error 500 desde hoy.",
             message_id: str | None = None, headers: dict[str, str] | None = None,

@@ -346,8 +346,13 @@ def test_it_does_not_authenticate_a_message_without_a_from_address(dns_server):
     ("mail.tienda.com.es", "tienda.com.es"),
     ("shop.co.uk", "shop.co.uk"),
     ("MAIL.Example.COM.", "example.com"),
+    ("mail.victim.org.mx", "victim.org.mx"),
+    ("a.b.tienda.gob.ar", "tienda.gob.ar"),
+    ("city.kawasaki.jp", "city.kawasaki.jp"),
+    ("alice.github.io", "alice.github.io"),
+    ("org.mx", "org.mx"),
 ])
-def test_it_approximates_the_organisational_domain(domain, organisational):
+def test_it_takes_the_organisational_domain_from_the_public_suffix_list(domain, organisational):
     assert organisational_domain(domain) == organisational
 
 
@@ -357,6 +362,21 @@ def test_it_aligns_relaxed_by_organisation_and_strict_by_equal_names():
     assert aligned("cliente-demo.es", "CLIENTE-DEMO.ES", strict=True)
     assert not aligned("una.com.es", "otra.com.es")
     assert not aligned("", "cliente-demo.es")
+
+
+@pytest.mark.parametrize(("attacker", "victim"), [
+    ("attacker.org.mx", "victim.org.mx"),
+    ("attacker.gob.ar", "victim.gob.ar"),
+    ("attacker.edu.pe", "victim.edu.pe"),
+    ("attacker.or.jp", "victim.or.jp"),
+    ("attacker.nhs.uk", "victim.nhs.uk"),
+    ("attacker.github.io", "victim.github.io"),
+    ("attacker.s3.amazonaws.com", "victim.s3.amazonaws.com"),
+])
+def test_it_never_aligns_two_registrants_under_a_multi_label_public_suffix(attacker, victim):
+    assert not aligned(attacker, victim)
+    assert not aligned(f"mail.{attacker}", victim)
+    assert aligned(f"mail.{victim}", victim)
 
 
 @pytest.mark.parametrize(("extra_headers", "client_ip", "mail_from"), [

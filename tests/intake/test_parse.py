@@ -604,7 +604,9 @@ def test_it_reports_a_missing_message_id_and_a_missing_from():
     no_id = parse("malformed_missing_message_id.eml")
     assert no_id.message_id is None and "missing Message-ID" in no_id.headers_defects
     no_from = parse("malformed_missing_from.eml")
-    assert (no_from.from_address, no_from.from_name) == ("", "")
+    # Without a From the sender is read from Return-Path (the last fallback), and said so.
+    assert (no_from.from_address, no_from.from_header) == ("bounces@unknown.example",
+                                                          "return-path")
     assert "missing From" in no_from.headers_defects
     assert no_from.text == "Este mensaje no lleva cabecera From."
 

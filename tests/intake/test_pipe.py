@@ -81,3 +81,30 @@ def test_a_database_it_cannot_reach_is_a_temporary_failure_so_the_mta_retries(
     done = pipe(compose(), unreachable_database)
     assert done.returncode == EX_TEMPFAIL, done.stderr.decode()
     assert b"could not store the message now" in done.stderr
+
+
+def test_another_message_under_a_message_id_already_seen_is_stored_and_opens_its_ticket(
+        child_env, plan_customer):
+    first = compose(message_id="<reused@cliente-demo.es>", subject="No carga la web")
+    second = compose(message_id="<reused@cliente-demo.es>", subject="Otra cosa",
+                     body="El correo no llega.")
+    assert pipe(first, child_env).returncode == 0
+    done = pipe(second, child_env)
+    assert done.returncode == 0, done.stderr.decode()
+    rows = list(InboundMessage.objects.order_by("id"))
+    assert [r.raw_bytes() for r in rows] == [first, second]
+    assert [r.outcome for r in rows] == ["ticket.opened", "ticket.opened"]
+    assert rows[1].detail["message_id_reused"] == rows[0].pk
+    ticket = Ticket.objects.get(subject="Otra cosa")
+    event = ticket.events.get(key="mail.message_id_reused")
+    assert event.data["first_inbound"] == rows[0].pk
+
+
+def test_the_same_bytes_again_under_a_reused_message_id_stay_one_message(child_env,
+                                                                          plan_customer):
+    first = compose(message_id="<reused-twice@cliente-demo.es>", subject="Uno")
+    second = compose(message_id="<reused-twice@cliente-demo.es>", subject="Dos")
+    for raw in (first, second, second, first):
+        assert pipe(raw, child_env).returncode == 0
+    assert InboundMessage.objects.count() == 2
+    assert Ticket.objects.count() == 2

@@ -45,12 +45,36 @@ def test_it_stores_the_raw_bytes_exactly_and_leaves_the_row_due():
 
 
 def test_it_returns_the_existing_row_for_a_second_delivery_of_the_same_message_id():
-    first = accept(compose(message_id="<dup@cliente-demo.es>", body="one"))
+    raw = compose(message_id="<dup@cliente-demo.es>", body="one")
+    first = accept(raw)
     # A re-delivery through another relay carries one more Received header.
-    again = accept(b"Received: from relay2\r\n" + compose(message_id="<dup@cliente-demo.es>",
-                                                          body="one"))
+    again = accept(b"Received: from relay2\r\n\tby mx2; Fri, 4 Dec 2026 10:00:00 +0000\r\n"
+                   + raw.replace(b"\n", b"\r\n"))
     assert again.pk == first.pk
     assert InboundMessage.objects.count() == 1
+
+
+def test_other_content_under_a_stored_message_id_is_a_new_row_saying_so():
+    first = accept(compose(message_id="<reuse@cliente-demo.es>", subject="Uno"))
+    other = accept(compose(message_id="<reuse@cliente-demo.es>", subject="Dos"))
+    assert other.pk != first.pk and other.message_id == first.message_id
+    assert other.message_key == f"sha256:{other.content_sha256}"
+    assert other.detail == {"message_id_reused": first.pk}
+
+
+def test_a_message_id_taken_by_a_concurrent_delivery_of_other_content_still_stores_it(
+        monkeypatch):
+    """Two ways in deliver different messages under one Message-ID at the same moment: the
+    INSERT of the second meets the first's row, and the second is stored by its content."""
+    from xuala.intake import services
+
+    first = accept(compose(message_id="<race@cliente-demo.es>", subject="Uno"))
+    monkeypatch.setattr(services, "_keys_stored", lambda keys: False)  # it read before
+    raw = compose(message_id="<race@cliente-demo.es>", subject="Dos")
+    second = accept(raw)
+    assert second.pk != first.pk and second.detail == {"message_id_reused": first.pk}
+    assert accept(raw).pk == second.pk
+    assert InboundMessage.objects.count() == 2
 
 
 def test_it_keys_a_message_without_message_id_by_the_hash_of_its_bytes():

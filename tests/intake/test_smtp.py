@@ -72,6 +72,48 @@ def test_it_answers_250_and_the_message_becomes_a_ticket(listener, plan_customer
     assert row.ticket.customer == plan_customer
 
 
+def test_the_listener_stores_another_message_under_a_reused_message_id_but_not_a_resend(
+        listener, plan_customer):
+    first = mail(message_id="<smtp-reused@cliente-demo.es>", subject="Uno")
+    second = mail(message_id="<smtp-reused@cliente-demo.es>", subject="Dos")
+    with smtp(listener) as client:
+        for raw in (first, second, first, second):
+            assert client.sendmail("ana@cliente-demo.es", [SUPPORT], raw) == {}
+    listener.handler.wait_idle()
+    rows = list(InboundMessage.objects.order_by("id"))
+    assert [r.raw_bytes() for r in rows] == [first, second]
+    assert [r.outcome for r in rows] == ["ticket.opened", "ticket.opened"]
+    assert rows[1].detail["message_id_reused"] == rows[0].pk
+    assert sorted(Ticket.objects.values_list("subject", flat=True)) == ["Dos", "Uno"]
+    assert Ticket.objects.get(subject="Dos").events.filter(
+        key="mail.message_id_reused").exists()
+
+
+def test_the_listener_asks_a_client_acknowledged_minutes_before_to_confirm_held_mail(
+        enforcing, listener, plan_customer):
+    from tests import factories
+    from xuala.desk.models import Channel
+    from xuala.desk.services import ticket_open
+
+    ticket_open(customer=plan_customer, contact=factories.contact_user(plan_customer),
+                channel=Channel.PORTAL, subject="FTP", body_text="No entro", category="hosting")
+    first = mail(message_id="<smtp-held-1@cliente-demo.es>", subject="Uno")
+    reply = mail(message_id="<smtp-held-2@cliente-demo.es>", subject="Re: Uno",
+                 headers={"In-Reply-To": "<smtp-held-1@cliente-demo.es>"})
+    other = mail(message_id="<smtp-held-3@cliente-demo.es>", subject="Dos")
+    with smtp(listener) as client:
+        for raw in (first, reply, other):
+            assert client.sendmail("ana@cliente-demo.es", [SUPPORT], raw) == {}
+    listener.handler.wait_idle()
+    rows = list(InboundMessage.objects.order_by("id"))
+    assert [r.outcome for r in rows] == ["auth.held"] * 3
+    assert [r.detail["asked"] for r in rows] == [True, False, True]
+    asks = OutboundEmail.objects.filter(purpose="intake.confirm_sender").order_by("id")
+    assert [rows[0].confirm_token in asks[0].body_text,
+            rows[2].confirm_token in asks[1].body_text] == [True, True]
+    assert asks.count() == 2
+
+
 def test_it_is_not_an_open_relay(listener):
     with smtp(listener) as client, pytest.raises(smtplib.SMTPRecipientsRefused) as refused:
         client.sendmail("spammer@example.org", ["victim@example.com"], mail())

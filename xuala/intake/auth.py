@@ -10,17 +10,18 @@ The answer never raises: DNS time-outs and failures give an unauthenticated verd
 reason "temperror", which the pipeline holds for a later look, and anything unexpected fails
 closed (not authenticated).
 
-Organisational domains (for relaxed alignment and the DMARC fallback lookup) are
-approximated without the Public Suffix List: the last two labels of the name, or the last
-three when the last two form one of the common two-level public suffixes listed in
-`TWO_LEVEL_SUFFIXES` (co.uk, com.es, org.es...). A domain under an unlisted multi-label
-suffix is thereby treated as its suffix's sibling, which only widens relaxed alignment
-between two names under that same suffix.
+Organisational domains (for relaxed alignment and the DMARC fallback lookup) come from the
+Public Suffix List as the ``publicsuffixlist`` package ships it (updated monthly), its ICANN
+and private sections both: the organisational domain is the public suffix plus one label
+(``victim.org.mx``, ``alice.github.io``), so two names under one public suffix are never
+aligned with each other. A name that is itself a public suffix is its own organisational
+domain.
 """
 
 from __future__ import annotations
 
 import contextvars
+import functools
 import logging
 import time
 from collections.abc import Iterator
@@ -35,6 +36,7 @@ import dns.rdatatype
 import dns.resolver
 import spf
 from django.conf import settings
+from publicsuffixlist import PublicSuffixList
 
 from xuala.env import parse_hostport
 
@@ -51,12 +53,6 @@ TOTAL_DNS_BUDGET = 8.0
 # A message with more signatures than this is judged on the first ones only.
 MAX_DKIM_SIGNATURES = 5
 
-TWO_LEVEL_SUFFIXES = frozenset({
-    "com.es", "org.es", "nom.es", "gob.es", "edu.es",
-    "co.uk", "org.uk", "ac.uk", "gov.uk", "ltd.uk", "plc.uk", "me.uk",
-    "com.pt", "com.ar", "com.mx", "com.br", "com.co", "com.pe", "com.uy", "com.ve", "com.ec",
-    "com.au", "net.au", "org.au", "co.nz", "co.jp", "co.za", "com.tr", "com.cn",
-})
 
 
 @dataclass
@@ -91,12 +87,15 @@ def verify_sender(raw: bytes, parsed: ParsedMail, *, client_ip: str | None, helo
         return AuthVerdict(False, "none", {"from_domain": from_domain, "reason": "error"})
 
 
+@functools.cache
+def _suffix_list() -> PublicSuffixList:
+    return PublicSuffixList()
+
+
 def organisational_domain(domain: str) -> str:
-    """The registrable part of ``domain`` (approximated, see the module docstring)."""
-    labels = domain.lower().rstrip(".").split(".")
-    if len(labels) >= 3 and ".".join(labels[-2:]) in TWO_LEVEL_SUFFIXES:
-        return ".".join(labels[-3:])
-    return ".".join(labels[-2:])
+    """The registrable part of ``domain`` by the Public Suffix List (see the module docstring)."""
+    name = domain.lower().strip().rstrip(".")
+    return _suffix_list().privatesuffix(name) or name
 
 
 def aligned(domain: str, from_domain: str, *, strict: bool = False) -> bool:

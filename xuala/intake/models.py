@@ -47,7 +47,8 @@ class InboundStatus(models.TextChoices):
 
 
 class InboundMessage(models.Model):
-    # Idempotency: the Message-ID, or "sha256:<hex of raw>" when the message has none.
+    # Idempotency: the Message-ID, or "sha256:<content_sha256>" when the message has none
+    # or another message took its Message-ID first.
     message_key = models.CharField(max_length=255, unique=True)
     message_id = models.CharField(max_length=998, blank=True)
     raw = models.BinaryField(null=True, blank=True, editable=False)
@@ -55,6 +56,9 @@ class InboundMessage(models.Model):
                                 help_text="Path under MEDIA_ROOT when too large to keep inline.")
     raw_size = models.PositiveIntegerField(default=0)
     raw_sha256 = models.CharField(max_length=64)
+    # Of the message without the trace fields relays add (services.content_sha256): the same
+    # message delivered twice has it equal, another one under a reused Message-ID does not.
+    content_sha256 = models.CharField(max_length=64, blank=True)
 
     path = models.CharField(max_length=8, choices=InboundPath.choices)
     envelope_from = models.CharField(max_length=500, blank=True)

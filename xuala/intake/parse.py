@@ -11,8 +11,10 @@ How the pieces are read:
 - Header values go through ``email.policy.default``'s header registry first (RFC 5322
   address lists, RFC 2047 words) and fall back to compat32-style tolerant decoding here when
   that raises or leaves undecodable text (unknown charsets, broken encoded words, raw 8-bit).
-- Text is decoded with the declared charset, then UTF-8, then Windows-1252, then Latin-1, so
-  decoding always succeeds; every fallback is noted in ``headers_defects`` for the agent.
+- Text is decoded with the declared charset, then UTF-8, then (only for what is not UTF-8)
+  the charsets the message declares elsewhere, a detector, Windows-1252 and Latin-1 (see
+  ``xuala.intake.charsets``); raw 8-bit headers and file names the same way. Decoding always
+  succeeds; every fallback is noted in ``headers_defects`` for the agent.
 - Text is derived from HTML by a small linear tokenizer, not html.parser (see html_to_text).
 - Work is bounded on hostile input: header values, MIME parts, nesting and quote depth are
   capped (the limits below), and no step is worse than linear in the size of the message.
@@ -38,7 +40,8 @@ from email.message import Message
 from email.parser import BytesParser
 from io import BytesIO
 
-from xuala.intake.quotes import strip_quoted
+from xuala.intake.charsets import DeclaredCharsets, decode_bytes, decode_unknown
+from xuala.intake.quotes import is_forward, strip_quoted
 
 __all__ = [
     "DsnInfo",
@@ -81,6 +84,9 @@ class ParsedMail:
     message_id: str | None = None  # "<...>" as in the (first) header, None when absent
     from_address: str = ""         # lower-cased addr-spec ("" when absent/unparseable)
     from_name: str = ""
+    # The header the sender was read from: "from", else "reply-to", "sender" or
+    # "return-path" when From is missing or unreadable ("" when none gave an address).
+    from_header: str = "from"
     to: list[str] = field(default_factory=list)            # lower-cased addresses
     cc: list[str] = field(default_factory=list)
     # Delivered-To, then X-Original-To and Envelope-To: where the MTA delivered it.
@@ -130,91 +136,10 @@ _MAX_REPORT_LINE = 2_000           # bounce text lines are cut to this before pa
 
 _POLICY_DEFAULT = email.policy.default
 _POLICY_COMPAT = email.policy.compat32
+_NO_HINTS = DeclaredCharsets()
 
 # --------------------------------------------------------------------------------------------
 # Text decoding
-
-
-# Labels mailers use that Python does not know by that name (or a superset to prefer).
-_CHARSET_ALIASES = {
-    "latin-9": "iso-8859-15",
-    "latin-2": "iso-8859-2",
-    "utf8mb4": "utf-8",
-    "ks_c_5601-1987": "cp949",
-    "x-mac-roman": "mac-roman",
-    "macintosh": "mac-roman",
-    "gb2312": "gbk",
-    "iso-8859-8-i": "iso-8859-8",
-    "windows-874": "cp874",
-    "tis-620": "cp874",
-    "x-sjis": "shift_jis",
-}
-
-
-def _codec(charset: str | None) -> str | None:
-    """The Python codec for a declared charset label, or None when unusable."""
-    if not charset:
-        return None
-    label = charset.strip().strip("\"'").lower()
-    if not label or len(label) > 40:
-        return None
-    # WHATWG maps these labels to windows-1252 (a superset): mail says Latin-1 but sends “”.
-    if label in {"iso-8859-1", "iso8859-1", "iso_8859-1", "latin1", "latin-1", "l1",
-                 "cp819", "ibm819", "iso-ir-100", "x-user-defined"}:
-        return "windows-1252"
-    if label in {"us-ascii", "ascii", "ansi_x3.4-1968", "646", "unknown-8bit", "x-unknown"}:
-        return None
-    return _CHARSET_ALIASES.get(label, label)
-
-
-def decode_bytes(data: bytes, charset: str | None, notes: list[str] | None = None,
-                 what: str = "text") -> str:
-    """Decode ``data``: the declared charset, then UTF-8, then Windows-1252, then Latin-1."""
-    declared = _codec(charset)
-    if declared:
-        try:
-            return data.decode(declared)
-        except LookupError:
-            if notes is not None:
-                notes.append(f"unknown charset {charset!r} in {what}")
-        except (UnicodeError, ValueError, TypeError):
-            if notes is not None:
-                notes.append(f"{what} is not valid {charset!r}")
-    try:
-        text = data.decode("utf-8")
-    except UnicodeError:
-        pass
-    else:
-        if declared and notes is not None:
-            notes.append(f"{what} decoded as utf-8")
-        return text
-    text = data.decode("utf-8", errors="replace")
-    if _mostly_utf8(text):
-        if notes is not None:
-            notes.append(f"{what}: invalid UTF-8 sequences replaced")
-        return text
-    try:
-        text = data.decode("windows-1252")
-    except UnicodeError:
-        pass
-    else:
-        if notes is not None:
-            notes.append(f"{what} decoded as windows-1252")
-        return text
-    if notes is not None:
-        notes.append(f"{what} decoded as latin-1")
-    return data.decode("latin-1", errors="replace")
-
-
-def _mostly_utf8(text: str) -> bool:
-    """Whether UTF-8 decoding with replacement kept more real characters than it lost.
-
-    A truncated or damaged sequence in UTF-8 text costs one character; Latin-1 text read as
-    UTF-8 loses nearly every accented letter instead.
-    """
-    lost = text.count("\ufffd")
-    kept = len(text) - len(text.encode("ascii", "ignore")) - lost
-    return kept > 0 and kept >= lost
 
 
 _BODY_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
@@ -245,20 +170,12 @@ def _has_surrogates(text: str) -> bool:
     return False
 
 
-def _repair_8bit(value: str, notes: list[str] | None = None, what: str = "header") -> str:
+def _repair_8bit(value: str, notes: list[str] | None = None, what: str = "header",
+                 hints: DeclaredCharsets = _NO_HINTS) -> str:
     """Turn the surrogate-escaped raw bytes the parser left in a header into real characters."""
     if not _has_surrogates(value):
         return value
-    data = value.encode("utf-8", "surrogateescape")
-    for charset in ("utf-8", "windows-1252"):
-        try:
-            text = data.decode(charset)
-        except UnicodeError:
-            continue
-        if notes is not None:
-            notes.append(f"raw 8-bit {what} read as {charset}")
-        return text
-    return data.decode("latin-1")
+    return decode_unknown(value.encode("utf-8", "surrogateescape"), notes, what, hints)
 
 
 def unflow(text: str, *, delsp: bool = False) -> str:
@@ -314,9 +231,10 @@ def _q_decode(payload: str) -> bytes:
     return _QP_ESCAPE.sub(lambda m: bytes([int(m.group(1), 16)]), data)
 
 
-def decode_words(value: str, notes: list[str] | None = None) -> str:
+def decode_words(value: str, notes: list[str] | None = None,
+                 hints: DeclaredCharsets = _NO_HINTS) -> str:
     """Decode RFC 2047 encoded words anywhere in ``value`` (broken ones too)."""
-    value = _repair_8bit(value, notes)
+    value = _repair_8bit(value, notes, hints=hints)
     if "=?" not in value:
         return value
     pieces: list[tuple[str | None, str | bytes]] = []   # (charset, bytes) or (None, text)
@@ -342,7 +260,7 @@ def decode_words(value: str, notes: list[str] | None = None) -> str:
         if charset is None:
             out.append(str(chunk))
         else:
-            out.append(decode_bytes(bytes(chunk), charset, notes, "encoded word"))
+            out.append(decode_bytes(bytes(chunk), charset, notes, "encoded word", hints))
     return "".join(out)
 
 
@@ -410,13 +328,14 @@ def _plain_address(value: str) -> list[tuple[str, str]] | None:
     return [(match["name"] or match["quoted"] or "", match["addr"])]
 
 
-def _addresses(values: list[str], name: str, notes: list[str]) -> list[tuple[str, str]]:
+def _addresses(values: list[str], name: str, notes: list[str],
+               hints: DeclaredCharsets = _NO_HINTS) -> list[tuple[str, str]]:
     """(display name, lower-cased addr-spec) pairs from the values of an address header."""
     found: list[tuple[str, str]] = []
     if len(values) > _MAX_ADDRESS_VALUES:
         notes.append(f"{len(values)} {name} headers; the first {_MAX_ADDRESS_VALUES} are read")
     for raw in values[:_MAX_ADDRESS_VALUES]:
-        value = _repair_8bit(raw, notes, name)
+        value = _repair_8bit(raw, notes, name, hints)
         value = _HEADER_CONTROL.sub(" ", value)
         pairs: list[tuple[str, str]] | None = _plain_address(value)
         if pairs is None and len(value) <= _MAX_REGISTRY_VALUE:
@@ -430,12 +349,18 @@ def _addresses(values: list[str], name: str, notes: list[str]) -> list[tuple[str
                 pairs = None
         if not pairs or not any(_valid_addr(a) for _, a in pairs):
             try:
-                pairs = [(decode_words(n, notes), a)
+                pairs = [(decode_words(n, notes, hints), a)
                          for n, a in email.utils.getaddresses([value])]
             except Exception:  # compat32's parser is the last resort
                 pairs = []
+        literal = value.lower() if "=?" in value else None
         for display, addr in pairs:
             valid = _valid_addr(addr)
+            if valid and literal is not None and valid not in literal:
+                # An encoded word in the address itself (RFC 2047 §5 forbids it) was
+                # decoded into an address the header does not carry: not an address.
+                notes.append(f"encoded word in a {name} address")
+                continue
             if valid:
                 found.append((_clean_header(display), valid))
     return found
@@ -468,16 +393,17 @@ def _message_ids(values: list[str]) -> list[str]:
     return _unique(ids)
 
 
-def _subject(value: str | None, notes: list[str]) -> str:
+def _subject(value: str | None, notes: list[str], hints: DeclaredCharsets = _NO_HINTS) -> str:
     if value is None:
         return ""
-    value = _repair_8bit(value, notes, "Subject")
+    value = _repair_8bit(value, notes, "Subject", hints)
     if len(value) > _MAX_REGISTRY_VALUE:
         return _clean_header(decode_words(value, notes))
     try:
         header = _POLICY_DEFAULT.header_factory("subject", _HEADER_CONTROL.sub(" ", value))
         text = str(header)
-        clean = not header.defects and not _has_surrogates(text) and "\ufffd" not in text
+        clean = (not header.defects and not _has_surrogates(text) and "\ufffd" not in text
+                 and "=?" not in text)  # a word the registry could not decode is left as is
     except Exception:  # the registry gave up: the tolerant decoder below reads it
         clean = False
     if clean:
@@ -767,14 +693,32 @@ def _disposition(part: Message) -> str:
     return str(value).split(";", 1)[0].strip().lower()
 
 
-def _raw_filename(part: Message, notes: list[str]) -> str | None:
+def _raw_filename(part: Message, notes: list[str],
+                  hints: DeclaredCharsets = _NO_HINTS) -> str | None:
     try:
-        name = part.get_filename()
+        name = _params_repaired(part, notes, hints).get_filename()
     except Exception:
         name = None
     if name is None:
         return None
-    return decode_words(str(name), notes).strip() or None
+    return decode_words(str(name), notes, hints).strip() or None
+
+
+def _params_repaired(part: Message, notes: list[str], hints: DeclaredCharsets) -> Message:
+    """``part``, or when its Content-Type or Content-Disposition carries raw 8-bit bytes (a
+    file name in Latin-1 or UTF-8), a stand-in holding those two repaired."""
+    values: dict[str, object] = {}
+    for name, value in part.raw_items():  # raw: get() wraps 8-bit values in a Header
+        key = str(name).lower()
+        if key in ("content-type", "content-disposition"):
+            values.setdefault(key, value)
+    if not any(isinstance(v, str) and _has_surrogates(v) for v in values.values()):
+        return part
+    stand_in = Message()
+    for name, value in values.items():
+        if isinstance(value, str):
+            stand_in[name] = _repair_8bit(value, notes, "file name", hints)
+    return stand_in
 
 
 _BOUNDARY_LINE = re.compile(r"^--([0-9A-Za-z'()+_,./:=? -]{1,70}?)[ \t]*\r?$", re.MULTILINE)
@@ -848,9 +792,10 @@ class _Walker:
     """Collects body segments and attachments from a MIME tree."""
 
     def __init__(self, *, max_attachment_bytes: int, notes: list[str],
-                 parts: list[int] | None = None):
+                 parts: list[int] | None = None, hints: DeclaredCharsets = _NO_HINTS):
         self.max_attachment_bytes = max_attachment_bytes
         self.notes = notes
+        self.hints = hints
         self.segments: list[tuple[str | None, str | None]] = []   # (plain, html)
         self.attachments: list[ParsedAttachment] = []
         self.oversized: list[str] = []
@@ -917,7 +862,7 @@ class _Walker:
             ctype = _content_type(child)
             if child.is_multipart() and not ctype.startswith("message/"):
                 sub = _Walker(max_attachment_bytes=self.max_attachment_bytes, notes=self.notes,
-                              parts=self.parts)
+                              parts=self.parts, hints=self.hints)
                 sub.walk(child, depth + 1)
                 self.attachments.extend(sub.attachments)
                 self.oversized.extend(sub.oversized)
@@ -983,7 +928,7 @@ class _Walker:
         except Exception:
             charset = _param(part, "charset")
         data = _payload_bytes(part, self.notes)
-        text = _clean_body(decode_bytes(data, charset, self.notes, "body"))
+        text = _clean_body(decode_bytes(data, charset, self.notes, "body", self.hints))
         if (_param(part, "format") or "").lower() == "flowed":
             text = unflow(text, delsp=(_param(part, "delsp") or "").lower() == "yes")
         return text
@@ -995,7 +940,7 @@ class _Walker:
             return
         if ctype == "text/rfc822-headers":
             self.embedded_headers.append(self.text_of(part))
-        self.attach(part, ctype, _raw_filename(part, self.notes))
+        self.attach(part, ctype, _raw_filename(part, self.notes, self.hints))
 
     def message_part(self, part: Message, ctype: str) -> None:
         payload = part.get_payload()
@@ -1006,11 +951,11 @@ class _Walker:
             self.delivery_status.extend(subs)
         elif subs:
             self.embedded_headers.append(subs[0])
-        name = _raw_filename(part, self.notes)
+        name = _raw_filename(part, self.notes, self.hints)
         if name is None and ctype == "message/rfc822" and subs:
             subject = subs[0].get("subject")
             if subject:
-                name = _subject(str(subject), self.notes)[:120] + ".eml"
+                name = _subject(str(subject), self.notes, self.hints)[:120] + ".eml"
         self.attach(part, ctype, name, content=_message_bytes(part))
 
     def attach(self, part: Message, ctype: str, name: str | None,
@@ -1184,11 +1129,12 @@ def _dsn_from_text(text: str, subject: str) -> DsnInfo:
 
 
 def _parse_tree(raw: bytes, *, headersonly: bool = False) -> Message:
-    """The parsed message; lines of garbage before the headers are skipped."""
+    """The parsed message; lines of garbage before the headers are skipped, and a header
+    line folded without leading white space continues the header before it."""
     parser = BytesParser(policy=_POLICY_COMPAT)
     msg = parser.parsebytes(raw, headersonly=headersonly)
     if msg.keys():
-        return msg
+        return _refolded(parser, msg, raw, headersonly=headersonly)
     rest = raw
     for _ in range(_LEADING_GARBAGE_LINES):
         newline = rest.find(b"\n")
@@ -1199,9 +1145,51 @@ def _parse_tree(raw: bytes, *, headersonly: bool = False) -> Message:
             break
         candidate = parser.parsebytes(rest, headersonly=headersonly)
         if candidate.keys():
+            candidate = _refolded(parser, candidate, rest, headersonly=headersonly)
             candidate.defects.append(_LeadingGarbage())
             return candidate
     return msg
+
+
+_HEADER_LINE = re.compile(rb"[!-9;-~]+[ \t]*:")
+_LIKELY_HEADER_LINE = re.compile(rb"[A-Za-z][A-Za-z0-9-]{0,60}[ \t]*:")
+_HEADER_BLOCK_END = re.compile(rb"\r?\n\r?\n")
+_MAX_HEADER_BLOCK = 256 * 1024
+
+
+def _refolded(parser: BytesParser, msg: Message, raw: bytes, *, headersonly: bool) -> Message:
+    """``msg`` read again when a line that is no header (nor blank) ended its headers early
+    and more headers follow it before the blank line: as mature parsers do, such a line
+    continues the header before it. Checked only when the parser saw that defect."""
+    if not any(isinstance(d, email.errors.MissingHeaderBodySeparatorDefect)
+               for d in msg.defects):
+        return msg
+    end = _HEADER_BLOCK_END.search(raw, 0, _MAX_HEADER_BLOCK)
+    if end is None:
+        return msg
+    lines = raw[:end.start()].split(b"\n")
+    out: list[bytes] = []
+    broken = False
+    more_headers = False
+    for n, line in enumerate(lines):
+        if _HEADER_LINE.match(line) or line[:1] in (b" ", b"\t") or (
+                n == 0 and line.startswith(b"From ")):
+            more_headers |= broken and bool(_LIKELY_HEADER_LINE.match(line))
+            out.append(line)
+        elif out:
+            broken = True
+            out.append(b" " + line)
+    if not (broken and more_headers):
+        return msg
+    repaired = parser.parsebytes(b"\n".join(out) + raw[end.start():], headersonly=headersonly)
+    if not repaired.keys():
+        return msg
+    repaired.defects.append(_BrokenFolding())
+    return repaired
+
+
+class _BrokenFolding(email.errors.MessageDefect):
+    """A header line folded without leading white space was joined to the one before."""
 
 
 class _LeadingGarbage(email.errors.MessageDefect):
@@ -1288,24 +1276,16 @@ def _build(msg: Message, headers: _Headers, data: bytes, *, walk: bool,
     elif mail.message_id is None:
         notes.append("unreadable Message-ID")
 
-    froms = headers.all("from") or headers.all("sender")
-    if len(headers.all("from")) > 1:
-        notes.append("multiple From headers; the first is used")
-    senders = _addresses(froms[:1], "from", notes)
-    if senders:
-        mail.from_name, mail.from_address = senders[0]
-    elif not froms:
-        notes.append("missing From")
-    else:
-        notes.append("unreadable From")
+    hints = DeclaredCharsets(_declared_labels(msg))
+    mail.from_name, mail.from_address, mail.from_header = _sender(headers, notes, hints)
     mail.to = _unique([a for _, a in _addresses(headers.all("to"), "to", notes)])
     mail.cc = _unique([a for _, a in _addresses(headers.all("cc"), "cc", notes)])
     delivered = (headers.all("delivered-to") + headers.all("x-original-to")
                  + headers.all("envelope-to"))
     mail.delivered_to = _unique([a for _, a in _addresses(delivered, "to", notes)])
-    reply_to = _addresses(headers.all("reply-to")[:1], "reply-to", notes)
+    reply_to = _addresses(headers.all("reply-to")[:1], "reply-to", notes, hints)
     mail.reply_to = reply_to[0][1] if reply_to else None
-    mail.subject = _subject(headers.first("subject"), notes)
+    mail.subject = _subject(headers.first("subject"), notes, hints)
     mail.date = _date(headers.first("date"), notes)
     mail.in_reply_to = _message_ids(headers.all("in-reply-to"))
     mail.references = _message_ids(headers.all("references"))
@@ -1318,13 +1298,14 @@ def _build(msg: Message, headers: _Headers, data: bytes, *, walk: bool,
     precedence = headers.first("precedence") or headers.first("x-precedence")
     mail.precedence = _clean_header(precedence).lower() if precedence else None
 
-    walker = _Walker(max_attachment_bytes=max_attachment_bytes, notes=notes)
+    walker = _Walker(max_attachment_bytes=max_attachment_bytes, notes=notes, hints=hints)
     if walk:
         walker.walk(msg)
     else:
         normalised = data.replace(b"\r\n", b"\n")
         body = normalised.split(b"\n\n", 1)[1] if b"\n\n" in normalised else b""
-        walker.segments.append((_clean_body(decode_bytes(body, None, notes, "body")), None))
+        walker.segments.append((_clean_body(decode_bytes(body, None, notes, "body", hints)),
+                                None))
     texts = []
     htmls = []
     for plain, html in walker.segments:
@@ -1338,7 +1319,10 @@ def _build(msg: Message, headers: _Headers, data: bytes, *, walk: bool,
     mail.html = "\n".join(htmls)
     if b"\x00" in data:
         notes.append("NUL bytes removed")
-    mail.new_text = mail.text if _is_forward(mail.subject) else strip_quoted(mail.text)
+    is_reply = bool(mail.in_reply_to or mail.references or _REPLY_SUBJECT.match(mail.subject)
+                    or _SUBJECT_TOKEN.search(mail.subject))
+    forwarded = _is_forward(mail.subject) or is_forward(mail.text, is_reply=is_reply)
+    mail.new_text = mail.text if forwarded else strip_quoted(mail.text)
     mail.attachments = walker.attachments
     mail.oversized_attachments = walker.oversized
 
@@ -1347,6 +1331,39 @@ def _build(msg: Message, headers: _Headers, data: bytes, *, walk: bool,
     return mail
 
 
+# Where the sender is read from when there is no readable From, in order.
+_SENDER_HEADERS = ("from", "reply-to", "sender", "return-path")
+
+
+def _sender(headers: _Headers, notes: list[str],
+            hints: DeclaredCharsets) -> tuple[str, str, str]:
+    """(display name, address, header it came from): From, else Reply-To, Sender, Return-Path."""
+    if len(headers.all("from")) > 1:
+        notes.append("multiple From headers; the first is used")
+    for name in _SENDER_HEADERS:
+        values = headers.all(name)[:1]
+        found = _addresses(values, name, notes, hints) if values else []
+        if found:
+            if name != "from":
+                notes.append(f"sender taken from {name}")
+            return found[0][0], found[0][1], name
+        if name == "from":
+            notes.append("unreadable From" if values else "missing From")
+    return "", "", ""
+
+
+def _declared_labels(msg: Message):
+    """The charset labels the message's parts declare (the first parts only)."""
+    for n, part in enumerate(msg.walk()):
+        if n >= 20:
+            return
+        label = _param(part, "charset")
+        if label:
+            yield label
+
+
+_REPLY_SUBJECT = re.compile(r"^\s*(?:re|aw|sv|antw|ref|resp)\s*:", re.IGNORECASE)
+_SUBJECT_TOKEN = re.compile(r"\[#\d{1,18}\]")
 _FORWARD_SUBJECT = re.compile(r"^\s*(?:fwd?|rv|reenv(?:iar)?|tr|wg)\s*:", re.IGNORECASE)
 
 

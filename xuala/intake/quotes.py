@@ -32,15 +32,21 @@ _LOOSE_ATTRIBUTION = re.compile(
 
 _ORIGINAL_MESSAGE = re.compile(
     r"^\s*-{2,}\s*(?:original message|mensaje original|missatge original|mensagem original"
-    r"|message d'origine|urspr[üu]ngliche nachricht|messaggio originale)\s*-{2,}\s*$",
+    r"|message d'origine|urspr[üu]ngliche nachricht|original[- ]nachricht"
+    r"|messaggio originale)\s*-{2,}\s*$",
     re.IGNORECASE,
 )
 _FORWARDED = re.compile(
-    r"^\s*(?:-{2,}\s*(?:forwarded message|mensaje reenviado|missatge reenviat"
-    r"|mensagem encaminhada|message transf[ée]r[ée]|weitergeleitete nachricht)\s*-{2,}"
+    r"^\s*(?:-*\s*(?:forwarded message|mensaje reenviado|missatge reenviat"
+    r"|mensagem encaminhada|message transf[ée]r[ée]|weitergeleitete nachricht"
+    r"|messaggio inoltrato|doorgestuurd bericht)\s*-*"
     r"|begin forwarded message:|inicio del mensaje reenviado:|comienzo del mensaje reenviado:)\s*$",
     re.IGNORECASE,
 )
+# A word each marker of _FORWARDED and _ORIGINAL_MESSAGE holds.
+_FORWARD_WORDS = ("forward", "reenvia", "reenviat", "encaminhada", "transf", "weitergeleitet",
+                  "inoltrato", "doorgestuurd", "original", "origine", "ursprüngliche",
+                  "ursprungliche")
 _UNDERSCORES = re.compile(r"^\s*_{10,}\s*$")
 # Outlook's header block; the labels may be bold ("*De:*") when derived from HTML.
 _HEADER_FROM = re.compile(r"^\s*\*?(?:from|de|von|da|van)\s?\*?\s?:\*?\s*\S", re.IGNORECASE)
@@ -189,6 +195,24 @@ def _drop_mobile_signature(lines: list[str]) -> list[str]:
     if lines and _MOBILE_SIGNATURE.match(lines[-1]):
         lines = _drop_trailing_blank(lines[:-1])
     return lines
+
+
+def is_forward(text: str, *, is_reply: bool) -> bool:
+    """Whether ``text`` forwards another message, which is then the request, not a quote.
+
+    A "Forwarded message" marker (in any of the languages above) says so; an "Original
+    message" marker ("----- Original Nachricht -----", "Message d'origine") does in a message
+    that answers nothing (no In-Reply-To or References): a reply would carry them.
+    """
+    lowered = text.lower()
+    if not any(word in lowered for word in _FORWARD_WORDS):
+        return False  # the usual case, decided at C speed
+    for line in text.split("\n"):
+        if len(line) > _MAX_MARKER_LINE:
+            continue
+        if _FORWARDED.match(line) or (not is_reply and _ORIGINAL_MESSAGE.match(line)):
+            return True
+    return False
 
 
 def strip_quoted(text: str) -> str:

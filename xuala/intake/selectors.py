@@ -17,6 +17,7 @@ from xuala.intake.parse import parse_message
 from xuala.notify.models import OutboundEmail
 
 TICKET_TOKEN_RE = re.compile(r"\[#(\d{1,18})\]")
+CONFIRM_PURPOSE = "intake.confirm_sender"  # the outbound mail asking to confirm held mail
 
 
 def ticket_by_message_ids(*, message_ids: Sequence[str], customer: Customer) -> Ticket | None:
@@ -117,6 +118,26 @@ def auto_answer_sent_since(*, address: str, since: datetime) -> bool:
     """Whether the desk sent ``address`` any automatic mail (answers, acknowledgements)."""
     return OutboundEmail.objects.filter(to__iexact=address.strip(), auto_submitted=True,
                                         created_at__gte=since).exists()
+
+
+def confirm_requests_since(*, address: str, since: datetime) -> int:
+    """How many requests to confirm held mail the desk sent ``address`` since ``since``."""
+    return OutboundEmail.objects.filter(to__iexact=address.strip(),
+                                        purpose=CONFIRM_PURPOSE,
+                                        created_at__gte=since).count()
+
+
+def inbound_held_asked_in_thread(*, user, message_ids: Sequence[str],
+                                 exclude: int | None = None) -> bool:
+    """Whether a message of this thread (one of ``message_ids``) claiming to come from
+    ``user`` waits for their confirmation, and they were asked for it."""
+    ids = [mid for mid in dict.fromkeys(message_ids) if mid]
+    if not ids:
+        return False
+    return (InboundMessage.objects
+            .filter(status=InboundStatus.HELD, outcome="auth.held", claimed_user=user,
+                    message_id__in=ids, detail__asked=True)
+            .exclude(pk=exclude).exists())
 
 
 def inbound_held() -> QuerySet[InboundMessage]:

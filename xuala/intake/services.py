@@ -69,6 +69,9 @@ MAX_ATTEMPTS = 10
 # takes it only if that has not happened within this grace (the accepting process died).
 HANDOFF_GRACE = timedelta(seconds=20)
 LOOP_PRECEDENCE = frozenset({"bulk", "list", "junk"})
+# Requests to confirm held mail sent to one address in an hour, at most (a flood guard:
+# the limit that matters is one per held message or thread, see _confirmation_not_wanted).
+CONFIRM_REQUESTS_PER_HOUR = 10
 
 
 class UnusableMessage(ValueError):
@@ -105,14 +108,6 @@ def header_message_id(raw: bytes) -> str:
         return ""
     angle = _ANGLE_ID.search(value)
     return angle[0] if angle else f"<{value.strip('<>')}>"
-
-
-def _message_key(message_id: str, digest: str) -> str:
-    if not message_id:
-        return f"sha256:{digest}"
-    if len(message_id) > 255:
-        return "mid-sha256:" + hashlib.sha256(message_id.encode()).hexdigest()
-    return message_id
 
 
 def _clean_ip(value: str | None) -> str | None:
@@ -159,9 +154,12 @@ class Incoming:
 def inbound_accept(*, raw: bytes, path: str, envelope_from: str = "",
                    envelope_to: Sequence[str] = (), client_ip: str | None = None,
                    helo: str | None = None) -> InboundMessage:
-    """Store a message raw and commit; a message already stored returns its existing row.
+    """Store a message raw and commit; the same message again returns its existing row.
 
-    Idempotent on the Message-ID (on the SHA-256 of the bytes when there is none). Reads
+    Idempotent on the Message-ID and the content (``content_sha256``: the bytes without
+    the relays' trace fields): the same message again is a duplicate; other content under a
+    Message-ID already stored is a new message (mailers reuse Message-IDs), stored under
+    its content digest with ``detail["message_id_reused"]`` naming the first row. Reads
     nothing of the message but that header. Raises UnusableMessage for empty input.
     """
     result = inbounds_accept([Incoming(raw=raw, path=path, envelope_from=envelope_from,
@@ -175,56 +173,116 @@ def inbound_accept(*, raw: bytes, path: str, envelope_from: str = "",
 def inbounds_accept(incoming: Sequence[Incoming]) -> list[InboundMessage | Exception]:
     """Store several messages raw in one transaction (one INSERT) and commit.
 
-    Returns, for each message in order, its row (the existing one for a Message-ID already
-    stored, or stored earlier in the same call) or the exception that refuses it
+    Returns, for each message in order, its row (the existing one for the same message
+    already stored, or stored earlier in the same call) or the exception that refuses it
     (UnusableMessage, ValueError for an unknown path). Should the INSERT meet a concurrent
     delivery of one of them, each is stored on its own instead.
     """
     results: list[InboundMessage | Exception | None] = [None] * len(incoming)
-    keys: list[str | None] = [None] * len(incoming)
-    heads: list[tuple[str, str] | None] = [None] * len(incoming)  # (Message-ID, SHA-256)
+    heads: list[_Head | None] = [None] * len(incoming)
     for n, item in enumerate(incoming):
         try:
-            keys[n], heads[n] = _accept_key(item)
+            heads[n] = _accept_key(item)
         except ValueError as exc:  # UnusableMessage is a ValueError
             results[n] = exc
-    wanted = sorted({key for key in keys if key is not None})
+    wanted = sorted({k for head in heads if head for k in (head.key, head.content_key)})
     stored: dict[str, InboundMessage] = {}
     if wanted and _keys_stored(wanted):
         stored = {row.message_key: row for row in
                   InboundMessage.objects.defer("raw").filter(message_key__in=wanted)}
     new: dict[str, InboundMessage] = {}
     now = timezone.now()
-    for n, (item, key) in enumerate(zip(incoming, keys, strict=True)):
-        if key is None:
+    for n, (item, head) in enumerate(zip(incoming, heads, strict=True)):
+        if head is None:
             continue
-        if key in stored:
-            results[n] = stored[key]
-        else:
-            if key not in new:
-                new[key] = _accept_row(item, key, *heads[n], now)
-            results[n] = new[key]
+        key = head.key
+        first = new.get(key) or stored.get(key)
+        if first is not None and not head.same_content(first):
+            # Other content under a Message-ID already stored: a new message of its own.
+            key = head.content_key
+        existing = new.get(key) or stored.get(key)
+        if existing is not None:
+            results[n] = existing
+            continue
+        row = _accept_row(item, head, key, now)
+        if first is not None and key != first.message_key:
+            row.detail = {"message_id_reused": first.pk}
+        new[key] = results[n] = row
     if new:
         try:
             with transaction.atomic():
                 insert_rows(list(new.values()))
         except IntegrityError:
             # Another delivery of one of them committed first: each on its own.
-            settled = {key: _accept_one(row) for key, row in new.items()}
-            results = [settled.get(keys[n], r) if keys[n] in new else r
-                       for n, r in enumerate(results)]
+            settled = {id(row): _accept_one(row) for row in new.values()}
+            results = [settled.get(id(r), r) for r in results]
     return results  # type: ignore[return-value]
 
 
-def _accept_key(item: Incoming) -> tuple[str, tuple[str, str]]:
-    """The idempotency key of a message, with its Message-ID header and SHA-256."""
+# Fields that relays and the local delivery add on top of a message: a copy delivered
+# twice, through two relays or two ways in, differs only in them (and in its line ends).
+_TRACE_FIELDS = frozenset({
+    b"received", b"return-path", b"delivered-to", b"x-original-to", b"x-envelope-from",
+    b"x-envelope-to", b"envelope-to", b"x-received", b"received-spf", b"authentication-results",
+    b"arc-seal", b"arc-message-signature", b"arc-authentication-results",
+})
+
+
+def content_sha256(raw: bytes) -> str:
+    """The SHA-256 of a message as its author sent it: without the trace fields on top
+    (and an mbox "From " line), with LF line ends."""
+    data = raw.replace(b"\r\n", b"\n")
+    pos, in_trace = 0, False
+    while (end := data.find(b"\n", pos)) >= 0:
+        line = data[pos:end]
+        if in_trace and line[:1] in (b" ", b"\t"):
+            pass  # a trace field continued
+        elif pos == 0 and line.startswith(b"From "):
+            pass  # the mbox separator
+        elif b":" in line and line.split(b":", 1)[0].strip().lower() in _TRACE_FIELDS:
+            in_trace = True
+        else:
+            break
+        pos = end + 1
+    return hashlib.sha256(data[pos:] if pos else data).hexdigest()
+
+
+@dataclass(frozen=True)
+class _Head:
+    """What accepting reads of a message: its Message-ID and the digests of its bytes."""
+
+    message_id: str
+    raw_sha256: str
+    content_sha256: str
+
+    @property
+    def key(self) -> str:
+        """The idempotency key: the Message-ID, or the content when there is none."""
+        if not self.message_id:
+            return self.content_key
+        if len(self.message_id) > 255:
+            return "mid-sha256:" + hashlib.sha256(self.message_id.encode()).hexdigest()
+        return self.message_id
+
+    @property
+    def content_key(self) -> str:
+        """The key by content alone (no Message-ID, or one another message took first)."""
+        return f"sha256:{self.content_sha256}"
+
+    def same_content(self, row: InboundMessage) -> bool:
+        # A row stored before contents were compared counts as the same message.
+        return not row.content_sha256 or row.content_sha256 == self.content_sha256
+
+
+def _accept_key(item: Incoming) -> _Head:
+    """What identifies a message: its Message-ID header and the digests of its bytes."""
     if item.path not in InboundPath.values:
         raise ValueError(f"unknown intake path {item.path!r}")
     raw = bytes(item.raw)
     if not raw.strip():
         raise UnusableMessage("the message is empty")
-    message_id, digest = header_message_id(raw), hashlib.sha256(raw).hexdigest()
-    return _message_key(message_id, digest), (message_id, digest)
+    return _Head(message_id=header_message_id(raw), raw_sha256=hashlib.sha256(raw).hexdigest(),
+                 content_sha256=content_sha256(raw))
 
 
 def _keys_stored(keys: list[str]) -> bool:
@@ -237,12 +295,12 @@ def _keys_stored(keys: list[str]) -> bool:
         return cursor.fetchone() is not None
 
 
-def _accept_row(item: Incoming, key: str, message_id: str, digest: str,
-                now: datetime) -> InboundMessage:
-    raw = bytes(item.raw)
+def _accept_row(item: Incoming, head: _Head, key: str, now: datetime) -> InboundMessage:
+    raw, digest = bytes(item.raw), head.raw_sha256
     row = InboundMessage(
-        message_key=key, message_id=message_id[:998], raw_size=len(raw),
-        raw_sha256=digest, path=item.path, envelope_from=(item.envelope_from or "")[:500],
+        message_key=key, message_id=head.message_id[:998], raw_size=len(raw),
+        raw_sha256=digest, content_sha256=head.content_sha256, path=item.path,
+        envelope_from=(item.envelope_from or "")[:500],
         envelope_to=[str(address)[:500] for address in item.envelope_to],
         client_ip=_clean_ip(item.client_ip), helo=(item.helo or "")[:255], received_at=now,
         status=InboundStatus.RECEIVED, next_attempt_at=now + HANDOFF_GRACE,
@@ -259,10 +317,20 @@ def _accept_one(row: InboundMessage) -> InboundMessage | Exception:
         with transaction.atomic():
             row.save(force_insert=True)
     except IntegrityError as exc:
-        # Another delivery of the same message committed first.
+        row.pk, row._state.adding = None, True  # a failed batch INSERT may have set them
+        # Another delivery committed first under this key: the same message, or another
+        # one under the same Message-ID (then this one is stored by its bytes).
         existing = InboundMessage.objects.defer("raw").filter(
             message_key=row.message_key).first()
-        return existing if existing is not None else exc
+        if existing is None:
+            return exc
+        content_key = f"sha256:{row.content_sha256}"
+        if (not existing.content_sha256 or existing.content_sha256 == row.content_sha256
+                or row.message_key == content_key):
+            return existing
+        row.detail = {"message_id_reused": existing.pk}
+        row.message_key = content_key
+        return _accept_one(row)
     return row
 
 
@@ -429,13 +497,25 @@ def _finish(message: InboundMessage, attempt: int, parsed: ParsedMail | None,
 
 def _done_fields(message: InboundMessage, parsed: ParsedMail | None, plan: _Plan,
                  ticket: Ticket | None) -> dict:
-    """The row's columns once acted on (written just before the commit)."""
+    """The row's columns once acted on (written just before the commit).
+
+    A message stored under a Message-ID already seen says so in its detail and, when it
+    acted on a ticket, in an event there ("mail.message_id_reused")."""
     fields = {"error": "", **plan.row_fields}
     if parsed is not None:
         fields.update(from_address=parsed.from_address[:320], subject=parsed.subject[:250])
         if parsed.message_id and not message.message_id:
             fields["message_id"] = parsed.message_id[:998]
-    return {"status": plan.status, "outcome": plan.outcome, "detail": plan.detail,
+    detail = plan.detail
+    if parsed is not None and parsed.from_header not in ("from", ""):
+        detail = {**detail, "sender_header": parsed.from_header}  # no readable From
+    reused = (message.detail or {}).get("message_id_reused")
+    if reused:
+        detail = {**detail, "message_id_reused": reused}
+        if ticket is not None:
+            event_record(ticket=ticket, key="mail.message_id_reused", inbound=message.pk,
+                         first_inbound=reused, message_id=message.message_id)
+    return {"status": plan.status, "outcome": plan.outcome, "detail": detail,
             "ticket": ticket, "processed_at": timezone.now(), "next_attempt_at": None, **fields}
 
 
@@ -852,14 +932,45 @@ def _unauthenticated(mail: _Mail) -> _Plan | None:
     token = secrets.token_urlsafe(24)
 
     def ask(plan: _Plan) -> None:
+        not_asked = _confirmation_not_wanted(mail, user)
+        plan.detail["asked"] = not_asked is None
+        if not_asked is not None:
+            plan.detail["not_asked"] = not_asked
+            return
         subject, body = texts.confirm_request(
             loaded=mail.loaded, language=user.language, address=user.email,
             original_subject=mail.parsed.subject, token=token)
-        plan.detail["asked"] = _auto_answer(mail, purpose="intake.confirm_sender",
-                                            subject=subject, body=body, to=user.email)
+        email_enqueue(to=user.email.strip(), subject=subject, body_text=body,
+                      purpose=selectors.CONFIRM_PURPOSE, auto_submitted=True,
+                      in_reply_to=mail.parsed.message_id or "",
+                      references=mail.parsed.message_id or "")
 
     return _Plan("auth.held", InboundStatus.HELD, act=ask, detail={"auth": auth},
                  row_fields={"claimed_user": user, "confirm_token": token})
+
+
+def _confirmation_not_wanted(mail: _Mail, user) -> str | None:
+    """Why a held message's sender is not asked to confirm it (None: ask them).
+
+    The request has its own limit, apart from the automatic answers of RFC 3834 (an
+    acknowledgement minutes before must not silence it): one per held message, none when a
+    message of the same thread already waits with a request sent, and at most
+    CONFIRM_REQUESTS_PER_HOUR to one address, so that forged mail cannot flood a client.
+    The client area lists every message waiting, asked or not.
+    """
+    address = (user.email or "").strip()
+    if "@" not in address or mail.in_company_domain(address):
+        return "no_address"
+    thread = [mail.parsed.message_id or "", mail.row.message_id, *mail.thread_ids]
+    if selectors.inbound_held_asked_in_thread(user=user, message_ids=thread,
+                                              exclude=mail.row.pk):
+        return "thread_asked"
+    # Requests are written at once (a batch's too), so this count includes the batch's own.
+    since = timezone.now() - timedelta(hours=1)
+    if selectors.confirm_requests_since(address=address, since=since) \
+            >= CONFIRM_REQUESTS_PER_HOUR:
+        return "flood_limit"
+    return None
 
 
 def _thread_reply(mail: _Mail) -> _Plan | None:

@@ -38,6 +38,7 @@ from xuala.portal.forms import LoginForm, ReplyForm, TicketForm, as_uploads
 from xuala.portal.selectors import attachment_of_customer, contracts_active
 
 TICKETS_PER_PAGE = 25
+HELD_MAIL_SHOWN = 20
 
 
 # ---------------------------------------------------------------- language
@@ -173,7 +174,16 @@ def dashboard(request, customer):
         "contracts": contracts,
         "tickets": page,
         "closed_notice": _closed_notice(now),
+        "held_mail": _held_mail(request.user),
     })
+
+
+def _held_mail(user) -> list:
+    """Mail in this user's name held until they confirm it (issue 11, section 5)."""
+    from xuala.intake.selectors import inbound_awaiting_confirmation
+
+    return list(inbound_awaiting_confirmation(user=user)
+                .only("pk", "subject", "received_at", "confirm_token")[:HELD_MAIL_SHOWN])
 
 
 # ---------------------------------------------------------------- new request
