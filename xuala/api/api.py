@@ -205,7 +205,12 @@ def set_ticket_status(request: HttpRequest, ticket_id: schemas.Id, payload: sche
     old = Status(ticket.status)
     try:
         desk.ticket_set_status(ticket=ticket, status=payload.status, actor=principal.user)
-    except InvalidTransition:
+    except InvalidTransition as exc:
+        if exc.code == "quote_pending":
+            raise ApiError(409, "quote_pending",
+                           _("This ticket waits on a quote (§5): it moves on only when the "
+                             "client accepts or rejects the quote, or when the quote is "
+                             "withdrawn."), current_status=old.value) from None
         raise ApiError(409, "invalid_transition",
                        _("A ticket cannot go from “%(old)s” to “%(new)s”.")
                        % {"old": old.label, "new": payload.status.label},

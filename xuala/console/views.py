@@ -212,8 +212,7 @@ def breaching_view(request):
 # ---------------------------------------------------------------- ticket
 
 def _reachable_statuses(ticket: Ticket) -> list[str]:
-    allowed = services.ALLOWED[Status(ticket.status)]
-    return [status.value for status in Status if status in allowed]
+    return services.statuses_reachable(ticket.status)
 
 
 def _ticket_page(request, ticket: Ticket, *, reply_form: ReplyForm | None = None,
@@ -251,6 +250,9 @@ def _error_text(exc: DeskError, ticket: Ticket | None = None, wanted: str = "") 
             return _("A ticket cannot go from “%(old)s” to “%(new)s”.") % {
                 "old": labels.get(ticket.status, ticket.status),
                 "new": labels.get(wanted, wanted)}
+        if exc.code == "quote_pending":
+            return _("This ticket waits on a quote (§5): it moves on only when the client "
+                     "accepts or rejects the quote, or when the quote is withdrawn.")
         if exc.code == "not_agent":
             return _("Only agents can be assigned tickets.")
         if exc.code == "no_proposal":

@@ -527,7 +527,7 @@ def _mail_client(ticket: Ticket, message: Message) -> None:
 
 def ticket_reply(*, ticket: Ticket, author, body_text: str, body_html: str = "",
                  uploads: Sequence[Upload] = (), status: str | None = Status.WAITING_ON_CLIENT,
-                 at: datetime | None = None) -> Message:
+                 at: datetime | None = None, reason: str = "") -> Message:
     """An agent's public answer; the first one stops the response clock."""
     at = at or timezone.now()
     with transaction.atomic():
@@ -544,7 +544,8 @@ def ticket_reply(*, ticket: Ticket, author, body_text: str, body_html: str = "",
         ticket.save()
         _mail_client(ticket, message)
         if status and status != ticket.status:
-            ticket_set_status(ticket=ticket, status=status, actor=author, at=at)
+            ticket_set_status(ticket=ticket, status=status, actor=author, at=at,
+                              reason=reason)
     return message
 
 
@@ -584,6 +585,24 @@ ALLOWED = {
     Status.CLOSED: {Status.OPEN},
 }
 
+# §5: work starts only once the client accepts the quote. A ticket waiting on a quote
+# leaves that status only through the quote itself: the client accepts or rejects it, or
+# the agent withdraws it (with a reason), or its validity date passes. These are the
+# reasons the quote services give; any other move out of "waiting on quote" is refused.
+QUOTE_EXITS = frozenset({"quote.accepted", "quote.rejected", "quote.withdrawn",
+                         "quote.expired"})
+
+
+def statuses_reachable(status: str) -> list[str]:
+    """The statuses an agent may move a ticket to by hand from ``status``, in order.
+
+    None from "waiting on quote": only the quote's outcome moves such a ticket (§5).
+    """
+    if Status(status) == Status.WAITING_ON_QUOTE:
+        return []
+    allowed = ALLOWED[Status(status)]
+    return [s.value for s in Status if s in allowed]
+
 
 def ticket_set_status(*, ticket: Ticket, status: str, actor=None, at: datetime | None = None,
                       reason: str = "") -> Ticket:
@@ -596,6 +615,10 @@ def ticket_set_status(*, ticket: Ticket, status: str, actor=None, at: datetime |
     if status not in ALLOWED[old]:
         raise InvalidTransition(f"a ticket cannot go from {old.value} to {status.value}",
                                 code="transition")
+    if old == Status.WAITING_ON_QUOTE and reason not in QUOTE_EXITS:
+        raise InvalidTransition("a ticket waiting on a quote moves only when the client "
+                                "accepts or rejects it or the quote is withdrawn (§5)",
+                                code="quote_pending")
     with transaction.atomic():
         if status in PAUSED_STATUSES:
             _pause(ticket, status, at)
