@@ -119,6 +119,13 @@ class Channel(StrEnum):
     EMAIL = "email"
 
 
+class QueueOrder(StrEnum):
+    """How the agents' queue orders open tickets after the emergencies (§6.3.2)."""
+
+    PLAN_FIRST = "plan_first"  # plan clients' requests above the others, each by time left
+    DUE_FIRST = "due_first"  # by time left; plan clients ahead only at equal due instants
+
+
 class Billing(StrEnum):
     MONTHLY = "monthly"
     ANNUAL = "annual"
@@ -242,6 +249,11 @@ class Channels(Strict):
         return self
 
 
+class Queue(Strict):
+    clause: Clause = "6.3.2"
+    order: QueueOrder = QueueOrder.PLAN_FIRST
+
+
 class Meetings(Strict):
     clause: Clause
     length: Duration
@@ -311,6 +323,7 @@ class Policy(Strict):
     holidays: Holidays = Holidays()
     targets: Targets
     channels: Channels
+    queue: Queue = Queue()
     meetings: Meetings
     quotes: Quotes
     uptime: Uptime
