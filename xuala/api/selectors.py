@@ -109,6 +109,16 @@ def ticket_categories() -> list[str]:
     return [rule.key for rule in policy_active().policy.scope]
 
 
+def _service_description(service, language: str) -> str:
+    """The service's description with its values ({interval}, {weekday}...) filled in."""
+    from django.utils import translation
+
+    from xuala.kb.policy_article import service_text
+
+    with translation.override(language):
+        return service_text(service, service.description.get(language))
+
+
 def plan_summary(*, plan_key: str, language: str) -> dict | None:
     """A plan as the active policy describes it, with its services; None if it is gone."""
     policy = policy_active().policy
@@ -122,7 +132,7 @@ def plan_summary(*, plan_key: str, language: str) -> dict | None:
         "billing": plan.billing.value,
         "services": [
             {"key": key, "name": policy.services[key].name.get(language),
-             "description": policy.services[key].description.get(language),
+             "description": _service_description(policy.services[key], language),
              "clause": policy.services[key].clause}
             for key in plan.services
         ],

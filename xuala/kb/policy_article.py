@@ -16,7 +16,14 @@ from django.utils.translation import get_language, ngettext, pgettext
 from django.utils.translation import gettext as _
 
 from xuala.policy.loader import LoadedPolicy
-from xuala.policy.schema import Clock, Decision, Policy
+from xuala.policy.schema import (
+    PLACEHOLDER_RE,
+    WEEKDAYS,
+    Clock,
+    Decision,
+    Policy,
+    Service,
+)
 
 SLUG = "politicas-de-asistencia-tecnica"
 
@@ -71,12 +78,28 @@ def describe_hours(policy: Policy) -> str:
 
 
 def describe_duration(value: timedelta) -> str:
+    seconds = int(value.total_seconds())
+    if seconds >= 7 * 86400 and seconds % 86400 == 0:
+        return ngettext("%(n)d day", "%(n)d days", seconds // 86400) % {"n": seconds // 86400}
     hours = value.total_seconds() / 3600
     if hours == int(hours):
         n = int(hours)
         return ngettext("%(n)d hour", "%(n)d hours", n) % {"n": n}
     minutes = int(value.total_seconds() // 60)
     return ngettext("%(n)d minute", "%(n)d minutes", minutes) % {"n": minutes}
+
+
+def service_text(service: Service, text: str) -> str:
+    """A service's text with its {interval}, {max_suspension} and {weekday} filled in from
+    the service's own values (the schema checks that each one used is set)."""
+    values = {}
+    if service.interval is not None:
+        values["interval"] = describe_duration(service.interval)
+    if service.max_suspension is not None:
+        values["max_suspension"] = describe_duration(service.max_suspension)
+    if service.weekday is not None:
+        values["weekday"] = _day_names()[WEEKDAYS.index(service.weekday)]
+    return PLACEHOLDER_RE.sub(lambda m: values.get(m[1], m[0]), text)
 
 
 def describe_clock(clock: Clock) -> str:
@@ -199,7 +222,7 @@ def build_article(loaded: LoadedPolicy) -> list[Section]:
     for service in sorted(p.services.values(), key=lambda s: [int(x) for x in
                                                                s.clause.split(".")]):
         section = Section(service.clause, service.name.get(lang))
-        section.paragraphs.append(service.description.get(lang))
+        section.paragraphs.append(service_text(service, service.description.get(lang)))
         if service.clause == pri.clause:
             section.paragraphs.append(
                 _("Default response time: %(target)s, which may extend to at most %(due)s "

@@ -26,6 +26,8 @@ LANGUAGES = ("es", "en")
 CLAUSE_RE = re.compile(r"^\d+(\.\d+)*$")
 _DURATION_RE = re.compile(r"^\s*(\d+)\s*([smhd])\s*$")
 _UNITS = {"s": "seconds", "m": "minutes", "h": "hours", "d": "days"}
+PLACEHOLDER_RE = re.compile(r"\{([a-z_]+)\}")
+SERVICE_PLACEHOLDERS = ("interval", "max_suspension", "weekday")
 
 
 def parse_duration(value: object) -> timedelta:
@@ -305,6 +307,18 @@ class Service(Strict):
         if value is not None and value not in WEEKDAYS:
             raise ValueError(f"weekday must be one of {', '.join(WEEKDAYS)}")
         return value
+
+    @model_validator(mode="after")
+    def _placeholders_set(self) -> Service:
+        """A text's {interval}, {max_suspension} or {weekday} is filled from this service's
+        value of that name (the file's only copy of the number), so the value must be set."""
+        for language in LANGUAGES:
+            for name in PLACEHOLDER_RE.findall(self.description.get(language)):
+                if name not in SERVICE_PLACEHOLDERS:
+                    raise ValueError(f"unknown placeholder {{{name}}} in the description")
+                if getattr(self, name) is None:
+                    raise ValueError(f"the description uses {{{name}}} but {name} is not set")
+        return self
 
 
 class Plan(Strict):
