@@ -20,7 +20,12 @@ from xuala.customers.selectors import Coverage, customer_coverage, customers_cov
 from xuala.desk import texts
 from xuala.desk.bulk import insert_rows
 from xuala.desk.clocks import policy_of_version, ticket_times
-from xuala.desk.errors import AttachmentRejected, CoverageRefused, InvalidTransition
+from xuala.desk.errors import (
+    AttachmentRejected,
+    ChannelRefused,
+    CoverageRefused,
+    InvalidTransition,
+)
 from xuala.desk.models import (
     ACTIVE_STATUSES,
     DONE_STATUSES,
@@ -198,6 +203,16 @@ def _resume(ticket: Ticket, at: datetime) -> None:
 
 
 # ---------------------------------------------------------------- opening
+
+def client_channel_check(*, channel: str) -> None:
+    """§3: a client's request is attended only through a channel the policy accepts; raise
+    ChannelRefused for any other (agents opening tickets for clients are not subject)."""
+    from xuala.policy.selectors import channel_accepted
+
+    if not channel_accepted(channel):
+        raise ChannelRefused(f"the policy does not accept requests through {channel!r}",
+                             clause="3", code="channel_not_accepted")
+
 
 @dataclass(frozen=True)
 class Opened:

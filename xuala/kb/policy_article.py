@@ -19,6 +19,7 @@ from xuala.policy.loader import LoadedPolicy
 from xuala.policy.schema import (
     PLACEHOLDER_RE,
     WEEKDAYS,
+    Channel,
     Clock,
     Decision,
     Policy,
@@ -102,6 +103,21 @@ def service_text(service: Service, text: str) -> str:
     return PLACEHOLDER_RE.sub(lambda m: values.get(m[1], m[0]), text)
 
 
+def describe_channels(policy: Policy) -> str:
+    """The channels the policy accepts (§3), named for clients, in the file's order."""
+    names = {
+        Channel.PORTAL: _("the ticket form of your Client Area"),
+        Channel.EMAIL: _("the dedicated e-mail account %(address)s")
+        % {"address": policy.channels.support_address},
+        Channel.API: _("the ticket API of your Client Area, with your own access token"),
+    }
+    parts = [names[Channel(c)] for c in policy.channels.accepted]
+    if len(parts) == 1:
+        return parts[0]
+    return _("%(first)s or else %(last)s") % {"first": ", ".join(parts[:-1]),
+                                               "last": parts[-1]}
+
+
 def describe_clock(clock: Clock) -> str:
     return {
         Clock.CALENDAR: _("counted around the clock, every day of the year"),
@@ -156,9 +172,8 @@ def build_article(loaded: LoadedPolicy) -> list[Section]:
 
     s3 = Section("3", _("The right way to ask for support"))
     s3.paragraphs.append(
-        _("You must use the ticket form of your Client Area or the dedicated address "
-          "%(address)s. Messages sent by any other means will not be attended.")
-        % {"address": p.channels.support_address}
+        _("It is essential that you use %(channels)s. If you send messages by other means, "
+          "they will not be attended.") % {"channels": describe_channels(p)}
     )
     sections.append(s3)
 

@@ -117,8 +117,12 @@ class Decision(StrEnum):
 
 
 class Channel(StrEnum):
+    """The ways a client may open a ticket (§3): the client area's form, the support
+    address, and (only when the company publishes it) the API with a client's token."""
+
     PORTAL = "portal"
     EMAIL = "email"
+    API = "api"
 
 
 class QueueOrder(StrEnum):
