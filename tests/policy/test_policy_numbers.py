@@ -27,11 +27,12 @@ def article(client, url: str) -> str:
 def test_the_default_file_publishes_its_own_numbers(client):
     es = article(client, URL_ES)
     assert "cada 1 minuto" in es
-    assert "Cada 15 días se analizan" in es and "hasta un máximo de 15 días" in es
-    assert "Cada martes se actualiza" in es
+    assert "auditoría de seguridad de su sitio web cada 15 días" in es
+    assert "hasta 15 días hasta" in es
+    assert "cada martes una actualización completa" in es
     en = article(client, URL_EN)
-    assert "every 1 minute" in en and "Every 15 days all hosted files" in en
-    assert "for at most 15 days" in en and "Every Tuesday your site" in en
+    assert "every 1 minute" in en and "security audit of your website every 15 days" in en
+    assert "up to 15 days until" in en and "every Tuesday a complete update" in en
 
 
 def test_the_sentry_checks_at_the_interval_the_file_says(client, plan_customer, settings,
@@ -51,12 +52,12 @@ def test_the_wsa_and_update_values_of_the_file_reach_the_article(client, setting
                 ('max_suspension = "15d"', 'max_suspension = "20d"'),
                 ('weekday = "tuesday"', 'weekday = "wednesday"'))
     es = article(client, URL_ES)
-    assert "Cada 10 días se analizan" in es and "hasta un máximo de 20 días" in es
-    assert "Cada miércoles se actualiza" in es
+    assert "de su sitio web cada 10 días" in es and "hasta 20 días hasta" in es
+    assert "cada miércoles una actualización completa" in es
     assert "15 días" not in es.split('id="s6.3.3"', 1)[1].split('id="s6.3.4"', 1)[0]
     en = article(client, URL_EN)
-    assert "Every 10 days all hosted files" in en and "for at most 20 days" in en
-    assert "Every Wednesday your site" in en
+    assert "of your website every 10 days" in en and "up to 20 days until" in en
+    assert "every Wednesday a complete update" in en
 
 
 def test_a_placeholder_without_its_value_is_refused_by_the_loader(tmp_path, settings):

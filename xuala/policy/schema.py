@@ -141,6 +141,8 @@ class Meta(Strict):
     name: LocalText
     company: str
     infrastructure: str
+    coverage_name: LocalText | None = None  # §6.2: the plans' full name
+    priority_coverage_name: LocalText | None = None  # §6.3's heading
     default_language: str = "es"
     timezone: str
 
@@ -325,6 +327,15 @@ class Service(Strict):
         return self
 
 
+class Extra(Strict):
+    """Something a plan may add (the closing paragraph): covered for a client whose plan
+    lists it, a quote for anyone else (§5)."""
+
+    name: LocalText  # as the article's sentence names it ("gestionar los contenidos...")
+    label: LocalText  # as the client-area form offers it
+    keywords: LocalWords = LocalWords()
+
+
 class Plan(Strict):
     key: str = Field(pattern=r"^[a-z0-9][a-z0-9-]*$")
     name: LocalText
@@ -347,6 +358,7 @@ class Policy(Strict):
     uptime: Uptime
     scope: list[ScopeRule] = Field(min_length=1)
     services: dict[str, Service]
+    extras: dict[str, Extra] = {}
     plans: list[Plan] = Field(min_length=1)
 
     @model_validator(mode="after")
@@ -361,6 +373,12 @@ class Policy(Strict):
             unknown = sorted(set(plan.services) - set(self.services))
             if unknown:
                 raise ValueError(f"plan {plan.key!r} names unknown services: {', '.join(unknown)}")
+            unknown = sorted(set(plan.extras) - set(self.extras))
+            if unknown:
+                raise ValueError(f"plan {plan.key!r} names unknown extras: {', '.join(unknown)}")
+        clash = sorted(set(self.extras) & set(keys))
+        if clash:
+            raise ValueError(f"an extra and a scope rule share a key: {', '.join(clash)}")
         return self
 
     # Convenience readers used across the desk.
