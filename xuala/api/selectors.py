@@ -106,7 +106,9 @@ def contact_of_customer(*, customer: Customer, email: str) -> Contact:
 
 def ticket_categories() -> list[str]:
     """The scope rule keys a request may name as its category."""
-    return [rule.key for rule in policy_active().policy.scope]
+    from xuala.desk.triage import rules_of
+
+    return [rule.key for rule in rules_of(policy_active().policy)]
 
 
 def _service_description(service, language: str) -> str:

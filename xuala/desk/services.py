@@ -308,6 +308,17 @@ def _policy_version() -> PolicyVersion:
     return version
 
 
+def _plan_extras(loaded: LoadedPolicy, coverage: Coverage) -> frozenset[str]:
+    """The extras (content management, orders, customer service...) of the customer's plans."""
+    extras: set[str] = set()
+    for key in coverage.plan_keys:
+        try:
+            extras.update(loaded.policy.plan(key).extras)
+        except KeyError:  # a contract whose plan the policy no longer names
+            continue
+    return frozenset(extras)
+
+
 @dataclass
 class PreparedOpen:
     """A request checked, triaged and clocked, its ticket built but not written yet."""
@@ -376,6 +387,7 @@ def ticket_open_prepare(request: OpenRequest, *, reads: OpenReads | None = None)
     decided = triage(loaded.policy, Facts(
         is_client=coverage.has_active_service,
         has_plan=coverage.covers_site(site.pk if site else None),
+        extras=_plan_extras(loaded, coverage),
         category=request.category,
         text=f"{subject}\n{request.body_text}",
         language=language,
