@@ -448,6 +448,11 @@ def tickets_open_write(prepared: Sequence[PreparedOpen]) -> list[Opened]:
         if p.triage.certain and p.triage.decision != Decision.COVERED:
             _apply_decision(p.ticket, p.triage.decision, p.triage.rule, p.triage.clause,
                             actor=None, at=p.ticket.received_at)
+        if (p.triage.decision == Decision.EMERGENCY  # §1: check the client's sites now
+                and p.request.channel != Channel.SENTRY):
+            from xuala.sentry.oneshot import emergency_verify_after_commit
+
+            emergency_verify_after_commit(p.ticket.pk)
     acknowledged = [(p, first) for p, first in zip(prepared, firsts, strict=True)
                     if p.ticket.contact is not None]
     mails, events = [], []
@@ -686,6 +691,24 @@ def ticket_triage_apply(*, ticket: Ticket, actor) -> Ticket:
                      rule=ticket.triage_rule)
         _apply_decision(ticket, ticket.triage_decision, ticket.triage_rule,
                         ticket.triage_clause, actor=actor, at=at)
+    return ticket
+
+
+def ticket_emergency_confirm(*, ticket: Ticket, at: datetime, failing: list[str]) -> Ticket:
+    """§1: Online Sentry's one-shot check confirmed what the client reported (a site or
+    server down): the emergency proposal is applied by the system, at any hour, and on-call
+    is paged."""
+    with transaction.atomic():
+        ticket = Ticket.objects.select_for_update().get(pk=ticket.pk)
+        if ticket.triage_state != TriageState.PROPOSED:
+            return ticket
+        ticket.triage_state = TriageState.APPLIED
+        ticket.save(update_fields=["triage_state", "updated_at"])
+        event_record(ticket=ticket, key="triage.applied", actor=None, at=at,
+                     decision=ticket.triage_decision, clause=ticket.triage_clause,
+                     rule=ticket.triage_rule, confirmed_by="sentry", failing=failing)
+        _apply_decision(ticket, Decision.EMERGENCY, ticket.triage_rule, ticket.triage_clause,
+                        actor=None, at=at)
     return ticket
 
 
