@@ -15,6 +15,7 @@ from django.utils.formats import number_format
 from django.utils.translation import get_language, ngettext, pgettext
 from django.utils.translation import gettext as _
 
+from xuala.customers.delivery import service_delivered
 from xuala.policy.loader import LoadedPolicy
 from xuala.policy.schema import (
     PLACEHOLDER_RE,
@@ -37,6 +38,8 @@ class Section:
     # The company's own precisions (working-day counting, emergency times, meeting length,
     # taxes): shown apart, marked as clarifications, never mixed into the original promise.
     notes: list[str] = field(default_factory=list)
+    # What is not done yet: a service promised but not running anywhere (issue 12, item 8).
+    states: list[str] = field(default_factory=list)
 
 
 def _day_names() -> list[str]:
@@ -266,6 +269,10 @@ def build_article(loaded: LoadedPolicy) -> list[Section]:
                                                                s.clause.split(".")]):
         section = Section(service.clause, service.name.get(lang))
         section.paragraphs.append(service_text(service, service.description.get(lang)))
+        if not service_delivered(_service_key(p, service)):
+            section.states.append(_("This service is not in operation yet: it is not provided "
+                                   "on any website for now. Your Client Area shows the real "
+                                   "state of each service on each of your websites."))
         if service.clause == pri.clause:
             section.paragraphs.append(
                 _("The default response time is %(target)s, although it could be extended to "
@@ -296,6 +303,10 @@ def build_article(loaded: LoadedPolicy) -> list[Section]:
                                                              "extras": _join_extras(names)})
     sections.append(plans)
     return sections
+
+
+def _service_key(p: Policy, service: Service) -> str:
+    return next(key for key, value in p.services.items() if value is service)
 
 
 def _join_extras(names: list[str]) -> str:
