@@ -5,6 +5,7 @@ from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
+import time_machine
 from django.db import connection
 
 from tests.factories import contact_user
@@ -26,9 +27,12 @@ def at(*args):
 
 
 def open_hosting(customer, received):
-    return ticket_open(customer=customer, contact=contact_user(customer), channel=Channel.PORTAL,
-                       subject="El FTP no conecta", body_text="Desde esta mañana",
-                       category="hosting", received_at=received).ticket
+    # At the instant it is received: the acknowledgement's event is stamped with the clock.
+    with time_machine.travel(received, tick=False):
+        return ticket_open(customer=customer, contact=contact_user(customer),
+                           channel=Channel.PORTAL, subject="El FTP no conecta",
+                           body_text="Desde esta mañana", category="hosting",
+                           received_at=received).ticket
 
 
 def keys(ticket):
