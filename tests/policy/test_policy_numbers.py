@@ -65,3 +65,11 @@ def test_a_placeholder_without_its_value_is_refused_by_the_loader(tmp_path, sett
 
     with pytest.raises(PolicyError, match="weekday is not set"):
         policy_copy(tmp_path, settings, ('weekday = "tuesday"\n', ''))
+
+
+def test_the_uptime_period_of_the_file_reaches_the_article(client, settings, tmp_path):
+    es = article(client, URL_ES)
+    assert "El 0,3 % de un periodo de 30 días son 129,6 minutos" in es
+    policy_copy(tmp_path, settings, ("period_days = 30", "period_days = 7"))
+    assert "El 0,3 % de un periodo de 7 días son 30,2 minutos" in article(client, URL_ES)
+    assert "0.3 % of a period of 7 days is 30.2 minutes" in article(client, URL_EN)
