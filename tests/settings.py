@@ -15,6 +15,9 @@ from xuala.settings import *  # noqa: E402, F403
 # Argon2 is the production hasher (tests/accounts checks it); tests hash with MD5 for speed.
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
+# The one-shot check of reported emergencies probes real sites: off unless a test turns it on.
+XUALA_EMERGENCY_CHECK = "off"
+
 # A file, not shared memory, for SQLite: tests that race two threads need real locking.
 if DATABASES["default"]["ENGINE"].endswith("sqlite3"):  # noqa: F405
     DATABASES["default"]["TEST"] = {"NAME": str(DATA_DIR / "test.sqlite3")}  # noqa: F405

@@ -258,6 +258,9 @@ XUALA_SENTRY_HOUR_DAYS = env_int("XUALA_SENTRY_HOUR_DAYS", 30, minimum=1)
 XUALA_SENTRY_RAW_DAYS = env_int("XUALA_SENTRY_RAW_DAYS", 30, minimum=1)
 # How old the stored last good check may grow before a good check replaces it.
 XUALA_SENTRY_LAST_GOOD_SECONDS = env_int("XUALA_SENTRY_LAST_GOOD_SECONDS", 300, minimum=0)
+# §1: a reported site-down request is checked at once by Online Sentry (xuala/sentry/oneshot.py):
+# "thread" (after commit, in a thread of its own), "inline" (in the committing thread) or "off".
+XUALA_EMERGENCY_CHECK = env_str("XUALA_EMERGENCY_CHECK", "thread")
 # How long an engine's claim on a monitor lasts: a killed engine's monitors are taken over after it.
 XUALA_SENTRY_CLAIM_SECONDS = env_int("XUALA_SENTRY_CLAIM_SECONDS", 120, minimum=1)
 

@@ -59,3 +59,12 @@ def agent_api(client, agent_user):
 @pytest.fixture
 def anonymous_api(client):
     return ApiCaller(client, None)
+
+
+@pytest.fixture
+def api_accepted(tmp_path, settings):
+    """A policy that lists the API among the channels (§3); the default one does not."""
+    from tests.policy.copies import policy_copy
+
+    return policy_copy(tmp_path, settings, ('accepted = ["portal", "email"]',
+                                            'accepted = ["portal", "email", "api"]'))

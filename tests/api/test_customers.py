@@ -66,7 +66,7 @@ def test_contracts_carry_the_plan_and_its_services_from_the_policy(plan_client, 
     assert first["status"] == "pending"
     assert (first["starts_on"], first["ends_on"]) == ("2026-01-01", "2026-12-31")
     assert first["site_ids"] == [site.pk]
-    assert first["plan"]["name"] == "Póliza de Cobertura Técnica — anual"
+    assert first["plan"]["name"] == "Póliza de Cobertura Técnica Web Xuala Cloud — anual"
     services = {s["key"]: s for s in first["plan"]["services"]}
     assert set(services) == {"online_sentry", "priority_support", "wsa", "antispam",
                              "weekly_updates", "urgent_review"}
@@ -77,7 +77,8 @@ def test_contracts_carry_the_plan_and_its_services_from_the_policy(plan_client, 
 def test_plan_names_follow_the_requested_language(plan_client):
     body = plan_client.get("/api/v1/contracts", headers={"Accept-Language": "en"})
     assert body["Content-Language"] == "en"
-    assert body.json()["items"][0]["plan"]["name"] == "Technical Coverage Policy — monthly"
+    assert (body.json()["items"][0]["plan"]["name"]
+            == "Xuala Cloud Web Technical Coverage Policy — monthly")
 
 
 def test_a_contract_whose_plan_left_the_policy_still_lists_without_a_plan(agent_api,

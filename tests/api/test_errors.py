@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import pytest
 from django.test import Client
 
 from tests.api.conftest import ApiCaller
@@ -22,6 +23,7 @@ def test_a_method_a_route_does_not_take_is_a_json_405(plan_client):
     assert "POST" in response["Allow"]
 
 
+@pytest.mark.usefixtures("api_accepted")
 def test_writes_need_no_csrf_token_because_they_need_a_bearer_token(plan_customer,
                                                                    plan_client):
     strict = ApiCaller(Client(enforce_csrf_checks=True), plan_client.token)

@@ -110,6 +110,7 @@ def _leaks(world: World, text: str) -> list[str]:
 
 
 @pytest.mark.parametrize("route", sorted(ROUTES), ids=lambda r: f"{r[0]} {r[1]}")
+@pytest.mark.usefixtures("api_accepted")
 def test_a_client_gets_404_for_another_customers_objects_on_every_route(world, route):
     expected, calls = ROUTES[route]
     state = (Ticket.objects.count(), Message.objects.count(), OutboundEmail.objects.count(),

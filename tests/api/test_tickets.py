@@ -27,6 +27,7 @@ def open_ticket(customer, *, subject="Web lenta", category="hosting", **kwargs) 
 
 # ---------------------------------------------------------------- opening
 
+@pytest.mark.usefixtures("api_accepted")
 def test_it_opens_a_ticket_for_the_clients_customer_and_queues_the_acknowledgement(
         plan_client, plan_customer):
     site = plan_customer.sites.get()
@@ -49,6 +50,7 @@ def test_it_opens_a_ticket_for_the_clients_customer_and_queues_the_acknowledgeme
     assert ack.ticket == ticket and ack.to == "ana@cliente-demo.es"
 
 
+@pytest.mark.usefixtures("api_accepted")
 def test_it_tells_when_a_request_out_of_hours_will_be_attended(plan_client):
     saturday = datetime(2026, 11, 28, 11, 0, tzinfo=MADRID)
     with time_machine.travel(saturday, tick=False):
@@ -59,6 +61,7 @@ def test_it_tells_when_a_request_out_of_hours_will_be_attended(plan_client):
     assert attended == datetime(2026, 11, 30, 9, 0, tzinfo=MADRID)
 
 
+@pytest.mark.usefixtures("api_accepted")
 def test_it_refuses_a_customer_without_an_active_service_with_the_clause_and_no_ticket(
         lapsed_client, lapsed_customer):
     response = lapsed_client.post(TICKETS, {"subject": "Ayuda", "body": "Mi web",
@@ -72,6 +75,7 @@ def test_it_refuses_a_customer_without_an_active_service_with_the_clause_and_no_
     assert not OutboundEmail.objects.exists()
 
 
+@pytest.mark.usefixtures("api_accepted")
 def test_it_rejects_an_unknown_category_and_lists_the_valid_ones(plan_client):
     response = plan_client.post(TICKETS, {"subject": "x", "body": "y", "category": "nope"})
     assert response.status_code == 400
@@ -81,6 +85,7 @@ def test_it_rejects_an_unknown_category_and_lists_the_valid_ones(plan_client):
     assert not Ticket.objects.exists()
 
 
+@pytest.mark.usefixtures("api_accepted")
 def test_it_rejects_a_blank_subject_with_a_clear_error(plan_client):
     response = plan_client.post(TICKETS, {"subject": "   ", "body": "y"})
     assert response.status_code == 400

@@ -54,8 +54,20 @@ def mixed(plan_customer, hosting_customer):
     return t
 
 
-def test_it_orders_emergencies_first_then_by_due_instant_with_plan_clients_first_on_ties(
+def test_it_orders_emergencies_then_plan_clients_then_the_rest_each_by_due_instant(
         agent_client, mixed):
+    # §6.3.2 "por encima de otras peticiones": the default policy's queue.order = plan_first.
+    expected = ["emergency_early", "emergency_late", "priority_thu_noon", "priority_fri",
+                "standard_thu_nine", "standard_thu_noon", "paused"]
+    assert queue_order(agent_client.get(QUEUE)) == [mixed[name].pk for name in expected]
+    assert queue_order(agent_client.get("/en/console/")) == [mixed[name].pk for name in expected]
+
+
+def test_a_due_first_policy_orders_by_due_instant_with_plan_clients_first_on_ties(
+        agent_client, mixed, tmp_path, settings):
+    from tests.policy.copies import policy_copy
+
+    policy_copy(tmp_path, settings, ('order = "plan_first"', 'order = "due_first"'))
     expected = ["emergency_early", "emergency_late", "standard_thu_nine", "priority_thu_noon",
                 "standard_thu_noon", "priority_fri", "paused"]
     assert queue_order(agent_client.get(QUEUE)) == [mixed[name].pk for name in expected]

@@ -160,7 +160,7 @@ def test_two_sweeps_racing_act_on_each_stage_once(hosting_customer):
     assert OutboundEmail.objects.filter(purpose__startswith="sla.").count() == 20
 
 
-def test_the_queue_puts_emergencies_first_then_time_left_then_plans(plan_customer,
+def test_the_queue_puts_emergencies_first_then_plans_then_the_rest(plan_customer,
                                                                    hosting_customer):
     from xuala.desk.selectors import queue
 
@@ -173,5 +173,7 @@ def test_the_queue_puts_emergencies_first_then_time_left_then_plans(plan_custome
     emergency = ticket_open(customer=hosting_customer, contact=contact_user(hosting_customer),
                             channel=Channel.PORTAL, subject="caída", body_text="caída",
                             category="site_down", received_at=noon).ticket
-    assert list(queue().values_list("pk", flat=True)) == [emergency.pk, old_std.pk, pri.pk,
+    # §6.3.2 "por encima de otras peticiones" (queue.order = plan_first): the plan client's
+    # request goes above the older standard one.
+    assert list(queue().values_list("pk", flat=True)) == [emergency.pk, pri.pk, old_std.pk,
                                                           std.pk]

@@ -51,7 +51,7 @@ def test_a_site_fault_without_a_plan_needs_a_plan_and_the_plans_are_offered(host
     ticket = open_(hosting_customer, category="site_fault").ticket
     assert ticket.triage_decision == "needs_plan" and ticket.triage_clause == "6.2"
     answer = ticket.messages.get(kind=MessageKind.AUTO).body_text
-    assert "Póliza de Cobertura Técnica — mensual" in answer
+    assert "Póliza de Cobertura Técnica Web Xuala Cloud — mensual" in answer
     assert "cláusula 6.2" in answer
     assert ticket.status == Status.RESOLVED
 

@@ -20,8 +20,8 @@ def test_it_publishes_every_clause_in_spanish(client):
     assert "72 horas" in html and "24 horas" in html
     assert "asistencia@modo3.net" in html
     assert "99,7 %" in html and "0,3 %" in html and "129,6 minutos" in html
-    assert "IVA 21 %" in html
-    assert "Online Sentry®" in html and "Cada martes" in html
+    assert "IVA (21 %)" in html
+    assert "Online Sentry®" in html and "cada martes" in html
     assert "48 horas" in html  # the priority plan's hard limit
 
 

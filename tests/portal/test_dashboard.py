@@ -30,7 +30,7 @@ def test_it_shows_each_service_with_kind_status_and_period(ana):
 
 def test_it_shows_the_active_plan_by_its_policy_name_and_that_it_covers_the_site(ana):
     page = ana.get("/portal/").content.decode()
-    assert "Póliza de Cobertura Técnica — mensual" in page
+    assert "Póliza de Cobertura Técnica Web Xuala Cloud — mensual" in page
     assert "Todas sus webs" in page
     assert '<span class="badge covered">Cubierta</span>' in page
 

@@ -120,7 +120,8 @@ def test_an_empty_draft_is_not_sent_and_the_agent_is_told_why(agent, ticket, age
 
 
 def test_a_sent_quote_is_withdrawn_and_the_ticket_goes_back_to_work(agent, sent):
-    response = agent.post(f"/console/quotes/{sent.number}/withdraw/")
+    response = agent.post(f"/console/quotes/{sent.number}/withdraw/",
+                          {"reason": "El cliente ya no lo necesita."})
     assert response.status_code == 302
     sent.refresh_from_db()
     assert sent.status == QuoteStatus.WITHDRAWN

@@ -294,7 +294,7 @@ def test_the_last_day_of_validity_still_counts_in_madrid(sent, client_user, cloc
 
 
 def test_a_withdrawn_quote_cannot_be_accepted(sent, client_user, agent_user, clock):
-    quote_withdraw(quote=sent, actor=agent_user)
+    quote_withdraw(quote=sent, actor=agent_user, reason="Precio revisado.")
     with pytest.raises(QuoteAlreadyDecided) as caught:
         quote_accept(quote=sent, user=client_user, terms_accepted=True)
     assert caught.value.code == "withdrawn"

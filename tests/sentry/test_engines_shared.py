@@ -98,7 +98,18 @@ class Engine:
 
 
 @pytest.fixture
-def plan_monitors(transactional_db, farm):
+def compressed_policy(tmp_path, settings, monkeypatch):
+    """The policy with Online Sentry's interval compressed to INTERVAL seconds, for this
+    process and the engines it starts (they read XUALA_POLICY from the environment)."""
+    from tests.policy.copies import policy_copy
+
+    path = policy_copy(tmp_path, settings, ('interval = "1m"', f'interval = "{int(INTERVAL)}s"'))
+    monkeypatch.setenv("XUALA_POLICY", str(path))
+    return path
+
+
+@pytest.fixture
+def plan_monitors(transactional_db, farm, compressed_policy):
     """60 plan sites (HTTP and HTTPS on the farm), their monitors on a 5-second interval and
     not yet due: the test sets their first slot once the engines are up."""
     customer = factories.customer(name="Muchas Tiendas SL", email="it@muchas-tiendas.es",
@@ -108,7 +119,8 @@ def plan_monitors(transactional_db, farm):
         for i in range(1, SITES)])
     HostingServer.objects.update(is_active=False)  # their names resolve nowhere here
     services.monitors_sync()
-    Monitor.objects.update(interval_seconds=int(INTERVAL), keyword="Bienvenido a mi tienda",
+    assert set(Monitor.objects.values_list("interval_seconds", flat=True)) == {int(INTERVAL)}
+    Monitor.objects.update(keyword="Bienvenido a mi tienda",
                            next_check_at=datetime.now(UTC) + timedelta(hours=1))
     monitors = list(Monitor.objects.order_by("pk"))
     assert len(monitors) == SITES

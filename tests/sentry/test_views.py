@@ -252,7 +252,8 @@ def queries_for(client, url) -> int:
 def test_the_report_page_takes_a_fixed_number_of_queries(marta, tienda, july,
                                                          django_assert_max_num_queries):
     """However many sites, days and incidents: session, user, customer, monitors, three for
-    the month's figures, two for the days, one for the incidents (and one for the strip)."""
+    the month's figures, two for the days, one for the incidents (and one for the strip),
+    and three for the figures of the commitment's period of days (report pages only)."""
     june = "/en/portal/uptime/?month=2026-06"
     few = queries_for(marta, june)
     for day in range(1, 11):
@@ -267,11 +268,11 @@ def test_the_report_page_takes_a_fixed_number_of_queries(marta, tienda, july,
                                                 server=tienda["server"].server)
         Monitor.objects.create(kind=MonitorKind.SITE, site=extra, customer=tienda["customer"],
                                name=extra.url, url=extra.url)
-    with django_assert_max_num_queries(10):
+    with django_assert_max_num_queries(13):
         response = marta.get(june)
     assert text(response).count('class="report-monitor"') == 7
     assert queries_for(marta, june) == few
-    with django_assert_max_num_queries(11):
+    with django_assert_max_num_queries(14):
         assert marta.get("/en/portal/uptime/").status_code == 200
     with django_assert_max_num_queries(11):
         assert marta.get(f"/en/portal/uptime/monitors/{tienda['site'].pk}/").status_code == 200
@@ -442,3 +443,28 @@ def test_the_servers_page_gives_every_servers_month(agent, tienda, otra, july,
 def test_the_console_and_portal_menus_link_to_online_sentry(agent, july):
     page = agent.get("/en/console/sentry/").content.decode()
     assert 'id="nav-sentry" aria-current="page"' in page
+
+
+# ---------------------------------------------------------------- the policy's period (§6.2)
+
+def window_row(page: str, monitor) -> str:
+    return re.search(rf'data-window-monitor="{monitor.pk}"[^>]*>(.*?)</tr>', page).group(1)
+
+
+def test_the_report_holds_uptime_against_the_policys_period_of_days(marta, tienda, july,
+                                                                    settings, tmp_path):
+    """uptime.period_days = 30: the commitment covers 11 June to 10 July; 7 days: 4-10 July."""
+    from tests.policy.copies import policy_copy
+
+    june_hour(tienda["site"], 20, 8, down_seconds=600)  # inside 30 days, outside 7
+    page = text(marta.get("/portal/uptime/"))
+    assert "El compromiso: los últimos 30 días" in page
+    assert "en cada periodo de 30 días" in page
+    row = window_row(page, tienda["site"])
+    assert "10,00" in row and "129,60" in row  # 600 s down; the allowance of 30 days
+    policy_copy(tmp_path, settings, ("period_days = 30", "period_days = 7"))
+    english = text(marta.get("/en/portal/uptime/"))
+    assert "The commitment: the last 7 days" in english
+    assert "over every period of 7 days" in english
+    row = window_row(english, tienda["site"])
+    assert "30.24" in row and "No data" in row  # June is out of the last 7 days

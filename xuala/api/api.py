@@ -18,7 +18,7 @@ from xuala.api.docs import LocalSwagger
 from xuala.api.errors import ApiError, Unauthenticated
 from xuala.api.pagination import PagePagination
 from xuala.desk import services as desk
-from xuala.desk.errors import CoverageRefused, DeskError, InvalidTransition
+from xuala.desk.errors import ChannelRefused, CoverageRefused, DeskError, InvalidTransition
 from xuala.desk.models import Channel, Status
 from xuala.policy.schema import TicketClass
 
@@ -116,6 +116,15 @@ def list_tickets(request: HttpRequest, status: Status | None = None,
                                      ticket_class=ticket_class, customer_id=customer_id)
 
 
+def _channels_answer() -> str:
+    """§3 in the request's language: the ways the policy accepts, named by the article."""
+    from xuala.kb.policy_article import describe_channels
+    from xuala.policy.selectors import policy_active
+
+    return _("Requests are attended only through the channels of our support policy (§3): "
+             "%(channels)s.") % {"channels": describe_channels(policy_active().policy)}
+
+
 @router.post("/tickets", response={201: schemas.TicketCreatedOut, 400: schemas.ErrorOut,
                                    **ERRORS, 403: schemas.CoverageRefusedOut},
              tags=["tickets"], summary="Open a ticket")
@@ -138,6 +147,11 @@ def create_ticket(request: HttpRequest, payload: schemas.TicketIn):
     else:
         if payload.contact_email:
             raise ApiError(400, "agents_only", _("Only agents may open a ticket for a contact."))
+        try:
+            desk.client_channel_check(channel=Channel.API)
+        except ChannelRefused:
+            raise ApiError(403, "channel_not_accepted", _channels_answer(),
+                           clause="3") from None
         customer = (selectors.customer_visible(principal=principal, pk=payload.customer_id)
                     if payload.customer_id is not None else principal.customer)
         contact = principal.user
@@ -205,7 +219,12 @@ def set_ticket_status(request: HttpRequest, ticket_id: schemas.Id, payload: sche
     old = Status(ticket.status)
     try:
         desk.ticket_set_status(ticket=ticket, status=payload.status, actor=principal.user)
-    except InvalidTransition:
+    except InvalidTransition as exc:
+        if exc.code == "quote_pending":
+            raise ApiError(409, "quote_pending",
+                           _("This ticket waits on a quote (§5): it moves on only when the "
+                             "client accepts or rejects the quote, or when the quote is "
+                             "withdrawn."), current_status=old.value) from None
         raise ApiError(409, "invalid_transition",
                        _("A ticket cannot go from “%(old)s” to “%(new)s”.")
                        % {"old": old.label, "new": payload.status.label},

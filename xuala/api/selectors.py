@@ -106,7 +106,19 @@ def contact_of_customer(*, customer: Customer, email: str) -> Contact:
 
 def ticket_categories() -> list[str]:
     """The scope rule keys a request may name as its category."""
-    return [rule.key for rule in policy_active().policy.scope]
+    from xuala.desk.triage import rules_of
+
+    return [rule.key for rule in rules_of(policy_active().policy)]
+
+
+def _service_description(service, language: str) -> str:
+    """The service's description with its values ({interval}, {weekday}...) filled in."""
+    from django.utils import translation
+
+    from xuala.kb.policy_article import service_text
+
+    with translation.override(language):
+        return service_text(service, service.description.get(language))
 
 
 def plan_summary(*, plan_key: str, language: str) -> dict | None:
@@ -122,7 +134,7 @@ def plan_summary(*, plan_key: str, language: str) -> dict | None:
         "billing": plan.billing.value,
         "services": [
             {"key": key, "name": policy.services[key].name.get(language),
-             "description": policy.services[key].description.get(language),
+             "description": _service_description(policy.services[key], language),
              "clause": policy.services[key].clause}
             for key in plan.services
         ],

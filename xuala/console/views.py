@@ -213,8 +213,7 @@ def breaching_view(request):
 # ---------------------------------------------------------------- ticket
 
 def _reachable_statuses(ticket: Ticket) -> list[str]:
-    allowed = services.ALLOWED[Status(ticket.status)]
-    return [status.value for status in Status if status in allowed]
+    return services.statuses_reachable(ticket.status)
 
 
 def _ticket_page(request, ticket: Ticket, *, reply_form: ReplyForm | None = None,
@@ -239,6 +238,8 @@ def _ticket_page(request, ticket: Ticket, *, reply_form: ReplyForm | None = None
         "assign_form": AssignForm(agents=agents, initial={
             "assignee": str(ticket.assignee_id) if ticket.assignee_id else ""}),
         "status_options": [(value, labels[value]) for value in reachable],
+        "emergency_check": next((e for e in reversed(events)
+                                 if e.key == "sentry.emergency_checked"), None),
         "proposal": ticket.triage_state == TriageState.PROPOSED,
         "prepared_answer": services.triage_prepared_answer(ticket)
         if ticket.triage_state == TriageState.PROPOSED else "",
@@ -253,6 +254,9 @@ def _error_text(exc: DeskError, ticket: Ticket | None = None, wanted: str = "") 
             return _("A ticket cannot go from “%(old)s” to “%(new)s”.") % {
                 "old": labels.get(ticket.status, ticket.status),
                 "new": labels.get(wanted, wanted)}
+        if exc.code == "quote_pending":
+            return _("This ticket waits on a quote (§5): it moves on only when the client "
+                     "accepts or rejects the quote, or when the quote is withdrawn.")
         if exc.code == "not_agent":
             return _("Only agents can be assigned tickets.")
         if exc.code == "no_proposal":

@@ -16,6 +16,10 @@ class CoverageRefused(DeskError):
     """The policy does not let this request become a ticket (e.g. not a client, §6)."""
 
 
+class ChannelRefused(DeskError):
+    """A client's request through a channel the policy does not accept (§3)."""
+
+
 class AttachmentRejected(DeskError):
     """An upload over the size or count limit, or empty."""
 

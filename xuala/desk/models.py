@@ -109,6 +109,8 @@ class Ticket(models.Model):
         indexes = [
             models.Index(fields=["queue_rank", "due_at", "class_rank", "id"],
                          name="desk_queue_idx", condition=Q(queue_rank__lt=3)),
+            models.Index(fields=["queue_rank", "class_rank", "due_at", "id"],
+                         name="desk_queue_plan_idx", condition=Q(queue_rank__lt=3)),
             models.Index(fields=["sla_next_at"], name="desk_sla_due_idx",
                          condition=Q(sla_next_at__isnull=False)),
             models.Index(fields=["customer", "-created_at"], name="desk_customer_idx"),

@@ -18,6 +18,8 @@ from xuala.desk.models import (
     TicketEvent,
     TicketPause,
 )
+from xuala.policy.schema import QueueOrder
+from xuala.policy.selectors import policy_active
 
 
 def tickets_of_customer(*, customer: Customer) -> QuerySet[Ticket]:
@@ -71,8 +73,13 @@ def ticket_for_agent(*, pk: int) -> Ticket:
 def queue(*, status: str | None = None, ticket_class: str | None = None,
           assignee_id: int | None = None, unassigned: bool = False, customer_id: int | None = None,
           search: str | None = None, include_done: bool = False) -> QuerySet[Ticket]:
-    """The agents' queue: emergencies first, then by time left to the due instant, plan
-    clients ahead at equal urgency (Ticket.Meta.ordering, backed by desk_queue_idx)."""
+    """The agents' queue in the order the policy's ``queue.order`` names (§6.3.2).
+
+    ``plan_first`` (the default, the text's "por encima de otras peticiones"): emergencies,
+    then plan clients' requests, then the rest, each group by time left to the due instant
+    (desk_queue_plan_idx). ``due_first``: emergencies, then by time left, plan clients
+    ahead at an equal due instant (Ticket.Meta.ordering, desk_queue_idx).
+    """
     qs = Ticket.objects.select_related("customer", "assignee", "site")
     if not include_done and status is None:
         qs = qs.filter(queue_rank__lt=3)
@@ -92,7 +99,14 @@ def queue(*, status: str | None = None, ticket_class: str | None = None,
         if term.isdigit():
             cond |= Q(pk=int(term))
         qs = qs.filter(cond)
-    return qs.order_by("queue_rank", "due_at", "class_rank", "id")
+    return qs.order_by(*queue_order())
+
+
+def queue_order() -> tuple[str, ...]:
+    """The queue's ORDER BY columns under the active policy."""
+    if policy_active().policy.queue.order == QueueOrder.DUE_FIRST:
+        return ("queue_rank", "due_at", "class_rank", "id")
+    return ("queue_rank", "class_rank", "due_at", "id")
 
 
 def breaching_within(*, hours: int = 4, now: datetime | None = None) -> QuerySet[Ticket]:

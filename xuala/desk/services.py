@@ -20,7 +20,12 @@ from xuala.customers.selectors import Coverage, customer_coverage, customers_cov
 from xuala.desk import texts
 from xuala.desk.bulk import insert_rows
 from xuala.desk.clocks import policy_of_version, ticket_times
-from xuala.desk.errors import AttachmentRejected, CoverageRefused, InvalidTransition
+from xuala.desk.errors import (
+    AttachmentRejected,
+    ChannelRefused,
+    CoverageRefused,
+    InvalidTransition,
+)
 from xuala.desk.models import (
     ACTIVE_STATUSES,
     DONE_STATUSES,
@@ -199,6 +204,16 @@ def _resume(ticket: Ticket, at: datetime) -> None:
 
 # ---------------------------------------------------------------- opening
 
+def client_channel_check(*, channel: str) -> None:
+    """§3: a client's request is attended only through a channel the policy accepts; raise
+    ChannelRefused for any other (agents opening tickets for clients are not subject)."""
+    from xuala.policy.selectors import channel_accepted
+
+    if not channel_accepted(channel):
+        raise ChannelRefused(f"the policy does not accept requests through {channel!r}",
+                             clause="3", code="channel_not_accepted")
+
+
 @dataclass(frozen=True)
 class Opened:
     ticket: Ticket
@@ -294,6 +309,17 @@ def _policy_version() -> PolicyVersion:
     return version
 
 
+def _plan_extras(loaded: LoadedPolicy, coverage: Coverage) -> frozenset[str]:
+    """The extras (content management, orders, customer service...) of the customer's plans."""
+    extras: set[str] = set()
+    for key in coverage.plan_keys:
+        try:
+            extras.update(loaded.policy.plan(key).extras)
+        except KeyError:  # a contract whose plan the policy no longer names
+            continue
+    return frozenset(extras)
+
+
 @dataclass
 class PreparedOpen:
     """A request checked, triaged and clocked, its ticket built but not written yet."""
@@ -363,6 +389,7 @@ def ticket_open_prepare(request: OpenRequest, *, reads: OpenReads | None = None)
     decided = triage(loaded.policy, Facts(
         is_client=coverage.has_active_service,
         has_plan=coverage.covers_site(site.pk if site else None),
+        extras=_plan_extras(loaded, coverage),
         category=request.category,
         text=f"{subject}\n{request.body_text}",
         language=language,
@@ -427,6 +454,11 @@ def tickets_open_write(prepared: Sequence[PreparedOpen]) -> list[Opened]:
         if p.triage.certain and p.triage.decision != Decision.COVERED:
             _apply_decision(p.ticket, p.triage.decision, p.triage.rule, p.triage.clause,
                             actor=None, at=p.ticket.received_at)
+        if (p.triage.decision == Decision.EMERGENCY  # §1: check the client's sites now
+                and p.request.channel != Channel.SENTRY):
+            from xuala.sentry.oneshot import emergency_verify_after_commit
+
+            emergency_verify_after_commit(p.ticket.pk)
     acknowledged = [(p, first) for p, first in zip(prepared, firsts, strict=True)
                     if p.ticket.contact is not None]
     mails, events = [], []
@@ -533,7 +565,7 @@ def _mail_client(ticket: Ticket, message: Message) -> None:
 
 def ticket_reply(*, ticket: Ticket, author, body_text: str, body_html: str = "",
                  uploads: Sequence[Upload] = (), status: str | None = Status.WAITING_ON_CLIENT,
-                 at: datetime | None = None) -> Message:
+                 at: datetime | None = None, reason: str = "") -> Message:
     """An agent's public answer; the first one stops the response clock."""
     at = at or timezone.now()
     with transaction.atomic():
@@ -550,7 +582,8 @@ def ticket_reply(*, ticket: Ticket, author, body_text: str, body_html: str = "",
         ticket.save()
         _mail_client(ticket, message)
         if status and status != ticket.status:
-            ticket_set_status(ticket=ticket, status=status, actor=author, at=at)
+            ticket_set_status(ticket=ticket, status=status, actor=author, at=at,
+                              reason=reason)
     return message
 
 
@@ -602,6 +635,24 @@ ALLOWED = {
     Status.CLOSED: {Status.OPEN},
 }
 
+# §5: work starts only once the client accepts the quote. A ticket waiting on a quote
+# leaves that status only through the quote itself: the client accepts or rejects it, or
+# the agent withdraws it (with a reason), or its validity date passes. These are the
+# reasons the quote services give; any other move out of "waiting on quote" is refused.
+QUOTE_EXITS = frozenset({"quote.accepted", "quote.rejected", "quote.withdrawn",
+                         "quote.expired"})
+
+
+def statuses_reachable(status: str) -> list[str]:
+    """The statuses an agent may move a ticket to by hand from ``status``, in order.
+
+    None from "waiting on quote": only the quote's outcome moves such a ticket (§5).
+    """
+    if Status(status) == Status.WAITING_ON_QUOTE:
+        return []
+    allowed = ALLOWED[Status(status)]
+    return [s.value for s in Status if s in allowed]
+
 
 def ticket_set_status(*, ticket: Ticket, status: str, actor=None, at: datetime | None = None,
                       reason: str = "") -> Ticket:
@@ -614,6 +665,10 @@ def ticket_set_status(*, ticket: Ticket, status: str, actor=None, at: datetime |
     if status not in ALLOWED[old]:
         raise InvalidTransition(f"a ticket cannot go from {old.value} to {status.value}",
                                 code="transition")
+    if old == Status.WAITING_ON_QUOTE and reason not in QUOTE_EXITS:
+        raise InvalidTransition("a ticket waiting on a quote moves only when the client "
+                                "accepts or rejects it or the quote is withdrawn (§5)",
+                                code="quote_pending")
     with transaction.atomic():
         if status in PAUSED_STATUSES:
             _pause(ticket, status, at)
@@ -654,6 +709,24 @@ def ticket_triage_apply(*, ticket: Ticket, actor) -> Ticket:
                      rule=ticket.triage_rule)
         _apply_decision(ticket, ticket.triage_decision, ticket.triage_rule,
                         ticket.triage_clause, actor=actor, at=at)
+    return ticket
+
+
+def ticket_emergency_confirm(*, ticket: Ticket, at: datetime, failing: list[str]) -> Ticket:
+    """§1: Online Sentry's one-shot check confirmed what the client reported (a site or
+    server down): the emergency proposal is applied by the system, at any hour, and on-call
+    is paged."""
+    with transaction.atomic():
+        ticket = Ticket.objects.select_for_update().get(pk=ticket.pk)
+        if ticket.triage_state != TriageState.PROPOSED:
+            return ticket
+        ticket.triage_state = TriageState.APPLIED
+        ticket.save(update_fields=["triage_state", "updated_at"])
+        event_record(ticket=ticket, key="triage.applied", actor=None, at=at,
+                     decision=ticket.triage_decision, clause=ticket.triage_clause,
+                     rule=ticket.triage_rule, confirmed_by="sentry", failing=failing)
+        _apply_decision(ticket, Decision.EMERGENCY, ticket.triage_rule, ticket.triage_clause,
+                        actor=None, at=at)
     return ticket
 
 

@@ -68,6 +68,15 @@ def policy_answer(*, decision: str, rule_key: str, clause: str, loaded: LoadedPo
                      "but not faults of the website itself or its transactions. To have us "
                      "solve it, you need one of our Technical Coverage Policy plans: "
                      "%(plans)s.") % {"plans": plans}
+        elif decision == Decision.NEEDS_QUOTE and rule_key in policy.extras:
+            plans = [plan.name.get(language) for plan in policy.plans
+                     if rule_key in plan.extras]
+            body = _("“%(extra)s” is not included in your plan, so it has an additional cost: "
+                     "we will send you a quote first and start the work once you accept it.") % {
+                "extra": policy.extras[rule_key].label.get(language)}
+            if plans:
+                body += " " + _("These plans include it: %(plans)s.") % {
+                    "plans": ", ".join(plans)}
         elif decision == Decision.NEEDS_QUOTE:
             body = _("This change has an additional cost. We will send you a quote first and "
                      "start the work once you accept it.")

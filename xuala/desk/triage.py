@@ -21,6 +21,7 @@ class Facts:
     category: str | None  # the structured form answer (a scope rule key), if any
     text: str  # subject and description
     language: str = "es"
+    extras: frozenset[str] = frozenset()  # the plan extras the customer's plans include
 
 
 @dataclass(frozen=True)
@@ -68,7 +69,7 @@ def _keyword_patterns(policy: Policy) -> list[tuple[ScopeRule, list[tuple[str, r
     if cached is not None and cached[0] is policy:
         return cached[1]
     compiled = []
-    for rule in policy.scope:
+    for rule in rules_of(policy):
         words = []
         for word in {*rule.keywords.es, *rule.keywords.en}:
             folded = _fold(word)
@@ -80,6 +81,30 @@ def _keyword_patterns(policy: Policy) -> list[tuple[ScopeRule, list[tuple[str, r
     return compiled
 
 
+def extra_rule(policy: Policy, key: str) -> ScopeRule:
+    """A plan extra (the closing paragraph) as a scope rule: by default it needs a quote
+    (§5); a client whose plan includes it is covered (see ``_resolve``)."""
+    extra = policy.extras[key]
+    return ScopeRule(key=key, decision=Decision.NEEDS_QUOTE, clause="5", label=extra.label,
+                     keywords=extra.keywords)
+
+
+def rules_of(policy: Policy) -> list[ScopeRule]:
+    """The scope rules, then one per plan extra."""
+    return [*policy.scope, *(extra_rule(policy, key) for key in policy.extras)]
+
+
+def rule_of(policy: Policy, key: str) -> ScopeRule:
+    """The scope rule or plan extra named ``key`` (a category of the form)."""
+    if key in policy.extras:
+        return extra_rule(policy, key)
+    return policy.scope_rule(key)
+
+
+def plans_with_extra(policy: Policy, key: str) -> list:
+    return [plan for plan in policy.plans if key in plan.extras]
+
+
 def _class_for(decision: Decision, has_plan: bool) -> TicketClass:
     if decision == Decision.EMERGENCY:
         return TicketClass.EMERGENCY
@@ -88,6 +113,8 @@ def _class_for(decision: Decision, has_plan: bool) -> TicketClass:
 
 def _resolve(rule: ScopeRule, facts: Facts) -> tuple[Decision, str]:
     """A rule's decision given who is asking: a plan turns "needs a plan" into cover."""
+    if rule.key in facts.extras:  # a plan extra the customer's plan includes: covered
+        return Decision.COVERED, "6.3"
     if rule.decision == Decision.NEEDS_PLAN and facts.has_plan:
         return Decision.COVERED, "6.3.6"
     if rule.decision == Decision.NEEDS_PLAN:
@@ -100,7 +127,7 @@ def triage(policy: Policy, facts: Facts) -> Triage:
         return Triage(Decision.REFUSED, "6", "not_client", True, TicketClass.STANDARD)
     default_clause = "6.3.2" if facts.has_plan else "2"
     if facts.category and facts.category != "other":
-        rule = policy.scope_rule(facts.category)
+        rule = rule_of(policy, facts.category)
         decision, clause = _resolve(rule, facts)
         return Triage(decision, clause, rule.key, True, _class_for(decision, facts.has_plan))
     rule = match_rule(policy, facts.text)

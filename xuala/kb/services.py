@@ -71,6 +71,8 @@ def _policy_text(loaded: LoadedPolicy) -> str:
         lines.append(f"{section.number} {section.title}".strip())
         lines.extend(section.paragraphs)
         lines.extend(section.items)
+        lines.extend(f"{_('State:')} {state}" for state in section.states)
+        lines.extend(f"{_('Clarification:')} {note}" for note in section.notes)
     return clean_text("\n".join(lines))
 
 

@@ -26,6 +26,8 @@ LANGUAGES = ("es", "en")
 CLAUSE_RE = re.compile(r"^\d+(\.\d+)*$")
 _DURATION_RE = re.compile(r"^\s*(\d+)\s*([smhd])\s*$")
 _UNITS = {"s": "seconds", "m": "minutes", "h": "hours", "d": "days"}
+PLACEHOLDER_RE = re.compile(r"\{([a-z_]+)\}")
+SERVICE_PLACEHOLDERS = ("interval", "max_suspension", "weekday")
 
 
 def parse_duration(value: object) -> timedelta:
@@ -115,8 +117,19 @@ class Decision(StrEnum):
 
 
 class Channel(StrEnum):
+    """The ways a client may open a ticket (§3): the client area's form, the support
+    address, and (only when the company publishes it) the API with a client's token."""
+
     PORTAL = "portal"
     EMAIL = "email"
+    API = "api"
+
+
+class QueueOrder(StrEnum):
+    """How the agents' queue orders open tickets after the emergencies (§6.3.2)."""
+
+    PLAN_FIRST = "plan_first"  # plan clients' requests above the others, each by time left
+    DUE_FIRST = "due_first"  # by time left; plan clients ahead only at equal due instants
 
 
 class Billing(StrEnum):
@@ -128,6 +141,8 @@ class Meta(Strict):
     name: LocalText
     company: str
     infrastructure: str
+    coverage_name: LocalText | None = None  # §6.2: the plans' full name
+    priority_coverage_name: LocalText | None = None  # §6.3's heading
     default_language: str = "es"
     timezone: str
 
@@ -242,6 +257,11 @@ class Channels(Strict):
         return self
 
 
+class Queue(Strict):
+    clause: Clause = "6.3.2"
+    order: QueueOrder = QueueOrder.PLAN_FIRST
+
+
 class Meetings(Strict):
     clause: Clause
     length: Duration
@@ -294,6 +314,27 @@ class Service(Strict):
             raise ValueError(f"weekday must be one of {', '.join(WEEKDAYS)}")
         return value
 
+    @model_validator(mode="after")
+    def _placeholders_set(self) -> Service:
+        """A text's {interval}, {max_suspension} or {weekday} is filled from this service's
+        value of that name (the file's only copy of the number), so the value must be set."""
+        for language in LANGUAGES:
+            for name in PLACEHOLDER_RE.findall(self.description.get(language)):
+                if name not in SERVICE_PLACEHOLDERS:
+                    raise ValueError(f"unknown placeholder {{{name}}} in the description")
+                if getattr(self, name) is None:
+                    raise ValueError(f"the description uses {{{name}}} but {name} is not set")
+        return self
+
+
+class Extra(Strict):
+    """Something a plan may add (the closing paragraph): covered for a client whose plan
+    lists it, a quote for anyone else (§5)."""
+
+    name: LocalText  # as the article's sentence names it ("gestionar los contenidos...")
+    label: LocalText  # as the client-area form offers it
+    keywords: LocalWords = LocalWords()
+
 
 class Plan(Strict):
     key: str = Field(pattern=r"^[a-z0-9][a-z0-9-]*$")
@@ -311,11 +352,13 @@ class Policy(Strict):
     holidays: Holidays = Holidays()
     targets: Targets
     channels: Channels
+    queue: Queue = Queue()
     meetings: Meetings
     quotes: Quotes
     uptime: Uptime
     scope: list[ScopeRule] = Field(min_length=1)
     services: dict[str, Service]
+    extras: dict[str, Extra] = {}
     plans: list[Plan] = Field(min_length=1)
 
     @model_validator(mode="after")
@@ -330,6 +373,12 @@ class Policy(Strict):
             unknown = sorted(set(plan.services) - set(self.services))
             if unknown:
                 raise ValueError(f"plan {plan.key!r} names unknown services: {', '.join(unknown)}")
+            unknown = sorted(set(plan.extras) - set(self.extras))
+            if unknown:
+                raise ValueError(f"plan {plan.key!r} names unknown extras: {', '.join(unknown)}")
+        clash = sorted(set(self.extras) & set(keys))
+        if clash:
+            raise ValueError(f"an extra and a scope rule share a key: {', '.join(clash)}")
         return self
 
     # Convenience readers used across the desk.

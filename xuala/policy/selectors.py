@@ -13,6 +13,11 @@ _lock = threading.Lock()
 _cache: dict[tuple[str | None, int], LoadedPolicy] = {}
 
 
+def channel_accepted(channel: str) -> bool:
+    """Whether the policy in force accepts requests from clients through ``channel`` (§3)."""
+    return channel in {c.value for c in policy_active().policy.channels.accepted}
+
+
 def policy_active() -> LoadedPolicy:
     """The policy in force now; a changed file is picked up on the next call."""
     path = settings.XUALA_POLICY

@@ -121,7 +121,9 @@ class TicketForm(forms.Form):
         if self._services:
             choices.append((_("Services"), [(key, str(s)) for key, s in self._services.items()]))
         self.fields["about"].choices = choices
-        scope = policy_active().policy.scope
+        from xuala.desk.triage import rules_of
+
+        scope = rules_of(policy_active().policy)  # the scope rules and the plan extras
         self.fields["category"].choices = [("", _("Choose…"))] + [
             (rule.key, rule.label.get(language)) for rule in scope]
         # The kinds of problem the policy refuses at once: the page says so before sending.

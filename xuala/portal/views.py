@@ -167,8 +167,12 @@ def dashboard(request, customer):
              for site in customer_sites(customer=customer)]
     page = Paginator(tickets_of_customer(customer=customer), TICKETS_PER_PAGE) \
         .get_page(request.GET.get("page"))
+    from xuala.customers.delivery import site_services
+
     return render(request, "portal/dashboard.html", {
         "customer": customer,
+        "plan_services": site_services(customer=customer, on=today, language=language),
+        "policy_tz": loaded.calendar.tz,
         "services": customer_services(customer=customer),
         "sites": sites,
         "contracts": contracts,

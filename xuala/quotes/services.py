@@ -442,7 +442,7 @@ def quote_reject(*, quote: Quote, user, reason: str, ip: str | None = None,
             _event(quote, "quote.rejected", actor=user, at=at, ip=quote.decided_ip)
             if ticket is not None and ticket.status not in DONE_STATUSES:
                 ticket_reply(ticket=ticket, author=None, body_text=texts.rejection_answer(quote),
-                             status=Status.RESOLVED, at=at)
+                             status=Status.RESOLVED, at=at, reason="quote.rejected")
             _tell_agent(quote, ticket, decision="rejected", purpose="quote.rejected")
     if expired:
         raise QuoteExpired(f"quote {quote.number} expired on {quote.valid_until}",
@@ -452,21 +452,30 @@ def quote_reject(*, quote: Quote, user, reason: str, ip: str | None = None,
 
 # ---------------------------------------------------------------- agent and engine
 
-def quote_withdraw(*, quote: Quote, actor, at: datetime | None = None) -> Quote:
-    """The agent takes a draft or a sent quote back; a client who had it is told."""
+def quote_withdraw(*, quote: Quote, actor, reason: str = "",
+                   at: datetime | None = None) -> Quote:
+    """The agent takes a draft or a sent quote back, saying why; a client who had it is
+    told, and a ticket waiting only on it goes back to work (§5).
+
+    Withdrawing a sent quote needs a reason: it is one of the three ways a ticket leaves
+    "waiting on quote", recorded as an event with who and why.
+    """
     at = at or timezone.now()
+    reason = (reason or "").strip()[:MAX_REASON]
     with transaction.atomic():
         quote = _locked(quote)
         if quote.status not in (QuoteStatus.DRAFT, QuoteStatus.SENT):
             raise QuoteAlreadyDecided(f"quote {quote.number} is {quote.status}",
                                       code=quote.status)
         was_sent = quote.status == QuoteStatus.SENT
+        if was_sent and not reason:
+            raise QuoteInvalid("withdrawing a sent quote needs a reason", code="reason")
         quote.status = QuoteStatus.WITHDRAWN
         quote.decided_at = at
         quote.decided_by = actor
         quote.save()
         ticket = _locked_ticket(quote)
-        _event(quote, "quote.withdrawn", actor=actor, at=at)
+        _event(quote, "quote.withdrawn", actor=actor, at=at, reason=reason)
         if was_sent:
             if quote.contact is not None and quote.contact.email:
                 subject, body = texts.withdrawn_mail(quote)
@@ -477,6 +486,36 @@ def quote_withdraw(*, quote: Quote, actor, at: datetime | None = None) -> Quote:
                 ticket_set_status(ticket=ticket, status=Status.OPEN, actor=actor, at=at,
                                   reason="quote.withdrawn")
     return quote
+
+
+def ticket_quote_withdraw(*, ticket: Ticket, actor, reason: str,
+                          at: datetime | None = None) -> Ticket:
+    """The agent ends a ticket's wait on a quote: every draft or sent quote of the ticket
+    is withdrawn, and the ticket goes back to work without the extra-cost work (§5).
+
+    Also the way out for a ticket that triage sent to "waiting on quote" before any quote
+    was drafted. Needs a reason; the event ``quote.request_withdrawn`` records who and why.
+    """
+    at = at or timezone.now()
+    reason = (reason or "").strip()[:MAX_REASON]
+    if not reason:
+        raise QuoteInvalid("ending the wait on a quote needs a reason", code="reason")
+    with transaction.atomic():
+        pending = list(Quote.objects.filter(ticket_id=ticket.pk, status__in=(
+            QuoteStatus.DRAFT, QuoteStatus.SENT)).order_by("pk"))
+        for quote in pending:
+            quote_withdraw(quote=quote, actor=actor, reason=reason, at=at)
+        ticket = (Ticket.objects.select_for_update(of=("self",))
+                  .select_related("policy_version").get(pk=ticket.pk))
+        if ticket.status != Status.WAITING_ON_QUOTE:
+            if not pending:
+                raise QuoteInvalid("this ticket is not waiting on a quote", code="not_waiting")
+            return ticket
+        event_record(ticket=ticket, key="quote.request_withdrawn", actor=actor, at=at,
+                     reason=reason, quotes=[q.number for q in pending])
+        ticket_set_status(ticket=ticket, status=Status.OPEN, actor=actor, at=at,
+                          reason="quote.withdrawn")
+    return ticket
 
 
 def quote_expire_due(*, now: datetime | None = None, batch: int = 200) -> int:

@@ -8,6 +8,7 @@ app_name = "quotes_console"
 urlpatterns = [
     path("", views.quote_list, name="list"),
     path("new/", views.quote_new, name="new"),
+    path("ticket/<int:pk>/withdraw/", views.ticket_quote_withdraw, name="ticket_withdraw"),
     path("<str:number>/", views.quote_detail, name="detail"),
     path("<str:number>/edit/", views.quote_edit, name="edit"),
     path("<str:number>/pdf/", views.quote_pdf, name="pdf"),

@@ -29,6 +29,9 @@ _INVALID_TEXTS = {
     "quantity": gettext_lazy("The quantity must be more than 0, with at most 3 decimals."),
     "unit_price": gettext_lazy("The unit price must be 0 or more, with at most 4 decimals."),
     "discount": gettext_lazy("The discount is a percentage from 0 to 100."),
+    "reason": gettext_lazy("Say why the quote is withdrawn: the client is told and the "
+                           "ticket's history keeps it."),
+    "not_waiting": gettext_lazy("This ticket is not waiting on a quote any more."),
 }
 
 
@@ -202,10 +205,25 @@ def quote_send(request, number: str):
 @require_POST
 def quote_withdraw(request, number: str):
     quote = selectors.quote_for_action(number=number)
-    perform(request, lambda: services.quote_withdraw(quote=quote, actor=request.user),
+    reason = request.POST.get("reason", "")
+    perform(request, lambda: services.quote_withdraw(quote=quote, actor=request.user,
+                                                     reason=reason),
             errors=QuoteError, error_text=_error_text,
             success=_("Quote %(number)s was withdrawn.") % {"number": quote.number})
     return _back(quote)
+
+
+@agent_required
+@require_POST
+def ticket_quote_withdraw(request, pk: int):
+    """End a ticket's wait on a quote (§5): its quotes are withdrawn, with the reason."""
+    ticket = ticket_for_agent(pk=pk)
+    reason = request.POST.get("reason", "")
+    perform(request, lambda: services.ticket_quote_withdraw(ticket=ticket, actor=request.user,
+                                                            reason=reason),
+            errors=QuoteError, error_text=_error_text,
+            success=_("The quote was withdrawn; the ticket is open again."))
+    return redirect("console:ticket", pk=ticket.pk)
 
 
 @agent_required

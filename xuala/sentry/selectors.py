@@ -1,7 +1,8 @@
 """Reads of Online Sentry: uptime against the policy's commitment, reports, chart data, the board.
 
-Uptime is counted per calendar month in the policy's zone (§6.2: 99.7 %, 0.3 % reserved for
-failures). The sources, which never overlap, are:
+Uptime is held against the policy's commitment (§6.2: 99.7 %, 0.3 % reserved for failures)
+over the policy's period (``uptime.period_days``: the last 30 days, ``commitment_window``),
+and reported per calendar month in the policy's zone as well. The sources, which never overlap, are:
 
 - ``UptimeHour`` rows (kept 30 days): one per monitor and UTC hour. Month bounds in the
   policy's zone fall on whole UTC hours (Madrid is a whole-hour offset), so an hour row
@@ -23,7 +24,7 @@ from __future__ import annotations
 
 import math
 from collections import defaultdict
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta, tzinfo
 from decimal import ROUND_FLOOR, Decimal
 
@@ -53,6 +54,24 @@ def policy_tz() -> tzinfo:
 
 def commitment_percent() -> Decimal:
     return _policy().policy.uptime.commitment
+
+
+def commitment_days() -> int:
+    """The period the uptime commitment is measured over, in days (§6.2, uptime.period_days)."""
+    return _policy().policy.uptime.period_days
+
+
+def commitment_window(*, now: datetime | None = None) -> tuple[datetime, datetime]:
+    """[start, end) of the commitment's period under way: the last ``period_days`` local days
+    of the policy's zone, today included (figures run up to now; the allowance is the whole
+    period's)."""
+    tz = policy_tz()
+    today = (now or timezone.now()).astimezone(tz).date()
+    first = today - timedelta(days=commitment_days() - 1)
+    start = datetime(first.year, first.month, first.day, tzinfo=tz)
+    following = today + timedelta(days=1)
+    end = datetime(following.year, following.month, following.day, tzinfo=tz)
+    return start.astimezone(UTC), end.astimezone(UTC)
 
 
 def _floor_percent(up: int, of: int) -> Decimal | None:
@@ -533,6 +552,9 @@ class Report:
     generated_at: datetime
     sites: list[MonitorMonth]
     servers: list[MonitorMonth]
+    # §6.2 The commitment's own period (uptime.period_days), whatever month is shown.
+    window_days: int = 30
+    window: list[tuple[Monitor, Uptime]] = field(default_factory=list)
 
     @property
     def monitors(self) -> list[MonitorMonth]:
@@ -547,12 +569,17 @@ def customer_report(*, customer: Customer, month: Month, now: datetime | None = 
                     strips: bool = False) -> Report:
     """The monthly uptime report of one customer: its sites and their servers."""
     now = now or timezone.now()
-    rows = monitor_months(monitors=customer_monitors(customer=customer, month=month),
-                          month=month, now=now, strips=strips)
+    monitors = customer_monitors(customer=customer, month=month)
+    rows = monitor_months(monitors=monitors, month=month, now=now, strips=strips)
+    live = [m for m in monitors if m.is_active]
+    start, end = commitment_window(now=now)
+    figures = uptimes(monitors=live, start=start, end=end, now=now) if live else {}
     return Report(customer=customer, month=month, commitment=commitment_percent(),
                   generated_at=now,
                   sites=[r for r in rows if r.monitor.kind == MonitorKind.SITE],
-                  servers=[r for r in rows if r.monitor.kind == MonitorKind.SERVER])
+                  servers=[r for r in rows if r.monitor.kind == MonitorKind.SERVER],
+                  window_days=commitment_days(),
+                  window=[(m, figures[m.pk]) for m in live])
 
 
 def report_customer(*, pk: int) -> Customer:

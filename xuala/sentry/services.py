@@ -61,6 +61,16 @@ def monitored_site_ids(*, on: date) -> set[int]:
     return ids
 
 
+def check_interval_seconds() -> int:
+    """Seconds between two checks of a monitor: the policy's Online Sentry interval (§6.3.1)."""
+    from xuala.policy.selectors import policy_active
+
+    service = policy_active().policy.services.get("online_sentry")
+    if service is None or service.interval is None:
+        return 60
+    return max(1, int(service.interval.total_seconds()))
+
+
 def _chunks(items: list, size: int = 500):
     for i in range(0, len(items), size):
         yield items[i:i + size]
@@ -75,6 +85,7 @@ def monitors_sync(*, now: datetime | None = None) -> dict[str, int]:
     other engines' claims for seconds).
     """
     now = now or timezone.now()
+    interval = check_interval_seconds()
     wanted = monitored_site_ids(on=timezone.localdate(now))
     known = dict(Monitor.objects.filter(kind=MonitorKind.SITE)
                  .values_list("site_id", "is_active"))
@@ -83,6 +94,11 @@ def monitors_sync(*, now: datetime | None = None) -> dict[str, int]:
     new_servers = HostingServer.objects.filter(is_active=True, monitor__isnull=True)
     dead_servers = Monitor.objects.filter(kind=MonitorKind.SERVER, is_active=True,
                                           server__is_active=False)
+    # §6.3.1: the interval is the policy's (services.online_sentry.interval); a changed file
+    # reaches the monitors at the next sync, each keeping its place in the interval.
+    other_interval = Monitor.objects.filter(is_active=True).exclude(interval_seconds=interval)
+    if other_interval.exists():
+        other_interval.update(interval_seconds=interval)
     if not (missing or stale or new_servers.exists() or dead_servers.exists()):
         return {"created": 0, "retired": 0}
     made = retired = 0
@@ -93,8 +109,9 @@ def monitors_sync(*, now: datetime | None = None) -> dict[str, int]:
             for site in Site.objects.filter(pk__in=chunk):
                 monitor = existing.get(site.pk)
                 if monitor is None:
-                    slot = _first_slot(f"site:{site.pk}", 60, now)
+                    slot = _first_slot(f"site:{site.pk}", interval, now)
                     Monitor.objects.create(kind=MonitorKind.SITE, site=site,
+                                           interval_seconds=interval,
                                            customer_id=site.customer_id, name=site.url,
                                            url=site.url, next_check_at=slot, slot_at=slot)
                     made += 1
@@ -106,8 +123,9 @@ def monitors_sync(*, now: datetime | None = None) -> dict[str, int]:
                                               site_id__in=chunk).update(is_active=False,
                                                                         retired_at=now)
         for server in new_servers:
-            slot = _first_slot(f"server:{server.pk}", 60, now)
+            slot = _first_slot(f"server:{server.pk}", interval, now)
             Monitor.objects.create(kind=MonitorKind.SERVER, server=server, name=server.name,
+                                   interval_seconds=interval,
                                    url=f"https://{server.hostname}/", status_min=200,
                                    status_max=499, next_check_at=slot, slot_at=slot)
             made += 1
