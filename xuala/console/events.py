@@ -191,6 +191,9 @@ SENTENCES: dict[str, Sentence] = {
     "meeting.reminded": _meeting(_("Meeting reminder sent.")),
     "sentry.recovered": _recovered,
     "sentry.incident_opened": lambda d, w: _("Online Sentry opened this ticket for an incident."),
+    "sentry.emergency_checked": lambda d, w: (
+        _("Online Sentry checked the reported failure and confirmed it.") if d.get("confirmed")
+        else _("Online Sentry checked the reported failure and did not confirm it.")),
     "sentry.incident_joined": lambda d, w: _(
         "Online Sentry added an incident of the same site to this ticket."),
     "mail.failed": lambda d, w: _("A mail to %(to)s could not be sent.") % {

@@ -238,7 +238,7 @@ def _ticket_page(request, ticket: Ticket, *, reply_form: ReplyForm | None = None
         "assign_form": AssignForm(agents=agents, initial={
             "assignee": str(ticket.assignee_id) if ticket.assignee_id else ""}),
         "status_options": [(value, labels[value]) for value in reachable],
-        "emergency_check": next((e for e in reversed(events)
+        "emergency_check": next((e for e in reversed(ticket.events.all())
                                  if e.key == "sentry.emergency_checked"), None),
         "proposal": ticket.triage_state == TriageState.PROPOSED,
         "prepared_answer": services.triage_prepared_answer(ticket)
