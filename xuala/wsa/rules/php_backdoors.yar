@@ -1,0 +1,233 @@
+// Xuala WSA: PHP web shells and backdoors, written for behaviour, not for particular samples.
+// Common YARA syntax only: these rules compile in yara-x and in YARA 4.x.
+
+rule php_exec_request_data
+{
+    meta:
+        kind = "malware"
+        severity = "critical"
+        description = "request data passed straight into code or command execution"
+    strings:
+        $a = /\b(eval|assert|system|exec|passthru|shell_exec|popen|proc_open|pcntl_exec|create_function)\s*\(\s*[^;]{0,80}\$_(GET|POST|REQUEST|COOKIE|FILES|SERVER\s*\[\s*['"]HTTP_)/ nocase
+    condition:
+        $a
+}
+
+rule php_request_callable
+{
+    meta:
+        kind = "malware"
+        severity = "critical"
+        description = "request data called as a function or given to a callback runner"
+    strings:
+        $call = /\$_(GET|POST|REQUEST|COOKIE)\s*\[[^\]]{1,40}\]\s*\(/
+        $cb = /\b(call_user_func(_array)?|array_map|array_filter|array_walk|usort|uasort|uksort|register_shutdown_function|register_tick_function|forward_static_call(_array)?)\s*\(\s*\$_(GET|POST|REQUEST|COOKIE)/ nocase
+        $extract = /\b(extract|parse_str)\s*\(\s*\$_(GET|POST|REQUEST|COOKIE)/ nocase
+    condition:
+        any of them
+}
+
+rule php_include_request_data
+{
+    meta:
+        kind = "malware"
+        severity = "critical"
+        description = "include/require of a path taken from request data"
+    strings:
+        $a = /\b(include|require)(_once)?\s*[\(\s]\s*[^;\n`*#]{0,40}\$_(GET|POST|REQUEST|COOKIE)/ nocase
+    condition:
+        $a
+}
+
+rule php_eval_decoded
+{
+    meta:
+        kind = "malware"
+        severity = "critical"
+        description = "eval/assert of decoded or decompressed data"
+    strings:
+        $a = /\b(eval|assert)\s*\(\s*@?\s*(base64_decode|gzinflate|gzuncompress|gzdecode|str_rot13|strrev|hex2bin|convert_uudecode|rawurldecode|urldecode|pack|stripslashes|file_get_contents)\s*\(/ nocase
+    condition:
+        $a
+}
+
+rule php_decoder_chain
+{
+    meta:
+        kind = "malware"
+        severity = "high"
+        description = "nested decoding chain (base64/gzinflate/str_rot13/...)"
+    strings:
+        $a = /\b(base64_decode|gzinflate|gzuncompress|gzdecode|str_rot13|strrev|convert_uudecode|hex2bin)\s*\(\s*@?\s*(base64_decode|gzinflate|gzuncompress|gzdecode|str_rot13|strrev|convert_uudecode|hex2bin)\s*\(/ nocase
+    condition:
+        $a
+}
+
+rule php_preg_replace_eval
+{
+    meta:
+        kind = "malware"
+        severity = "high"
+        description = "preg_replace with the /e (evaluate) modifier"
+    strings:
+        $a = /preg_replace\s*\(\s*['"][^'"]{1,200}[\/#|~!@%][imsxuADSUXJ]{0,6}e[imsxuADSUXJ]{0,6}['"]\s*,/
+    condition:
+        $a
+}
+
+rule php_hidden_function_names
+{
+    meta:
+        kind = "malware"
+        severity = "high"
+        description = "dangerous function names hidden by escapes, reversal or rot13"
+    strings:
+        $hex_eval = "\\x65\\x76\\x61\\x6c" nocase
+        $hex_base64 = "\\x62\\x61\\x73\\x65\\x36\\x34" nocase
+        $hex_assert = "\\x61\\x73\\x73\\x65\\x72\\x74" nocase
+        $hex_system = "\\x73\\x79\\x73\\x74\\x65\\x6d" nocase
+        $hex_gzinflate = "\\x67\\x7a\\x69\\x6e\\x66" nocase
+        $hex_create = "\\x63\\x72\\x65\\x61\\x74\\x65\\x5f" nocase
+        $oct_eval = "\\145\\166\\141\\154"
+        $oct_base64 = "\\142\\141\\163\\145\\66\\64"
+        $oct_assert = "\\141\\163\\163\\145\\162\\164"
+        $rev_base64 = "edoced_46esab" nocase
+        $rev_gzinflate = "etalfnizg" nocase
+        $rev_create = "noitcnuf_etaerc" nocase
+        $rev_assert = /['"]tressa['"]/ nocase
+        $rot_base64 = "onfr64_qrpbqr" nocase
+        $rot_gzinflate = "tmvasyngr" nocase
+        $rot_create = "perngr_shapgvba" nocase
+        $rot_eval = /str_rot13\s*\(\s*['"](riny|nffreg|flfgrz|cnffgueh|furyy_rkrp)['"]/ nocase
+    condition:
+        any of them
+}
+
+rule php_chr_chain
+{
+    meta:
+        kind = "malware"
+        severity = "high"
+        description = "strings built from long chains of chr() calls"
+    strings:
+        $a = /chr\s*\(\s*[0-9]{2,3}\s*\)\s*\.\s*chr\s*\(\s*[0-9]{2,3}\s*\)\s*\.\s*chr\s*\(\s*[0-9]{2,3}\s*\)\s*\.\s*chr\s*\(\s*[0-9]{2,3}\s*\)/ nocase
+    condition:
+        $a
+}
+
+rule php_variable_superglobal
+{
+    meta:
+        kind = "malware"
+        severity = "high"
+        description = "superglobal reached through a variable variable, $GLOBALS lookup or string arithmetic"
+    strings:
+        $vv = /\$\{\s*['"]_(G|P|R|C)/
+        $vv2 = /\$\{\s*['"][^'"]{0,6}['"]\s*\.\s*['"]/
+        $xor = /\$_+\s*=\s*\(?\s*['"][^'"\n]{1,8}['"]\s*\^\s*['"]/
+        $glob = /\$GLOBALS\s*\[\s*['"][^'"]{0,12}['"]\s*\]\s*\[[^\]]{1,40}\]\s*\(/
+    condition:
+        any of them
+}
+
+rule php_uploader
+{
+    meta:
+        kind = "malware"
+        severity = "high"
+        description = "uploader that stores a request file without checks"
+    strings:
+        $mv = /\b(move_uploaded_file|copy|rename)\s*\(\s*\$_FILES\s*\[/ nocase
+        $put = /\b(file_put_contents|fwrite|fputs)\s*\([^;]{0,120}\$_(GET|POST|REQUEST|COOKIE)/ nocase
+    condition:
+        any of them
+}
+
+rule php_mailer_request
+{
+    meta:
+        kind = "malware"
+        severity = "high"
+        description = "mail() sent with addresses or bodies taken straight from the request"
+    strings:
+        $a = /\bmail\s*\(\s*[^;]{0,30}\$_(GET|POST|REQUEST|COOKIE)/ nocase
+    condition:
+        $a
+}
+
+rule php_shell_toolkit
+{
+    meta:
+        kind = "malware"
+        severity = "critical"
+        description = "file manager / command shell: many host-reconnaissance and command features in one file"
+    strings:
+        $exec1 = "shell_exec" nocase
+        $exec2 = "passthru" nocase
+        $exec3 = "proc_open" nocase
+        $exec4 = /\bpopen\s*\(/ nocase
+        $exec5 = /\bsystem\s*\(\s*\$/ nocase
+        $recon1 = "php_uname" nocase
+        $recon2 = "posix_getpwuid" nocase
+        $recon3 = "disable_functions" nocase
+        $recon4 = "safe_mode" nocase
+        $recon5 = "uname -a" nocase
+        $recon6 = "/etc/passwd" nocase
+        $recon7 = "posix_getgrgid" nocase
+        $recon8 = "getmyuid" nocase
+        $fm1 = "move_uploaded_file" nocase
+        $fm2 = "$_FILES" nocase
+        $fm3 = "fileperms" nocase
+        $fm4 = "is_writable" nocase
+        $fm5 = /\b(un)?link\s*\(\s*\$_(GET|POST|REQUEST)/ nocase
+        $req1 = "$_POST" nocase
+        $req2 = "$_REQUEST" nocase
+        $req3 = "$_GET" nocase
+    condition:
+        any of ($req*) and 1 of ($exec*) and 2 of ($recon*) and 2 of ($fm*) and 7 of them
+}
+
+rule php_reverse_shell
+{
+    meta:
+        kind = "malware"
+        severity = "critical"
+        description = "network socket wired to a system shell"
+    strings:
+        $sock1 = "fsockopen" nocase
+        $sock2 = "socket_create" nocase
+        $sock3 = "stream_socket_client" nocase
+        $sh1 = "/bin/sh" nocase
+        $sh2 = "/bin/bash" nocase
+        $sh3 = "cmd.exe" nocase
+        $p1 = "proc_open" nocase
+        $p2 = /\b(exec|system|popen|shell_exec|passthru)\s*\(/ nocase
+    condition:
+        any of ($sock*) and any of ($sh*) and any of ($p*)
+}
+
+rule php_include_media_file
+{
+    meta:
+        kind = "malware"
+        severity = "high"
+        description = "PHP include of an image, icon or text file"
+    strings:
+        $a = /\b(include|require)(_once)?\s*\(?\s*["'][^"'\n]{1,200}\.(ico|png|jpe?g|gif|bmp|svg|txt|css|woff2?|ttf)["']/ nocase
+    condition:
+        $a
+}
+
+rule php_code_in_image
+{
+    meta:
+        kind = "malware"
+        severity = "high"
+        description = "image file carrying PHP code"
+    strings:
+        $php = "<?php" nocase
+        $eval = /\b(eval|assert|system|exec|passthru|shell_exec|base64_decode)\s*\(/ nocase
+    condition:
+        (uint32be(0) == 0x47494638 or uint16be(0) == 0xFFD8 or uint32be(0) == 0x89504E47)
+        and $php and $eval
+}
