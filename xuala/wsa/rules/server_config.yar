@@ -34,7 +34,7 @@ rule config_auto_prepend_file
         description = "auto_prepend_file/auto_append_file makes PHP load a file before every script"
     strings:
         $a = /(php_value\s+)?auto_(prepend|append)_file\s*=?\s*["']?[^\s"'\n]{2,}/ nocase
-        $none = /auto_(prepend|append)_file\s*=?\s*["']?(none|["'])/ nocase
+        $none = /auto_(prepend|append)_file\s*=?\s*(none|["']none["']|["']\s*["'])/ nocase
         $wordfence = "wordfence-waf.php"
     condition:
         $a and not $none and not $wordfence
