@@ -3,9 +3,18 @@
 import shutil
 from pathlib import Path
 
+import pytest
+from django.core.management.base import CommandError
+
 from tests.wsa.conftest import scan_json, serious, wsa
 
 SAMPLES = Path(__file__).parent / "samples"
+
+
+def scan_json_error(path):
+    with pytest.raises(CommandError) as raised:
+        wsa("scan", str(path), "--json")
+    return raised.value.returncode, str(raised.value)
 
 
 def _site(tmp_path):
@@ -52,15 +61,6 @@ def test_only_medium_findings_exit_zero(tmp_path):
 def test_missing_path_exits_two(tmp_path):
     code, _ = scan_json_error(tmp_path / "nowhere")
     assert code == 2
-
-
-def scan_json_error(path):
-    import pytest
-    from django.core.management.base import CommandError
-
-    with pytest.raises(CommandError) as raised:
-        wsa("scan", str(path), "--json")
-    return raised.value.returncode, str(raised.value)
 
 
 def test_broken_operator_rules_exit_two(tmp_path, monkeypatch):

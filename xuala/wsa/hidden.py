@@ -53,6 +53,7 @@ class Hidden:
         self.names = sorted(CORE_ROOT_NAMES | {n.lower() for n in core_names
                                                if n.lower().endswith(".php")})
         self.name_set = set(self.names)
+        self.know_core = bool(core_names)
         self.now = time.time() if now is None else now
         self.recent = recent_days * 86400
 
@@ -75,8 +76,9 @@ class Hidden:
                                  "in-dot-directory", "high" if php else "low",
                                  f"inside hidden directory {dot_dirs[0]}"))
         if php and self.is_wordpress and not core and name.lower() not in self.name_set:
-            in_core = len(parts) == 1 or rel.startswith(CORE_PLACES) or \
-                rel.startswith("wp-content/uploads/")
+            # Core directories only when the release's names are known (checksums).
+            in_core = len(parts) == 1 or rel.startswith("wp-content/uploads/") or (
+                self.know_core and rel.startswith(CORE_PLACES))
             if in_core:
                 twin = self._imitates(name.lower())
                 if twin:

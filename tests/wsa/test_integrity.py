@@ -1,0 +1,70 @@
+"""Core integrity against the checksum store, filled from a tree or a release archive."""
+
+import zipfile
+
+from tests.wsa.conftest import rules_of, scan_json, write_wordpress, wsa
+
+
+def _pristine_and_site(tmp_path):
+    pristine = write_wordpress(tmp_path / "release" / "wordpress")
+    site = write_wordpress(tmp_path / "site")
+    return pristine, site
+
+
+def test_checksums_import_from_a_pristine_tree(tmp_path, wsa_home):
+    pristine, _ = _pristine_and_site(tmp_path)
+    code, out = wsa("checksums", "import", str(pristine))
+    assert code == 0
+    assert "WordPress 6.1.9: 6 checksums stored" in out
+    assert (wsa_home / "checksums" / "6.1.9.json").exists()
+
+
+def test_checksums_import_from_a_release_zip(tmp_path, wsa_home):
+    pristine, _ = _pristine_and_site(tmp_path)
+    archive = tmp_path / "wordpress-6.1.9.zip"
+    with zipfile.ZipFile(archive, "w") as bundle:
+        for path in pristine.rglob("*"):
+            if path.is_file():
+                bundle.write(path, "wordpress/" + path.relative_to(pristine).as_posix())
+    code, out = wsa("checksums", "import", str(archive))
+    assert code == 0 and "6 checksums stored" in out
+
+
+def test_pristine_site_has_no_integrity_findings(tmp_path):
+    pristine, site = _pristine_and_site(tmp_path)
+    wsa("checksums", "import", str(pristine))
+    code, report = scan_json(site)
+    assert code == 0
+    assert [f for f in report["findings"] if f["kind"] == "integrity"] == []
+
+
+def test_modified_core_file_is_reported(tmp_path):
+    pristine, site = _pristine_and_site(tmp_path)
+    wsa("checksums", "import", str(pristine))
+    (site / "wp-includes" / "load.php").write_text("<?php\nfunction wp_load_thing() { return 9; }")
+    code, report = scan_json(site)
+    [finding] = [f for f in report["findings"] if f["kind"] == "integrity"]
+    assert (finding["path"], finding["rule"], finding["severity"]) == (
+        "wp-includes/load.php", "core-file-modified", "high")
+    assert code == 1
+
+
+def test_unknown_php_in_core_directory_is_reported(tmp_path):
+    pristine, site = _pristine_and_site(tmp_path)
+    wsa("checksums", "import", str(pristine))
+    (site / "wp-admin" / "maint.php").write_text("<?php\n// nothing visible\n")
+    _, report = scan_json(site)
+    assert ("wp-admin/maint.php", "unknown-php-in-core") in {
+        (f["path"], f["rule"]) for f in report["findings"]}
+
+
+def test_php_under_uploads_is_reported_even_without_checksums(tmp_path):
+    _, site = _pristine_and_site(tmp_path)
+    uploads = site / "wp-content" / "uploads" / "2026" / "01"
+    uploads.mkdir(parents=True)
+    (uploads / "photo.jpg.php").write_text("<?php echo 1;\n")
+    (uploads / "photo.jpg").write_bytes(b"\xff\xd8\xff\xe0 plain jpeg")
+    _, report = scan_json(site)
+    assert "php-in-uploads" in rules_of(report)
+    assert {s["reason"] for s in report["skipped"]} == {
+        "no checksums for WordPress 6.1.9: core integrity not checked"}
