@@ -47,8 +47,10 @@ rule php_eval_decoded
         description = "eval/assert of decoded or decompressed data"
     strings:
         $a = /\b(eval|assert)\s*\(\s*@?\s*(base64_decode|gzinflate|gzuncompress|gzdecode|str_rot13|strrev|hex2bin|convert_uudecode|rawurldecode|urldecode|pack|stripslashes|file_get_contents)\s*\(/ nocase
+        $b = /\b(eval|assert)\s*\([^;\n]{0,40}\b(base64_decode|gzinflate|gzuncompress|gzdecode|str_rot13|convert_uudecode)\s*\(/ nocase
+        $c = /\beval\s*\(\s*['"]\?>['"]\s*\./ nocase
     condition:
-        $a
+        any of them
 }
 
 rule php_decoder_chain
@@ -230,4 +232,111 @@ rule php_code_in_image
     condition:
         (uint32be(0) == 0x47494638 or uint16be(0) == 0xFFD8 or uint32be(0) == 0x89504E47)
         and $php and $eval
+}
+
+rule php_eval_variable_with_request
+{
+    meta:
+        kind = "malware"
+        severity = "high"
+        description = "eval/assert of a variable, or a variable called as a function on request data"
+    strings:
+        $eval = /\b(eval|assert)\s*\(\s*\$[a-zA-Z_\x7f-\xff]/ nocase
+        $varcall = /\$[a-zA-Z_\x7f-\xff][a-zA-Z0-9_\x7f-\xff]{0,30}\s*\(\s*@?\$_(GET|POST|REQUEST|COOKIE)\s*\[/
+        $req = /\$_(GET|POST|REQUEST|COOKIE)\b/
+    condition:
+        $varcall or ($eval and $req)
+}
+
+rule php_callback_names_dangerous_function
+{
+    meta:
+        kind = "malware"
+        severity = "critical"
+        description = "a callback runner given eval/assert/system by name, or the name split up"
+    strings:
+        $cb = /\b(array_map|array_filter|array_walk|call_user_func(_array)?|usort|uasort|uksort|register_shutdown_function|register_tick_function|ob_start)\s*\(\s*['"](assert|eval|system|exec|passthru|shell_exec|popen|proc_open|create_function)['"]/ nocase
+        $split_assert = /['"](as|ass|asse|asser)['"]\s*\.\s*['"](s|ss|sse|sser|sert|ert|rt|t)['"]/ nocase
+        $split_b64 = /['"](ba|bas|base|base6|base64)['"]\s*\.\s*['"](se|ase|e64|64|4|se64_decode|ase64_decode|e64_decode|64_decode|4_decode|_decode)['"]/ nocase
+        $split_eval = /['"](e|ev)['"]\s*\.\s*['"](val|al)['"]/ nocase
+    condition:
+        any of them
+}
+
+rule php_base64_encoded_code
+{
+    meta:
+        kind = "malware"
+        severity = "high"
+        description = "base64 text that encodes PHP code, decoders or request data"
+    strings:
+        $b64_decode1 = "YmFzZTY0X2RlY29kZS"
+        $b64_decode2 = "Jhc2U2NF9kZWNvZGUo"
+        $b64_decode3 = "iYXNlNjRfZGVjb2RlK"
+        $post1 = "JF9QT1NUW"
+        $post2 = "RfUE9TVF"
+        $post3 = "kX1BPU1Rb"
+        $request1 = "JF9SRVFVRVNUW"
+        $request2 = "RfUkVRVUVTVF"
+        $request3 = "kX1JFUVVFU1Rb"
+        $cookie1 = "JF9DT09LSUVb"
+        $cookie2 = "RfQ09PS0lFW"
+        $cookie3 = "kX0NPT0tJRV"
+        $system1 = "c3lzdGVtK"
+        $system2 = "N5c3RlbS"
+        $system3 = "zeXN0ZW0o"
+        $assert1 = "YXNzZXJ0K"
+        $assert2 = "Fzc2VydC"
+        $assert3 = "hc3NlcnQo"
+        $gzinflate1 = "Z3ppbmZsYXRlK"
+        $gzinflate2 = "d6aW5mbGF0ZS"
+        $gzinflate3 = "nemluZmxhdGUo"
+        $shell1 = "c2hlbGxfZXhlYy"
+        $shell2 = "NoZWxsX2V4ZWMo"
+        $shell3 = "zaGVsbF9leGVjK"
+        $eval1 = "ZXZhbC"
+        $eval2 = "V2YWwo"
+        $eval3 = "ldmFsK"
+        $php1 = "PD9waH"
+    condition:
+        any of ($b64*, $post*, $request*, $cookie*, $system*, $assert*, $gzinflate*, $shell*)
+        or (any of ($eval*) and $php1)
+}
+
+rule php_escaped_include
+{
+    meta:
+        kind = "malware"
+        severity = "critical"
+        description = "include/require of a path written in hex or octal escapes"
+    strings:
+        $a = /\b(include|require)(_once)?\s*\(?\s*["']([^"'\n\\]{0,30}(\\x[0-9a-fA-F]{2}|\\[0-7]{3})){3}/
+    condition:
+        $a
+}
+
+rule php_backtick_request
+{
+    meta:
+        kind = "malware"
+        severity = "critical"
+        description = "shell backticks around request data"
+    strings:
+        $a = /(=|echo|print|\(|;|return)\s*`\s*\{?\s*\$_(GET|POST|REQUEST|COOKIE)\s*\[[^\]`]{1,30}\]\s*\}?\s*`/
+    condition:
+        $a
+}
+
+rule php_o0_obfuscation
+{
+    meta:
+        kind = "malware"
+        severity = "high"
+        description = "code obfuscated with look-alike O/0 or underscore variable names"
+    strings:
+        $o0 = /\$(O0|0O|OO|00)[O0]{3,}\s*[=(\[.]/
+        $u = /\$_{3,}\s*=/
+        $gl = /\$GLOBALS\s*\[\s*['"][_O0lI1]{4,}['"]\s*\]/
+    condition:
+        #o0 >= 3 or #u >= 3 or #gl >= 3
 }
