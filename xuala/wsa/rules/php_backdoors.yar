@@ -241,7 +241,7 @@ rule php_eval_variable_with_request
         severity = "high"
         description = "eval/assert of a variable, or a variable called as a function on request data"
     strings:
-        $eval = /\b(eval|assert)\s*\(\s*\$[a-zA-Z_\x7f-\xff]/ nocase
+        $eval = /\b([eE][vV][aA][lL]|[aA][sS][sS][eE][rR][tT])\s*\(\s*\$([a-zA-Z\x7f-\xff]|_[a-z0-9_\x7f-\xff]|_\W)/
         $varcall = /\$[a-zA-Z_\x7f-\xff][a-zA-Z0-9_\x7f-\xff]{0,30}\s*\(\s*@?\$_(GET|POST|REQUEST|COOKIE)\s*\[/
         $req = /\$_(GET|POST|REQUEST|COOKIE)\b/
     condition:
