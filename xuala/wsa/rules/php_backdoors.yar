@@ -241,11 +241,12 @@ rule php_eval_variable_with_request
         severity = "high"
         description = "eval/assert of a variable, or a variable called as a function on request data"
     strings:
-        $eval = /\b([eE][vV][aA][lL]|[aA][sS][sS][eE][rR][tT])\s*\(\s*\$([a-zA-Z\x7f-\xff]|_[a-z0-9_\x7f-\xff]|_\W)/
+        $eval = /\beval\s*\(\s*\$([a-zA-Z\x7f-\xff]|_[a-z0-9_\x7f-\xff]|_\W)/
+        $assert = /\bassert\s*\(\s*\$([a-zA-Z\x7f-\xff]|_[a-z0-9_\x7f-\xff]|_\W)/
         $varcall = /\$[a-zA-Z_\x7f-\xff][a-zA-Z0-9_\x7f-\xff]{0,30}\s*\(\s*@?\$_(GET|POST|REQUEST|COOKIE)\s*\[/
         $req = /\$_(GET|POST|REQUEST|COOKIE)\b/
     condition:
-        $varcall or ($eval and $req)
+        $varcall or (($eval or $assert) and $req)
 }
 
 rule php_callback_names_dangerous_function
