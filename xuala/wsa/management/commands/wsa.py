@@ -3,6 +3,7 @@
     xuala wsa scan PATH [--json] [--db-from-wp-config] [--full]
     xuala wsa checksums import ARCHIVE_OR_DIR
     xuala wsa vulns import FILE
+    xuala wsa quarantine FILE [--reason TEXT] [--quarantine DIR]
     xuala wsa restore ID [--quarantine DIR]
 
 `scan` exits 0 when nothing of severity high or critical is found, 1 when something is, and 2
@@ -54,6 +55,12 @@ class Command(BaseCommand):
         vimp = feed_sub.add_parser("import", help="merge an OSV file (.json or .zip)")
         vimp.add_argument("file")
 
+        move = sub.add_parser("quarantine", help="move a file into the quarantine store")
+        move.add_argument("file")
+        move.add_argument("--reason", default="")
+        move.add_argument("--quarantine", metavar="DIR",
+                          help="the quarantine store (default: the WSA home's)")
+
         restore = sub.add_parser("restore", help="put a quarantined file back, byte for byte")
         restore.add_argument("id")
         restore.add_argument("--quarantine", metavar="DIR",
@@ -71,12 +78,23 @@ class Command(BaseCommand):
                 total = vulns.import_feed(options["file"])
                 self.stdout.write(f"{total} advisories in the feed")
                 code = 0
+            elif action == "quarantine":
+                code = self.quarantine(options)
             else:
                 code = self.restore(options)
         except (ScanError, ValueError, OSError) as error:
             raise CommandError(str(error), returncode=2) from error
         if code:
             sys.exit(code)
+
+    def quarantine(self, options) -> int:
+        from xuala.wsa import quarantine
+
+        store = Path(options["quarantine"]) if options.get("quarantine") else None
+        record = quarantine.quarantine_file(options["file"], store=store,
+                                            reason=options["reason"])
+        self.stdout.write(record["id"])
+        return 0
 
     def restore(self, options) -> int:
         from xuala.wsa import quarantine
