@@ -60,6 +60,16 @@ def test_rules_compile_and_agree_in_debians_yara(tmp_path):
     assert not [p for p in pairs if p[1][1].startswith("near")]
 
 
+@pytest.mark.real_clock
+def test_no_rule_slows_debians_yara_down(tmp_path):
+    combined = tmp_path / "all.yar"
+    combined.write_text("\n".join(p.read_text() for p in sorted(
+        signatures.RULES_DIR.glob("*.yar"))))
+    result = subprocess.run(["/usr/bin/yara", str(combined), "/dev/null"],
+                            capture_output=True, text=True, check=True)
+    assert result.stderr == ""
+
+
 def test_operator_rule_directory_adds_rules(tmp_path, monkeypatch):
     extra = tmp_path / "rules"
     extra.mkdir()
