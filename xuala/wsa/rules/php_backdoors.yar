@@ -341,3 +341,42 @@ rule php_o0_obfuscation
     condition:
         #o0 >= 3 or #u >= 3 or #gl >= 3
 }
+
+rule php_exec_variable_with_request
+{
+    meta:
+        kind = "malware"
+        severity = "high"
+        description = "a command run from a variable in a file that reads request data"
+    strings:
+        $exec = /[^>:$a-zA-Z0-9_](system|passthru|shell_exec|exec|popen|proc_open|pcntl_exec)\s*\(\s*@?\$[a-zA-Z_\x7f-\xff]/
+        $req = /\$_(GET|POST|REQUEST|COOKIE)\s*\[/
+    condition:
+        $exec and $req
+}
+
+rule php_eval_call
+{
+    meta:
+        kind = "malware"
+        severity = "high"
+        description = "eval of what a function returns (a custom decoder)"
+    strings:
+        $a = /[^>:$a-zA-Z0-9_]eval\s*\(\s*@?[a-zA-Z_\x7f-\xff][a-zA-Z0-9_\x7f-\xff]{0,40}\s*\(/
+    condition:
+        $a
+}
+
+rule php_small_uploader
+{
+    meta:
+        kind = "malware"
+        severity = "high"
+        description = "a small script whose job is to store an uploaded file"
+    strings:
+        $files = "$_FILES"
+        $store = /\b(move_uploaded_file|copy)\s*\(/
+        $form = /enctype\s*=\s*["']?multipart\/form-data/ nocase
+    condition:
+        filesize < 8KB and $files and $store and $form
+}
