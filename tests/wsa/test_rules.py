@@ -19,9 +19,18 @@ def _sample(rule: str, stem: str) -> Path:
     return path
 
 
+HIT_SAMPLES = sorted((rule, path.name) for rule in RULE_NAMES
+                     for path in (SAMPLES / rule).glob("hit*"))
+
+
 @pytest.mark.parametrize("rule", RULE_NAMES)
-def test_rule_flags_its_hit_sample(rule):
-    hits = signatures.load().scan(_sample(rule, "hit").read_bytes())
+def test_rule_has_a_hit_and_a_near_miss_sample(rule):
+    assert _sample(rule, "hit").exists() and _sample(rule, "near").exists()
+
+
+@pytest.mark.parametrize(("rule", "name"), HIT_SAMPLES)
+def test_rule_flags_its_hit_samples(rule, name):
+    hits = signatures.load().scan((SAMPLES / rule / name).read_bytes())
     assert rule in {h.rule for h in hits}
 
 
@@ -55,8 +64,8 @@ def test_rules_compile_and_agree_in_debians_yara(tmp_path):
                             capture_output=True, text=True, check=True)
     pairs = {(line.split()[0], Path(line.split()[1]).relative_to(SAMPLES).parts)
              for line in result.stdout.splitlines()}
-    for rule in RULE_NAMES:
-        assert (rule, (rule, _sample(rule, "hit").name)) in pairs
+    for rule, name in HIT_SAMPLES:
+        assert (rule, (rule, name)) in pairs
     assert not [p for p in pairs if p[1][1].startswith("near")]
 
 

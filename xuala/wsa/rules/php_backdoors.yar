@@ -23,6 +23,7 @@ rule php_request_callable
         $call = /\$_(GET|POST|REQUEST|COOKIE)\s*\[[^\]]{1,40}\]\s*\(/
         $cb = /\b(call_user_func(_array)?|array_map|array_filter|array_walk|usort|uasort|uksort|register_shutdown_function|register_tick_function|forward_static_call(_array)?)\s*\(\s*\$_(GET|POST|REQUEST|COOKIE)/ nocase
         $extract = /\b(extract|parse_str)\s*\(\s*\$_(GET|POST|REQUEST|COOKIE)/ nocase
+        $cb2 = /\b(usort|uasort|uksort|array_filter|array_walk|array_walk_recursive|array_reduce|preg_replace_callback|iterator_apply)\s*\([^;,]{1,60},\s*\$_(GET|POST|REQUEST|COOKIE)/ nocase
     condition:
         any of them
 }
@@ -34,7 +35,7 @@ rule php_include_request_data
         severity = "critical"
         description = "include/require of a path taken from request data"
     strings:
-        $a = /\b(include|require)(_once)?\s*[\(\s]\s*[^;\n`*#]{0,40}\$_(GET|POST|REQUEST|COOKIE)/ nocase
+        $a = /\b(include|require)(_once)?\s*[\(\s]\s*[^;\n`*#]{0,40}\$_(GET|POST|REQUEST|COOKIE|FILES)/ nocase
     condition:
         $a
 }
@@ -137,12 +138,14 @@ rule php_uploader
     meta:
         kind = "malware"
         severity = "high"
-        description = "uploader that stores a request file without checks"
+        description = "uploader or dropper: request data or a remote download written to disk"
     strings:
         $mv = /\b(move_uploaded_file|copy|rename)\s*\(\s*\$_FILES\s*\[/ nocase
         $put = /\b(file_put_contents|fwrite|fputs)\s*\([^;]{0,120}\$_(GET|POST|REQUEST|COOKIE)/ nocase
+        $dropper = /\b(file_put_contents|fopen)\s*\(\s*['"][^'"\n]{0,100}\.(php[0-9]?|phtml)['"]/ nocase
+        $remote = /\b(file_get_contents|fopen|curl_init)\s*\(\s*['"]https?:\/\/[^'"\n]{4,200}\.(txt|jpg|png|gif)['"]/ nocase
     condition:
-        any of them
+        $mv or $put or ($dropper and $remote)
 }
 
 rule php_mailer_request
@@ -204,8 +207,9 @@ rule php_reverse_shell
         $sh3 = "cmd.exe" nocase
         $p1 = "proc_open" nocase
         $p2 = /\b(exec|system|popen|shell_exec|passthru)\s*\(/ nocase
+        $pipes = /proc_open\s*\([^;]{0,80}array\s*\(\s*0\s*=>\s*\$/ nocase
     condition:
-        any of ($sock*) and any of ($sh*) and any of ($p*)
+        any of ($sock*) and (any of ($sh*) and any of ($p*) or $pipes)
 }
 
 rule php_include_media_file
@@ -244,9 +248,11 @@ rule php_eval_variable_with_request
         $eval = /\beval\s*\(\s*\$([a-zA-Z\x7f-\xff]|_[a-z0-9_\x7f-\xff]|_\W)/
         $assert = /\bassert\s*\(\s*\$([a-zA-Z\x7f-\xff]|_[a-z0-9_\x7f-\xff]|_\W)/
         $varcall = /\$[a-zA-Z_\x7f-\xff][a-zA-Z0-9_\x7f-\xff]{0,30}\s*\(\s*@?\$_(GET|POST|REQUEST|COOKIE)\s*\[/
+        $assigned_call = /\$[a-zA-Z_]\w{0,20}\s*=\s*\$_(GET|POST|REQUEST|COOKIE|SERVER)\s*\[[^\]]{1,40}\]\s*;\s*(\$[a-zA-Z_]\w{0,20}\s*=\s*)?@?\$[a-zA-Z_]\w{0,20}\s*\(/
+        $alias = /\$[a-zA-Z_]\w{0,20}\s*=\s*\$_(REQUEST|COOKIE|POST|GET)\s*;[^\n]{0,80}@?\$[a-zA-Z_]\w{0,20}\s*\[[^\]]{1,30}\]\s*\(/
         $req = /\$_(GET|POST|REQUEST|COOKIE)\b/
     condition:
-        $varcall or (($eval or $assert) and $req)
+        $varcall or $assigned_call or $alias or (($eval or $assert) and $req)
 }
 
 rule php_callback_names_dangerous_function
@@ -260,8 +266,14 @@ rule php_callback_names_dangerous_function
         $split_assert = /['"](as|ass|asse|asser)['"]\s*\.\s*['"](s|ss|sse|sser|sert|ert|rt|t)['"]/ nocase
         $split_b64 = /['"](ba|bas|base|base6|base64)['"]\s*\.\s*['"](se|ase|e64|64|4|se64_decode|ase64_decode|e64_decode|64_decode|4_decode|_decode)['"]/ nocase
         $split_eval = /['"](e|ev)['"]\s*\.\s*['"](val|al)['"]/ nocase
+        $reflect = /new\s+ReflectionFunction\s*\(\s*['"](assert|eval|system|exec|passthru|shell_exec|popen|proc_open|create_function)['"]/ nocase
+        $pieces1 = /'[a-zA-Z_0-9]{1,8}'\.'[a-zA-Z_0-9]{1,8}'\.'[a-zA-Z_0-9]{1,8}'/
+        $pieces2 = /'[a-zA-Z_0-9]{1,8}' \. '[a-zA-Z_0-9]{1,8}' \. '[a-zA-Z_0-9]{1,8}'/
+        $pieces3 = /"[a-zA-Z_0-9]{1,8}"\."[a-zA-Z_0-9]{1,8}"\."[a-zA-Z_0-9]{1,8}"/
+        $pieces4 = /"[a-zA-Z_0-9]{1,8}" \. "[a-zA-Z_0-9]{1,8}" \. "[a-zA-Z_0-9]{1,8}"/
+        $req = /\$_(GET|POST|REQUEST|COOKIE)\s*\[/
     condition:
-        any of them
+        $cb or any of ($split*) or $reflect or (any of ($pieces*) and $req)
 }
 
 rule php_base64_encoded_code
@@ -379,4 +391,16 @@ rule php_small_uploader
         $form = /enctype\s*=\s*["']?multipart\/form-data/ nocase
     condition:
         filesize < 8KB and $files and $store and $form
+}
+
+rule php_file_ops_on_request_path
+{
+    meta:
+        kind = "malware"
+        severity = "high"
+        description = "files read, deleted or shown at a path taken straight from the request"
+    strings:
+        $a = /\b(unlink|readfile|show_source|highlight_file|file_get_contents|fopen|rmdir|file|chmod)\s*\(\s*\$_(GET|POST|REQUEST|COOKIE)/ nocase
+    condition:
+        $a
 }
