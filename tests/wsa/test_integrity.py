@@ -68,3 +68,26 @@ def test_php_under_uploads_is_reported_even_without_checksums(tmp_path):
     assert "php-in-uploads" in rules_of(report)
     assert {s["reason"] for s in report["skipped"]} == {
         "no checksums for WordPress 6.1.9: core integrity not checked"}
+
+
+def test_md5_only_checksums_as_the_official_service_gives_them(tmp_path):
+    from xuala.wsa import integrity
+
+    pristine, site = _pristine_and_site(tmp_path)
+    sums = {p.relative_to(pristine).as_posix(): integrity.md5_of(p.read_bytes())
+            for p in pristine.rglob("*") if p.is_file()}
+    integrity.save("6.1.9", sums)
+    scan_json(site)
+    (site / "wp-login.php").write_text("<?php\n// login, changed\n")
+    code, report = scan_json(site)
+    assert [(f["path"], f["rule"]) for f in report["findings"] if f["kind"] == "integrity"] == [
+        ("wp-login.php", "core-file-modified")]
+    assert code == 1
+
+
+def test_new_checksums_make_the_next_scan_full(tmp_path):
+    pristine, site = _pristine_and_site(tmp_path)
+    scan_json(site)
+    wsa("checksums", "import", str(pristine))
+    _, report = scan_json(site)
+    assert report["bytes"] > 0

@@ -2,7 +2,8 @@
 
 A file whose size, mtime, ctime and inode are unchanged since the last scan is not read
 again; its content hash and signature hits come from here. Each entry is
-[size, mtime_ns, ctime_ns, inode, md5, hits]. The index also counts audits, so that every
+[size, mtime_ns, ctime_ns, inode, sha256, hits, md5] (md5 only for WordPress core files,
+whose official checksums are MD5). The index also counts audits, so that every
 Nth one (and `--full`) reads everything again, and records the rule set's fingerprint: new
 rules mean a full scan.
 """
@@ -17,7 +18,7 @@ from pathlib import Path
 
 from xuala.wsa.findings import home
 
-VERSION = 1
+VERSION = 2
 
 
 def default_path(root: str) -> Path:
@@ -52,8 +53,9 @@ class Index:
             return entry
         return None
 
-    def record(self, rel: str, st: os.stat_result, md5: str, hits: list) -> None:
-        self.fresh[rel] = [st.st_size, st.st_mtime_ns, st.st_ctime_ns, st.st_ino, md5, hits]
+    def record(self, rel: str, st: os.stat_result, sha256: str, hits: list, md5: str) -> None:
+        self.fresh[rel] = [st.st_size, st.st_mtime_ns, st.st_ctime_ns, st.st_ino, sha256, hits,
+                           md5]
 
     def keep(self, rel: str, entry: list) -> None:
         self.fresh[rel] = entry

@@ -51,18 +51,32 @@ def stored(version: str) -> dict[str, str] | None:
     return json.loads(path.read_text(encoding="utf-8"))
 
 
-def save(version: str, sums: dict[str, str]) -> Path:
+def stored_sha256(version: str) -> dict[str, str] | None:
+    path = store_dir() / f"{version}.sha256.json"
+    if not path.exists():
+        return None
+    return json.loads(path.read_text(encoding="utf-8"))
+
+
+def save(version: str, sums: dict[str, str], sha: dict[str, str] | None = None) -> Path:
+    """Store the release's MD5s and, when known (a local import), its SHA-256s too: a scan
+    then compares the SHA-256 it computes anyway instead of hashing core files twice."""
     if not re.fullmatch(r"[0-9][0-9A-Za-z.\-]*", version):
         raise ValueError(f"not a WordPress version: {version!r}")
     folder = store_dir()
     folder.mkdir(parents=True, exist_ok=True)
     path = folder / f"{version}.json"
     path.write_text(json.dumps(sums, sort_keys=True), encoding="utf-8")
+    sha_path = folder / f"{version}.sha256.json"
+    if sha:
+        sha_path.write_text(json.dumps(sha, sort_keys=True), encoding="utf-8")
+    elif sha_path.exists():
+        sha_path.unlink()
     return path
 
 
-def _tree_sums(root: Path) -> dict[str, str]:
-    sums = {}
+def _tree_sums(root: Path) -> tuple[dict[str, str], dict[str, str]]:
+    sums, sha = {}, {}
     for folder, dirs, files in os.walk(root, followlinks=True):
         dirs.sort()
         for name in files:
@@ -70,8 +84,10 @@ def _tree_sums(root: Path) -> dict[str, str]:
             rel = path.relative_to(root).as_posix()
             if rel in NOT_CHECKED or rel.startswith("wp-content/uploads/") or not path.is_file():
                 continue
-            sums[rel] = md5_of(path.read_bytes())
-    return sums
+            data = path.read_bytes()
+            sums[rel] = md5_of(data)
+            sha[rel] = hashlib.sha256(data).hexdigest()
+    return sums, sha
 
 
 def _find_root(top: Path) -> Path | None:
@@ -89,7 +105,7 @@ def import_checksums(source: str | Path) -> tuple[str, int]:
         if root is None:
             raise ValueError(f"{source} holds no WordPress tree (wp-includes/version.php)")
         version = installed_version(root)
-        sums = _tree_sums(root)
+        sums, sha = _tree_sums(root)
     else:
         with tempfile.TemporaryDirectory() as scratch:
             _extract(source, Path(scratch))
@@ -97,10 +113,10 @@ def import_checksums(source: str | Path) -> tuple[str, int]:
             if root is None:
                 raise ValueError(f"{source} holds no WordPress tree")
             version = installed_version(root)
-            sums = _tree_sums(root)
+            sums, sha = _tree_sums(root)
     if not version:
         raise ValueError("the tree's wp-includes/version.php names no version")
-    save(version, sums)
+    save(version, sums, sha)
     return version, len(sums)
 
 
@@ -147,16 +163,30 @@ class Integrity:
         if self.version:
             self.sums = stored(self.version) or (fetch(self.version) if network else None)
         self.core_names = {rel.rsplit("/", 1)[-1] for rel in (self.sums or {})}
+        self.sha = stored_sha256(self.version) if self.sums else None
+        if self.sha is not None and set(self.sha) != set(self.sums):
+            self.sha = None
 
     @property
     def is_wordpress(self) -> bool:
         return self.version is not None
 
-    def verified(self, rel: str, md5: str | None) -> bool:
-        """The file is a core file with exactly the release's content."""
-        return bool(self.sums) and md5 is not None and self.sums.get(rel) == md5
+    def needs_md5(self, rel: str) -> bool:
+        """The release has this path and only its MD5 is known."""
+        return bool(self.sums) and self.sha is None and rel in self.sums
 
-    def check(self, rel: str, md5: str | None) -> list[Finding]:
+    def _same(self, rel: str, md5: str | None, sha256: str | None) -> bool | None:
+        if self.sha is not None and sha256 is not None:
+            return self.sha.get(rel) == sha256
+        if md5 is not None:
+            return self.sums.get(rel) == md5
+        return None
+
+    def verified(self, rel: str, md5: str | None, sha256: str | None = None) -> bool:
+        """The file is a core file with exactly the release's content."""
+        return bool(self.sums) and rel in self.sums and bool(self._same(rel, md5, sha256))
+
+    def check(self, rel: str, md5: str | None, sha256: str | None = None) -> list[Finding]:
         if not self.is_wordpress:
             return []
         lower = rel.lower()
@@ -167,9 +197,9 @@ class Integrity:
             return []
         expected = self.sums.get(rel)
         if expected is not None:
-            if md5 is not None and md5 != expected:
+            if self._same(rel, md5, sha256) is False:
                 return [Finding(rel, "integrity", "core-file-modified", "high",
-                                f"differs from WordPress {self.version} (md5 {md5})")]
+                                f"differs from WordPress {self.version}")]
             return []
         if lower.startswith(CORE_DIRS) and lower.endswith(PHP_SUFFIXES):
             return [Finding(rel, "integrity", "unknown-php-in-core", "high",

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import os
 import stat
 import time
@@ -84,10 +85,13 @@ def scan_tree(root: str | Path, *, full: bool = False, index: Path | bool | None
     if index is True:
         index = default_path(root)
     store = Index.load(index or None)
-    report = Report()
-    report.full = full or store.rules != sigs.fingerprint or not store.files or (
-        full_every > 0 and store.audits % full_every == full_every - 1)
     integrity = Integrity(root, network=network)
+    # New rules, another release or another kind of checksum: everything is read again.
+    mode = "sha256" if integrity.sha else "md5" if integrity.sums else "none"
+    state = f"{sigs.fingerprint}:{integrity.version}:{mode}"
+    report = Report()
+    report.full = full or store.rules != state or not store.files or (
+        full_every > 0 and store.audits % full_every == full_every - 1)
     if integrity.is_wordpress and integrity.sums is None:
         report.skipped.append(Skipped("wp-includes/version.php",
                                       f"no checksums for WordPress {integrity.version}: "
@@ -103,7 +107,7 @@ def scan_tree(root: str | Path, *, full: bool = False, index: Path | bool | None
         cached = None if report.full else store.lookup(rel, entry.st)
         if cached is not None:
             store.keep(rel, cached)
-            md5, hits = cached[4], cached[5]
+            sha256, hits, md5 = cached[4], cached[5], cached[6] or None
         else:
             try:
                 data = _read(entry)
@@ -111,15 +115,16 @@ def scan_tree(root: str | Path, *, full: bool = False, index: Path | bool | None
                 report.skipped.append(Skipped(shown, f"unreadable: {error.strerror}"))
                 continue
             report.bytes += len(data)
-            md5 = md5_of(data)
+            sha256 = hashlib.sha256(data).hexdigest()
+            md5 = md5_of(data) if integrity.needs_md5(rel) else None
             hits = [[h.rule, h.kind, h.severity, h.offset, h.evidence] for h in sigs.scan(data)]
-            store.record(rel, entry.st, md5, hits)
+            store.record(rel, entry.st, sha256, hits, md5 or "")
         report.files += 1
         for rule, kind, severity, offset, evidence in hits:
             report.findings.append(Finding(shown, kind, rule, severity, evidence, offset))
-        report.findings += integrity.check(rel, md5)
+        report.findings += integrity.check(rel, md5, sha256)
         report.findings += hidden.check(rel, entry.st, utf8=entry.utf8_name,
-                                        core=integrity.verified(rel, md5))
+                                        core=integrity.verified(rel, md5, sha256))
         if progress and (number % 200 == 0 or number == len(entries)):
             progress(number, len(entries), report.bytes)
     report.findings += vulns.check(root)
@@ -131,6 +136,6 @@ def scan_tree(root: str | Path, *, full: bool = False, index: Path | bool | None
                                              known_admins=known_admins)
         except db.DatabaseError as error:
             report.skipped.append(Skipped("wp-config.php", f"database not inspected: {error}"))
-    store.save(sigs.fingerprint)
+    store.save(state)
     report.seconds = time.monotonic() - started
     return report
