@@ -1,9 +1,17 @@
 """Hostile trees: skipped with a reason, never a crash, never followed outside the root."""
 
+import json
 import os
 import stat
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
 
 from tests.wsa.conftest import scan_json
+
+ROOT = Path(__file__).resolve().parents[2]
 
 BACKDOOR = "<?php eval($_POST['x']);\n"
 
@@ -92,3 +100,27 @@ def test_deep_nesting_stops_at_the_limit(tmp_path):
     [skip] = report["skipped"]
     assert skip["reason"] == "nested deeper than 64 levels"
     assert skip["path"].count("/") == 64
+
+
+@pytest.mark.real_clock
+def test_unreadable_files_and_directories_are_skipped(tmp_path):
+    """Run as root without the capabilities that bypass file permissions (setpriv)."""
+    site = tmp_path / "site"
+    site.mkdir()
+    (site / "open.php").write_text("<?php echo 1;\n")
+    (site / "secret.php").write_text(BACKDOOR)
+    (site / "closed").mkdir()
+    (site / "closed" / "x.php").write_text(BACKDOOR)
+    os.chmod(site / "secret.php", 0)
+    os.chmod(site / "closed", 0)
+    env = {**os.environ, "XUALA_WSA_HOME": str(tmp_path / "home"), "XUALA_WSA_OFFLINE": "1",
+           "PYTHONPATH": str(ROOT)}
+    result = subprocess.run(
+        ["setpriv", "--bounding-set=-dac_override,-dac_read_search", sys.executable, "-m",
+         "xuala", "wsa", "scan", str(site), "--json", "--no-index"],
+        capture_output=True, text=True, env=env, check=False)
+    report = json.loads(result.stdout)
+    assert _reasons(report) == {"secret.php": "unreadable: Permission denied",
+                                "closed": "unreadable directory: Permission denied"}
+    assert report["files"] == 1
+    assert result.returncode == 0

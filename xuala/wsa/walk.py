@@ -74,7 +74,8 @@ def walk(root: str, *, max_depth: int = MAX_DEPTH,
             with os.scandir(folder) as listing:
                 entries = sorted(listing, key=lambda e: e.name)
         except OSError as error:
-            yield Skipped(display_path(prefix or "."), f"unreadable directory: {error.strerror}")
+            yield Skipped(display_path(prefix.rstrip("/") or "."),
+                          f"unreadable directory: {error.strerror}")
             continue
         subfolders = []
         for item in entries:
