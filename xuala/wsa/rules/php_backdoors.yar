@@ -102,6 +102,7 @@ rule php_hidden_function_names
         $rot_gzinflate = "tmvasyngr" nocase
         $rot_create = "perngr_shapgvba" nocase
         $rot_eval = /str_rot13\s*\(\s*['"](riny|nffreg|flfgrz|cnffgueh|furyy_rkrp)['"]/ nocase
+        $name_in_var = /\$[a-zA-Z_\x7f-\xff][a-zA-Z0-9_\x7f-\xff]{0,30}(\s*\[[^\]]{1,20}\])?\s*=\s*['"](base64_decode|gzinflate|gzuncompress|str_rot13|eval|assert|system|shell_exec|passthru|create_function|proc_open|popen)['"]\s*;/ nocase
     condition:
         any of them
 }
@@ -403,4 +404,16 @@ rule php_file_ops_on_request_path
         $a = /\b(unlink|readfile|show_source|highlight_file|file_get_contents|fopen|rmdir|file|chmod)\s*\(\s*\$_(GET|POST|REQUEST|COOKIE)/ nocase
     condition:
         $a
+}
+
+rule php_eval_variable
+{
+    meta:
+        kind = "suspicious"
+        severity = "medium"
+        description = "eval of a variable: code built at run time"
+    strings:
+        $eval = /[^>:$a-zA-Z0-9_]eval\s*\(\s*\$[a-zA-Z_\x7f-\xff]/
+    condition:
+        $eval
 }
