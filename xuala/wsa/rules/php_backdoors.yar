@@ -413,7 +413,7 @@ rule php_eval_variable
         severity = "medium"
         description = "eval of a variable: code built at run time"
     strings:
-        $eval = /[^>:$a-zA-Z0-9_]eval\s*\(\s*\$[a-zA-Z_\x7f-\xff]/
+        $eval = /[^>:$a-zA-Z0-9_]eval\s*\(\s*\$([a-zA-Z\x7f-\xff]|_[a-z0-9_\x7f-\xff])/
     condition:
         $eval
 }
