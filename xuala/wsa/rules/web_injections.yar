@@ -167,3 +167,32 @@ rule cryptominer
     condition:
         any of them
 }
+
+rule js_eval_decoded
+{
+    meta:
+        kind = "malware"
+        severity = "high"
+        description = "JavaScript evaluating decoded text (atob, unescape, char codes)"
+    strings:
+        $eval = /\beval\s*\(\s*(window\.)?(atob|unescape|decodeURIComponent|String\.fromCharCode)\s*\(/
+        $func = /new\s+Function\s*\(\s*(window\.)?(atob|unescape|decodeURIComponent|String\.fromCharCode)\s*\(/
+        $timer = /set(Timeout|Interval)\s*\(\s*(window\.)?(atob|unescape|String\.fromCharCode)\s*\(/
+    condition:
+        any of them
+}
+
+rule js_escaped_script_tag
+{
+    meta:
+        kind = "malware"
+        severity = "high"
+        description = "a script tag spelled in escapes and written into the page"
+    strings:
+        $tag1 = /\\x3c\\x73\\x63\\x72\\x69\\x70\\x74/ nocase
+        $tag2 = /\\u003c\\u0073\\u0063\\u0072\\u0069\\u0070\\u0074/ nocase
+        $tag3 = "%3C%73%63%72%69%70%74" nocase
+        $tag4 = /(\\x3c|\\u003c)script[^'"\n]{0,60}src/ nocase
+    condition:
+        any of them
+}
