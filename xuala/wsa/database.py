@@ -26,6 +26,9 @@ SCRIPT_RE = re.compile(r"<script\b|<iframe\b|javascript:", re.I)
 OBFUSCATED_RE = re.compile(r"eval\s*\(|fromCharCode|atob\s*\(|unescape\s*\(|document\.write|"
                            r"\\x[0-9a-f]{2}|_0x[0-9a-f]{4}", re.I)
 RECENT_DAYS = 7
+# Posts worth running through the rules: scripts, frames, and what hides links.
+POST_MARKERS = ("%<script%", "%<iframe%", "%javascript:%", "%display:none%", "%display: none%",
+                "%visibility:hidden%", "%visibility: hidden%", "%left:-%", "%left: -%")
 
 
 class DatabaseError(Exception):
@@ -89,19 +92,25 @@ def check_site(root: str | Path, *, signatures, now: float | None = None,
     found: list[Finding] = []
     try:
         with connection.cursor() as cursor:
-            cursor.execute(
-                f"SELECT ID, post_content FROM `{p}posts` WHERE post_content LIKE %s "  # noqa: S608
-                "OR post_content LIKE %s OR post_content LIKE %s",
-                ("%<script%", "%<iframe%", "%javascript:%"))
+            where = " OR ".join(["post_content LIKE %s"] * len(POST_MARKERS))
+            cursor.execute(f"SELECT ID, post_content FROM `{p}posts` WHERE {where}",  # noqa: S608
+                           POST_MARKERS)
             for post_id, content in cursor.fetchall():
                 found += _markup_findings(f"db:{p}posts/{post_id}", content or "", signatures)
             cursor.execute(f"SELECT option_name, option_value FROM `{p}options` "  # noqa: S608
                            "WHERE option_name IN ('siteurl', 'home', 'active_plugins') "
-                           "OR option_name LIKE %s", ("widget\\_%",))
+                           "OR option_name LIKE %s OR option_value LIKE %s "
+                           "OR option_value LIKE %s",
+                           ("widget\\_%", "%<script%", "%eval(%"))
             options = dict(cursor.fetchall())
             for name, value in sorted(options.items()):
+                where = f"db:{p}options/{name}"
                 if name.startswith("widget_") and SCRIPT_RE.search(value or ""):
-                    found += _markup_findings(f"db:{p}options/{name}", value, signatures)
+                    found += _markup_findings(where, value, signatures)
+                elif name not in ("siteurl", "home", "active_plugins"):
+                    # Plugins keep scripts in options for good reasons: only rule hits count.
+                    found += [Finding(where, "database", h.rule, h.severity, h.evidence, h.offset)
+                              for h in signatures.scan((value or "").encode("utf-8", "replace"))]
             found += _urls(p, options)
             found += _plugins(root, p, options.get("active_plugins") or "")
             found += _admins(cursor, p, now, recent_days, known_admins)
