@@ -49,9 +49,9 @@ def _fill(server, *, posts=(), options=(), users=()):
     server.commit()
 
 
-def _site(tmp_path, name):
+def _site(tmp_path, name, host="127.0.0.1:3306"):
     config = (f"<?php\ndefine( 'DB_NAME', '{name}' );\ndefine( 'DB_USER', 'root' );\n"
-              "define( 'DB_PASSWORD', '' );\ndefine( 'DB_HOST', '127.0.0.1:3306' );\n"
+              f"define( 'DB_PASSWORD', '' );\ndefine( 'DB_HOST', '{host}' );\n"
               "$table_prefix = 'wp_';\n")
     return write_wordpress(tmp_path / "site", files={
         "wp-config.php": config,
@@ -62,15 +62,18 @@ def _db(report):
     return {(f["path"], f["rule"]) for f in report["findings"] if f["kind"] == "database"}
 
 
-def test_clean_database_raises_nothing(tmp_path, database):
+@pytest.mark.parametrize("host", ["127.0.0.1:3306", "localhost"])
+def test_clean_database_raises_nothing(tmp_path, database, host):
     server, name = database
     _fill(server, posts=[(1, "<p>Hello <a href='/x'>world</a></p>")],
           options=[("siteurl", "https://shop.example"), ("home", "https://www.shop.example"),
                    ("active_plugins", 'a:1:{i:0;s:19:"akismet/akismet.php";}')],
           users=[(1, "ana", NOW.replace(tzinfo=None) - timedelta(days=400))])
     with time_machine.travel(NOW, tick=False):
-        code, report = scan_json(_site(tmp_path, name), "--db-from-wp-config", "--admins", "ana")
+        code, report = scan_json(_site(tmp_path, name, host), "--db-from-wp-config",
+                                 "--admins", "ana")
     assert _db(report) == set()
+    assert not [s for s in report["skipped"] if s["path"] == "wp-config.php"]
     assert code == 0
 
 

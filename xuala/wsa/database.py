@@ -26,6 +26,7 @@ SCRIPT_RE = re.compile(r"<script\b|<iframe\b|javascript:", re.I)
 OBFUSCATED_RE = re.compile(r"eval\s*\(|fromCharCode|atob\s*\(|unescape\s*\(|document\.write|"
                            r"\\x[0-9a-f]{2}|_0x[0-9a-f]{4}", re.I)
 RECENT_DAYS = 7
+SOCKETS = ("/run/mysqld/mysqld.sock", "/var/run/mysqld/mysqld.sock")
 # Posts worth running through the rules: scripts, frames, and what hides links.
 POST_MARKERS = ("%<script%", "%<iframe%", "%javascript:%", "%display:none%", "%display: none%",
                 "%visibility:hidden%", "%visibility: hidden%", "%left:-%", "%left: -%")
@@ -59,6 +60,8 @@ def connect(config: dict):
         kwargs["unix_socket"] = rest
     elif rest:
         kwargs["port"] = int(rest)
+    elif name == "localhost":  # MySQL's convention: localhost means the local socket
+        kwargs["unix_socket"] = next((s for s in SOCKETS if Path(s).exists()), None)
     kwargs["host"] = name or "localhost"
     try:
         return pymysql.connect(**kwargs)

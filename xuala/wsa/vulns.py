@@ -117,6 +117,8 @@ def installed(root: str | Path) -> list[tuple[str, str, str, str]]:
         if folder.is_symlink() or not folder.is_dir():
             continue
         for main in sorted(folder.glob("*.php")):
+            if main.is_symlink():
+                continue
             head = _head(main)
             if head and PLUGIN_RE.search(head):
                 match = HEADER_RE.search(head)
