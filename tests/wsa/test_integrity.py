@@ -1,6 +1,11 @@
 """Core integrity against the checksum store, filled from a tree or a release archive."""
 
+import http.server
+import json
+import threading
 import zipfile
+
+import pytest
 
 from tests.wsa.conftest import rules_of, scan_json, write_wordpress, wsa
 
@@ -91,3 +96,55 @@ def test_new_checksums_make_the_next_scan_full(tmp_path):
     wsa("checksums", "import", str(pristine))
     _, report = scan_json(site)
     assert report["bytes"] > 0
+
+
+@pytest.fixture
+def checksum_service(tmp_path, monkeypatch):
+    """A real HTTP server on loopback standing in for api.wordpress.org/core/checksums; it
+    answers with the pristine tree's MD5s and records what it was asked."""
+    from xuala.wsa import integrity
+
+    pristine = write_wordpress(tmp_path / "service-release")
+    sums = {p.relative_to(pristine).as_posix(): integrity.md5_of(p.read_bytes())
+            for p in pristine.rglob("*") if p.is_file()}
+    asked = []
+
+    class Service(http.server.BaseHTTPRequestHandler):
+        def do_GET(self):
+            asked.append(self.path)
+            body = json.dumps({"checksums": sums}).encode()
+            self.send_response(200)
+            self.send_header("Content-Type", "application/json")
+            self.end_headers()
+            self.wfile.write(body)
+
+        def log_message(self, *args):
+            pass
+
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Service)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    monkeypatch.delenv("XUALA_WSA_OFFLINE")
+    monkeypatch.setenv("XUALA_WSA_CHECKSUMS_URL", f"http://127.0.0.1:{server.server_port}"
+                       "/core/checksums/1.0/?version={version}&locale=en_US")
+    yield asked
+    server.shutdown()
+    server.server_close()
+
+
+def test_checksums_fetched_from_the_service_when_the_store_lacks_them(
+        tmp_path, wsa_home, checksum_service):
+    site = write_wordpress(tmp_path / "site")
+    (site / "wp-includes" / "load.php").write_text("<?php // changed\n")
+    code, report = scan_json(site)
+    assert checksum_service == ["/core/checksums/1.0/?version=6.1.9&locale=en_US"]
+    assert (wsa_home / "checksums" / "6.1.9.json").exists()
+    assert "core-file-modified" in rules_of(report)
+    assert code == 1
+
+
+def test_offline_scan_does_not_ask_the_service(tmp_path, checksum_service):
+    site = write_wordpress(tmp_path / "site")
+    _, report = scan_json(site, "--offline")
+    assert checksum_service == []
+    assert {s["reason"] for s in report["skipped"]} == {
+        "no checksums for WordPress 6.1.9: core integrity not checked"}

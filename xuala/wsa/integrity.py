@@ -140,7 +140,9 @@ def fetch(version: str, timeout: float = 5.0) -> dict[str, str] | None:
     if os.environ.get("XUALA_WSA_OFFLINE"):
         return None
     try:
-        url = API.format(version=version)  # a fixed https address
+        url = os.environ.get("XUALA_WSA_CHECKSUMS_URL", API).format(version=version)
+        if not url.startswith(("https://", "http://")):
+            return None
         with urllib.request.urlopen(url, timeout=timeout) as answer:  # noqa: S310
             body = json.loads(answer.read(8 * 1024 * 1024))
     except (OSError, ValueError):
