@@ -154,11 +154,13 @@ rule php_mailer_request
     meta:
         kind = "malware"
         severity = "high"
-        description = "mail() sent with addresses or bodies taken straight from the request"
+        description = "mail() sent with addresses or bodies taken straight from the request, or to a posted list"
     strings:
         $a = /\bmail\s*\(\s*[^;]{0,30}\$_(GET|POST|REQUEST|COOKIE)/ nocase
+        $list = /explode\s*\(\s*["'](\\r)?\\n["']\s*,\s*\$_(POST|GET|REQUEST)/ nocase
+        $mail = /[^>:$a-zA-Z0-9_]mail\s*\(/
     condition:
-        $a
+        $a or ($list and $mail)
 }
 
 rule php_shell_toolkit
@@ -186,11 +188,17 @@ rule php_shell_toolkit
         $fm3 = "fileperms" nocase
         $fm4 = "is_writable" nocase
         $fm5 = /\b(un)?link\s*\(\s*\$_(GET|POST|REQUEST)/ nocase
+        $fm6 = "$HTTP_POST_FILES" nocase
+        $recon9 = "/etc/shadow" nocase
+        $recon10 = "netstat -an" nocase
+        $recon11 = "getenv(\"SERVER_SOFTWARE\")" nocase
         $req1 = "$_POST" nocase
         $req2 = "$_REQUEST" nocase
         $req3 = "$_GET" nocase
+        $req4 = "$HTTP_POST_VARS" nocase
+        $req5 = "$HTTP_GET_VARS" nocase
     condition:
-        any of ($req*) and 1 of ($exec*) and 2 of ($recon*) and 2 of ($fm*) and 7 of them
+        any of ($req*) and 1 of ($exec*) and 2 of ($recon*) and 1 of ($fm*) and 7 of them
 }
 
 rule php_reverse_shell
