@@ -124,3 +124,24 @@ def test_unreadable_files_and_directories_are_skipped(tmp_path):
                                 "closed": "unreadable directory: Permission denied"}
     assert report["files"] == 1
     assert result.returncode == 0
+
+
+def test_a_file_the_rules_cannot_finish_is_skipped_not_a_crash(tmp_path, monkeypatch):
+    from xuala.wsa import signatures
+
+    site = tmp_path / "site"
+    site.mkdir()
+    (site / "slow.php").write_text("<?php echo 1;\n")
+    (site / "shell.php").write_text(BACKDOOR)
+    real_scan = signatures.Signatures.scan
+
+    def scan(self, data):
+        if data.startswith(b"<?php echo 1;"):
+            raise signatures.ScanFailed("signature scan timed out after 20 s")
+        return real_scan(self, data)
+
+    monkeypatch.setattr(signatures.Signatures, "scan", scan)
+    code, report = scan_json(site)
+    assert _reasons(report) == {"slow.php": "signature scan timed out after 20 s"}
+    assert [f["path"] for f in report["findings"]] == ["shell.php"]
+    assert code == 1

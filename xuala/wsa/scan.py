@@ -115,9 +115,14 @@ def scan_tree(root: str | Path, *, full: bool = False, index: Path | bool | None
                 report.skipped.append(Skipped(shown, f"unreadable: {error.strerror}"))
                 continue
             report.bytes += len(data)
+            try:
+                found = sigs.scan(data)
+            except signatures.ScanFailed as error:
+                report.skipped.append(Skipped(shown, str(error)))
+                continue  # not recorded: the next scan tries again
             sha256 = hashlib.sha256(data).hexdigest()
             md5 = md5_of(data) if integrity.needs_md5(rel) else None
-            hits = [[h.rule, h.kind, h.severity, h.offset, h.evidence] for h in sigs.scan(data)]
+            hits = [[h.rule, h.kind, h.severity, h.offset, h.evidence] for h in found]
             store.record(rel, entry.st, sha256, hits, md5 or "")
         report.files += 1
         for rule, kind, severity, offset, evidence in hits:

@@ -25,6 +25,10 @@ class RulesError(Exception):
     """A rule file could not be read or compiled."""
 
 
+class ScanFailed(Exception):
+    """The rules could not be run over this content (a timeout, an engine error)."""
+
+
 @dataclass(frozen=True)
 class Hit:
     rule: str
@@ -83,7 +87,13 @@ class Signatures:
 
     def scan(self, data: bytes) -> list[Hit]:
         hits = []
-        for rule in self._scanner().scan(data).matching_rules:
+        try:
+            results = self._scanner().scan(data)
+        except yara_x.TimeoutError as error:
+            raise ScanFailed(f"signature scan timed out after {SCAN_TIMEOUT_SECONDS} s") from error
+        except yara_x.ScanError as error:
+            raise ScanFailed(f"signature scan failed: {error}") from error
+        for rule in results.matching_rules:
             meta = dict(rule.metadata)
             kind = meta.get("kind") if meta.get("kind") in KINDS else "malware"
             severity = meta.get("severity") if meta.get("severity") in SEVERITIES else "high"
