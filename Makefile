@@ -4,7 +4,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-stamp
 
-.PHONY: run test bench lint venv messages clean browser imapserver
+.PHONY: run test bench lint venv messages clean browser imapserver wsatools
 
 $(STAMP): pyproject.toml
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "Python 3.11 or newer is needed (found " + sys.version.split()[0] + ")")'
@@ -20,7 +20,7 @@ run: venv
 	$(BIN)/xuala demo --if-empty
 	$(if $(SMTP),XUALA_SMTP_LISTEN=$(SMTP) ,)$(BIN)/xuala run $(if $(BIND),--bind $(BIND),)
 
-test: venv browser imapserver
+test: venv browser imapserver wsatools
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
 bench: venv
@@ -46,6 +46,19 @@ imapserver:
 	  $$SUDO apt-get update -qq && $$SUDO apt-get install -y -qq dovecot-imapd >/dev/null || \
 	  echo "WARNING: could not install dovecot-imapd; IMAP tests will fail"; \
 	  $$SUDO systemctl disable --now dovecot >/dev/null 2>&1 || true; }
+
+# Debian packages the Website Security Audit needs: WordPress and its theme (the clean tree of
+# the tests), yara and clamav (the bench's peers), the MariaDB client and PHP.
+WSA_PACKAGES := wordpress wordpress-theme-twentytwentythree yara clamav mariadb-client php-cli
+wsatools:
+	@missing=; for p in $(WSA_PACKAGES); do \
+	  dpkg-query -W -f='$${Status}' $$p 2>/dev/null | grep -q 'install ok installed' || missing="$$missing $$p"; \
+	done; \
+	test -z "$$missing" || { \
+	  echo "Installing Debian's$$missing for the Website Security Audit"; \
+	  if [ "$$(id -u)" = 0 ]; then SUDO=; else SUDO=sudo; fi; \
+	  $$SUDO apt-get update -qq && $$SUDO apt-get install -y -qq $$missing >/dev/null || \
+	  echo "WARNING: could not install$$missing; WSA tests will fail"; }
 
 messages: venv
 	cd xuala && ../$(BIN)/xuala makemessages -l es -l en --no-obsolete && ../$(BIN)/xuala compilemessages

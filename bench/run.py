@@ -19,6 +19,7 @@ BENCHES = {
     "desk": ("bench_desk.py", [], ["--tickets", "5000", "--seconds", "5"]),
     "sentry": ("bench_sentry.py", [], ["--quick"]),
     "mail": ("bench_mail.py", [], ["--messages", "200"]),
+    "wsa": ("bench_wsa.py", [], ["--files", "2000", "--rounds", "1"]),
 }
 
 

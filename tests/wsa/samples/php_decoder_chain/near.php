@@ -1,0 +1,3 @@
+<?php
+$raw = base64_decode($blob);
+$plain = gzinflate($raw);

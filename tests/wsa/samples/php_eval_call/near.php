@@ -1,0 +1,4 @@
+<?php
+// eval() is not used here
+$retrieval = retrieve($x);
+$medieval(1);

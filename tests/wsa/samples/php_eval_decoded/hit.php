@@ -1,0 +1,3 @@
+<?php
+$payload = 'ZWNobyAnaGVsbG8nOw==';
+eval(base64_decode($payload));

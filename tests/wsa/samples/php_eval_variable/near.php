@@ -1,0 +1,4 @@
+<?php
+$evaluation = $this->evaluate($code);
+$result = $parser->eval($expression);
+$medieval($x);

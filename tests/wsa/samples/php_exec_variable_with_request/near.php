@@ -1,0 +1,4 @@
+<?php
+$out = $db->exec($sql);
+$page = $_GET['page'] ?? 1;
+$curl = curl_exec($handle);

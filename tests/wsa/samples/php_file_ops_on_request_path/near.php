@@ -1,0 +1,3 @@
+<?php
+$path = wp_normalize_path(sanitize_file_name($_POST['name']));
+unlink($path);

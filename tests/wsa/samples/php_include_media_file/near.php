@@ -1,0 +1,3 @@
+<?php
+include __DIR__ . '/template-parts/header.php';
+$icon = 'favicon.ico';

