@@ -147,10 +147,15 @@ AXES_FAILURE_LIMIT = env_int("XUALA_LOGIN_FAILURE_LIMIT", 5, minimum=1)
 AXES_COOLOFF_TIME = timedelta(minutes=env_int("XUALA_LOGIN_COOLOFF_MINUTES", 15, minimum=1))
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_USERNAME_FORM_FIELD = "username"
+# Every spelling of an address (case, surrounding spaces) counts against one account.
+AXES_USERNAME_CALLABLE = "xuala.accounts.signin.axes_username"
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_TEMPLATE = "accounts/locked_out.html"
 AXES_VERBOSE = False
 LOGIN_URL = "portal:login"
+# Where Django's own sign-in (the admin's) lands when its `next` is refused: the admin index,
+# not the unrouted /accounts/profile/.
+LOGIN_REDIRECT_URL = "admin:index"
 OTP_TOTP_ISSUER = "Xuala Desk"
 PASSWORD_HASHERS = [
     "django.contrib.auth.hashers.Argon2PasswordHasher",

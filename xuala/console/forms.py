@@ -5,6 +5,7 @@ from __future__ import annotations
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from xuala.accounts.signin import username_normalise
 from xuala.desk.models import CannedReply, ClassChoices, Status
 
 BREACH_WINDOWS = (1, 4, 8, 24)
@@ -18,6 +19,9 @@ class LoginForm(forms.Form):
     password = forms.CharField(
         label=_("Password"), strip=False,
         widget=forms.PasswordInput(attrs={"autocomplete": "current-password"}))
+
+    def clean_username(self) -> str:
+        return username_normalise(self.cleaned_data.get("username"))
 
 
 class TokenForm(forms.Form):

@@ -9,6 +9,7 @@ from django.template.defaultfilters import filesizeformat
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
+from xuala.accounts.signin import username_normalise
 from xuala.customers.models import Customer
 from xuala.customers.selectors import customer_for_user, customer_services, customer_sites
 from xuala.desk.services import Upload
@@ -35,6 +36,9 @@ class LoginForm(forms.Form):
         self.user = None
         kwargs.setdefault("label_suffix", "")
         super().__init__(*args, **kwargs)
+
+    def clean_username(self) -> str:
+        return username_normalise(self.cleaned_data.get("username"))
 
     def clean(self):
         email = self.cleaned_data.get("username")
