@@ -47,7 +47,8 @@ class QueueFilterForm(forms.Form):
     q = forms.CharField(label=_("Search"), required=False, max_length=100,
                         widget=forms.SearchInput(attrs={
                             "placeholder": _("Subject, customer or #number")}))
-    page = forms.IntegerField(required=False, min_value=1, widget=forms.HiddenInput)
+    page = forms.IntegerField(required=False, min_value=1, max_value=1_000_000,
+                              widget=forms.HiddenInput)
 
 
 class BreachWindowForm(forms.Form):

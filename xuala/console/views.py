@@ -224,8 +224,8 @@ def _ticket_page(request, ticket: Ticket, *, reply_form: ReplyForm | None = None
         initial = {"status": Status.WAITING_ON_CLIENT.value
                    if Status.WAITING_ON_CLIENT.value in reachable else ""}
         chosen = request.GET.get("canned", "")
-        if chosen.isdigit():
-            initial["body"] = next((c.body for c in canned if c.pk == int(chosen)), "")
+        if chosen.isascii() and chosen.isdigit():
+            initial["body"] = next((c.body for c in canned if str(c.pk) == chosen), "")
         reply_form = ReplyForm(initial=initial, statuses=reachable)
     agents = list(selectors.agents())
     events = list(ticket.events.all())  # prefetched with their actors

@@ -98,7 +98,8 @@ def client_view(view):
 
 def _next_url(request) -> str:
     candidate = request.POST.get("next") or request.GET.get("next") or ""
-    if candidate and url_has_allowed_host_and_scheme(
+    # A path of this site only: "foo" is no address (redirect() would take it for a view name).
+    if candidate.startswith("/") and url_has_allowed_host_and_scheme(
             candidate, allowed_hosts={request.get_host()}, require_https=request.is_secure()):
         return candidate
     return ""
@@ -110,7 +111,8 @@ def _next_url(request) -> str:
 def login_view(request):
     next_url = _next_url(request)
     if request.user.is_authenticated and customer_for_user(request.user) is not None:
-        return redirect(next_url or "portal:dashboard")
+        # A path, never a view name: redirect("foo") would try to reverse it and fail.
+        return HttpResponseRedirect(next_url or reverse("portal:dashboard"))
     form = LoginForm(request, data=request.POST if request.method == "POST" else None)
     if form.is_valid():
         user = form.user
