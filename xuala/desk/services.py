@@ -15,6 +15,7 @@ from django.db import connection, transaction
 from django.utils import timezone
 from django.utils.text import get_valid_filename
 
+from xuala.core.text import one_line
 from xuala.customers.models import Customer, Service, Site
 from xuala.customers.selectors import Coverage, customer_coverage, customers_coverage
 from xuala.desk import texts
@@ -344,7 +345,7 @@ def ticket_open_prepare(request: OpenRequest, *, reads: OpenReads | None = None)
     reads = reads or OpenReads()
     customer, contact, site, service = (request.customer, request.contact, request.site,
                                         request.service)
-    subject = (request.subject or "").strip()[:250]
+    subject = one_line(request.subject)[:250]  # a subject never breaks a mail header
     if not subject or not (request.body_text or request.body_html).strip():
         raise InvalidTransition("a request needs a subject and a description", code="empty")
     _check_uploads(request.uploads)
