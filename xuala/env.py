@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 import secrets
 from pathlib import Path
 
@@ -66,6 +67,19 @@ def parse_hostport(raw: str, *, name: str = "address") -> tuple[str, int]:
     if not sep or not host or not port.isdigit() or not 0 < int(port) < 65536:
         raise ConfigError(f"{name}={raw!r} is not host:port")
     return host.strip("[]"), int(port)
+
+
+def env_header(name: str) -> tuple[str, str] | None:
+    """Read ``Header-Name: value`` as Django's (``HTTP_HEADER_NAME``, value); unset: None."""
+    raw = (os.environ.get(name) or "").strip()
+    if not raw:
+        return None
+    header, sep, value = raw.partition(":")
+    header, value = header.strip(), value.strip()
+    if not sep or not value or not re.fullmatch(r"[A-Za-z0-9-]+", header):
+        raise ConfigError(f"{name}={raw!r} is not 'Header-Name: value' "
+                          "(e.g. 'X-Forwarded-Proto: https')")
+    return "HTTP_" + header.upper().replace("-", "_"), value
 
 
 def secret_key(data_dir: Path) -> str:

@@ -262,6 +262,10 @@ def _error_text(exc: DeskError, ticket: Ticket | None = None, wanted: str = "") 
         if exc.code == "too_large":
             return _("A file is over the limit of %(mb)s MB.") % {
                 "mb": settings.XUALA_MAX_ATTACHMENT_BYTES // (1024 * 1024)}
+        if exc.code == "quota":
+            return _("This customer's attachments have reached their storage quota of "
+                     "%(mb)s MB; send it without the files.") % {
+                "mb": settings.XUALA_ATTACHMENT_QUOTA_BYTES // (1024 * 1024)}
     return _("That could not be done: %(reason)s") % {"reason": exc}
 
 

@@ -222,9 +222,8 @@ def ticket_new(request, customer):
                 uploads=as_uploads(data["attachments"]))
         except CoverageRefused as exc:
             refusal = str(exc)
-        except AttachmentRejected:
-            form.add_error("attachments", _("The attachments exceed the allowed number or "
-                                            "size."))
+        except AttachmentRejected as exc:
+            form.add_error("attachments", _attachments_refused(exc))
         except InvalidTransition:
             form.add_error(None, _("Please check the request: it needs a subject, a "
                                    "description, and one of your own services or sites."))
@@ -236,6 +235,14 @@ def ticket_new(request, customer):
         "files_lost": posted and bool(request.FILES) and not refusal,
         "closed_notice": _closed_notice(timezone.now()),
     })
+
+
+def _attachments_refused(exc: AttachmentRejected) -> str:
+    if exc.code == "quota":
+        return _("Your company's attachments have reached their storage quota of %(mb)s MB. "
+                 "Send the message without the files, or write to us to make room.") % {
+            "mb": settings.XUALA_ATTACHMENT_QUOTA_BYTES // (1024 * 1024)}
+    return _("The attachments exceed the allowed number or size.")
 
 
 # ---------------------------------------------------------------- one ticket
@@ -252,9 +259,8 @@ def ticket_detail(request, customer, pk: int):
                                   body_text=form.cleaned_data["body"],
                                   uploads=as_uploads(form.cleaned_data["attachments"]),
                                   channel=Channel.PORTAL)
-        except AttachmentRejected:
-            form.add_error("attachments", _("The attachments exceed the allowed number or "
-                                            "size."))
+        except AttachmentRejected as exc:
+            form.add_error("attachments", _attachments_refused(exc))
         else:
             messages.success(request, _("Your message has been added to ticket %(ref)s.")
                              % {"ref": ticket.reference})
