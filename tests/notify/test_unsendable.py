@@ -126,3 +126,17 @@ def test_a_relay_that_cannot_be_reached_keeps_the_message_for_a_later_attempt(
     row.refresh_from_db()
     assert row.status == OutboundStatus.PENDING and row.attempts == 1
     assert not OutboundEmail.objects.filter(purpose="mail.failed").exists()
+
+
+def test_the_agent_sees_why_on_the_ticket_page(client, plan_customer, agent_user, clock):
+    from tests.console.conftest import verify_session
+
+    ticket = ticket_open(customer=plan_customer, contact=factories.contact_user(plan_customer),
+                         channel=Channel.PORTAL, subject="Ayuda", body_text="Hola",
+                         category="hosting").ticket
+    email_enqueue(to="ana@cliente-demo.es\r\nCc: otro@otro.es", subject="Respuesta",
+                  body_text="Texto", purpose="ticket.reply", ticket=ticket)
+    outbox_step()
+    page = verify_session(client, agent_user).get(f"/console/tickets/{ticket.pk}/")
+    log = page.content.decode().split('id="ticket-events"')[1]
+    assert 'data-key="mail.failed"' in log and "BadHeaderError" in log
