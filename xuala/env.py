@@ -56,19 +56,6 @@ def env_path(name: str, default: str) -> Path:
     return Path(os.environ.get(name) or default).expanduser().resolve()
 
 
-def env_hostport(name: str, default: str) -> tuple[str, int]:
-    """Read ``host:port`` (``[::1]:25`` for IPv6)."""
-    raw = os.environ.get(name) or default
-    return parse_hostport(raw, name=name)
-
-
-def parse_hostport(raw: str, *, name: str = "address") -> tuple[str, int]:
-    host, sep, port = raw.rpartition(":")
-    if not sep or not host or not port.isdigit() or not 0 < int(port) < 65536:
-        raise ConfigError(f"{name}={raw!r} is not host:port")
-    return host.strip("[]"), int(port)
-
-
 def env_header(name: str) -> tuple[str, str] | None:
     """Read ``Header-Name: value`` as Django's (``HTTP_HEADER_NAME``, value); unset: None."""
     raw = (os.environ.get(name) or "").strip()
@@ -80,6 +67,19 @@ def env_header(name: str) -> tuple[str, str] | None:
         raise ConfigError(f"{name}={raw!r} is not 'Header-Name: value' "
                           "(e.g. 'X-Forwarded-Proto: https')")
     return "HTTP_" + header.upper().replace("-", "_"), value
+
+
+def env_hostport(name: str, default: str) -> tuple[str, int]:
+    """Read ``host:port`` (``[::1]:25`` for IPv6)."""
+    raw = os.environ.get(name) or default
+    return parse_hostport(raw, name=name)
+
+
+def parse_hostport(raw: str, *, name: str = "address") -> tuple[str, int]:
+    host, sep, port = raw.rpartition(":")
+    if not sep or not host or not port.isdigit() or not 0 < int(port) < 65536:
+        raise ConfigError(f"{name}={raw!r} is not host:port")
+    return host.strip("[]"), int(port)
 
 
 def secret_key(data_dir: Path) -> str:
