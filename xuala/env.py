@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 import secrets
 from pathlib import Path
 
@@ -53,6 +54,19 @@ def env_list(name: str, default: list[str]) -> list[str]:
 
 def env_path(name: str, default: str) -> Path:
     return Path(os.environ.get(name) or default).expanduser().resolve()
+
+
+def env_header(name: str) -> tuple[str, str] | None:
+    """Read ``Header-Name: value`` as Django's (``HTTP_HEADER_NAME``, value); unset: None."""
+    raw = (os.environ.get(name) or "").strip()
+    if not raw:
+        return None
+    header, sep, value = raw.partition(":")
+    header, value = header.strip(), value.strip()
+    if not sep or not value or not re.fullmatch(r"[A-Za-z0-9-]+", header):
+        raise ConfigError(f"{name}={raw!r} is not 'Header-Name: value' "
+                          "(e.g. 'X-Forwarded-Proto: https')")
+    return "HTTP_" + header.upper().replace("-", "_"), value
 
 
 def env_hostport(name: str, default: str) -> tuple[str, int]:

@@ -10,6 +10,7 @@ import dj_database_url
 from xuala.env import (
     ConfigError,
     env_bool,
+    env_header,
     env_hostport,
     env_int,
     env_list,
@@ -63,6 +64,7 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "xuala.core.security.SecurityHeadersMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
@@ -149,10 +151,15 @@ AXES_FAILURE_LIMIT = env_int("XUALA_LOGIN_FAILURE_LIMIT", 5, minimum=1)
 AXES_COOLOFF_TIME = timedelta(minutes=env_int("XUALA_LOGIN_COOLOFF_MINUTES", 15, minimum=1))
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_USERNAME_FORM_FIELD = "username"
+# Every spelling of an address (case, surrounding spaces) counts against one account.
+AXES_USERNAME_CALLABLE = "xuala.accounts.signin.axes_username"
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_TEMPLATE = "accounts/locked_out.html"
 AXES_VERBOSE = False
 LOGIN_URL = "portal:login"
+# Where Django's own sign-in (the admin's) lands when its `next` is refused: the admin index,
+# not the unrouted /accounts/profile/.
+LOGIN_REDIRECT_URL = "admin:index"
 OTP_TOTP_ISSUER = "Xuala Desk"
 PASSWORD_HASHERS = [
     "django.contrib.auth.hashers.Argon2PasswordHasher",
@@ -194,6 +201,12 @@ SESSION_COOKIE_SAMESITE = "Lax"
 X_FRAME_OPTIONS = "DENY"
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
+# HSTS on answers served over TLS (Django sends it only on secure requests) while the cookies
+# are secure; behind a TLS-terminating proxy, name the header it sets ("X-Forwarded-Proto:
+# https") so Django knows the request was secure.
+SECURE_HSTS_SECONDS = env_int("XUALA_HSTS_SECONDS", 31_536_000 if SECURE_COOKIES else 0,
+                              minimum=0)
+SECURE_PROXY_SSL_HEADER = env_header("XUALA_PROXY_SSL_HEADER")
 
 LOGGING = {
     "version": 1,
@@ -268,5 +281,7 @@ XUALA_SENTRY_CLAIM_SECONDS = env_int("XUALA_SENTRY_CLAIM_SECONDS", 120, minimum=
 # Uploads.
 XUALA_MAX_ATTACHMENT_BYTES = env_int("XUALA_MAX_ATTACHMENT_MB", 10, minimum=1) * 1024 * 1024
 XUALA_MAX_ATTACHMENTS = env_int("XUALA_MAX_ATTACHMENTS", 10, minimum=1)
+# What one customer's attachments may take in storage altogether (0: no quota).
+XUALA_ATTACHMENT_QUOTA_BYTES = env_int("XUALA_ATTACHMENT_QUOTA_MB", 1024, minimum=0) * 1024 * 1024
 DATA_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 FILE_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024

@@ -4,12 +4,12 @@ from django.conf.urls.i18n import i18n_patterns
 from django.contrib import admin
 from django.urls import include, path
 from django.views.generic import RedirectView
-from django_otp.admin import OTPAdminSite
 
+from xuala.accounts.admin_site import XualaAdminSite
 from xuala.core import views as core_views
 
 # Staff sign in to the admin with a password and their TOTP code, as in the console.
-admin.site.__class__ = OTPAdminSite
+admin.site.__class__ = XualaAdminSite
 
 urlpatterns = [
     path("healthz", core_views.healthz, name="healthz"),

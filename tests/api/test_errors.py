@@ -45,3 +45,17 @@ def test_errors_answer_in_english_when_asked(plan_client):
     response = plan_client.get("/api/v1/tickets/424242", headers={"Accept-Language": "en"})
     assert response["Content-Language"] == "en"
     assert response.json() == {"code": "not_found", "detail": "Not found."}
+
+
+def test_an_unexpected_failure_is_a_json_500_not_an_html_page(plan_client, monkeypatch):
+    from xuala.api import selectors
+
+    def broken(**kwargs):
+        raise RuntimeError("a bug")
+
+    monkeypatch.setattr(selectors, "tickets_visible", broken)
+    plan_client.client.raise_request_exception = False
+    response = plan_client.get("/api/v1/tickets")
+    assert response.status_code == 500
+    assert response["Content-Type"].startswith("application/json")
+    assert response.json()["code"] == "server_error"

@@ -5,6 +5,8 @@ Every route needs a bearer token (xuala.api.auth). Errors are JSON bodies with a
 a 404, the same answer as for one that does not exist.
 """
 
+import logging
+
 from django.http import Http404, HttpRequest, HttpResponse
 from django.utils.translation import gettext as _
 from ninja import NinjaAPI, Query, Router
@@ -21,6 +23,8 @@ from xuala.desk import services as desk
 from xuala.desk.errors import ChannelRefused, CoverageRefused, DeskError, InvalidTransition
 from xuala.desk.models import Channel, Status
 from xuala.policy.schema import TicketClass
+
+log = logging.getLogger(__name__)
 
 api = NinjaAPI(
     title="Xuala Desk API",
@@ -94,6 +98,15 @@ def _http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:
     # django-ninja raises these itself, e.g. 400 for a body that does not parse.
     code = {400: "bad_request", 429: "throttled"}.get(exc.status_code, "error")
     return _error(request, exc.status_code, code, str(exc))
+
+
+@api.exception_handler(Exception)
+def _server_error(request: HttpRequest, exc: Exception) -> HttpResponse:
+    # The last resort: a bug is logged with its traceback, and the caller still gets JSON
+    # (never Django's HTML error page).
+    log.error("API %s %s failed", request.method, request.path, exc_info=exc)
+    return _error(request, 500, "server_error",
+                  _("Something went wrong on our side; it has been logged."))
 
 
 @api.exception_handler(DeskError)

@@ -11,10 +11,13 @@ from ninja.pagination import PaginationBase
 
 DEFAULT_PAGE_SIZE = 25
 MAX_PAGE_SIZE = 100
+# Far past any real list, and small enough that (page - 1) * page_size fits the database's
+# 64-bit offsets: ?page=400000000000000000 is a 422 with the field named, not a 500.
+MAX_PAGE = 1_000_000
 
 
 class PageInput(Schema):
-    page: int = Field(1, ge=1, description="Page number, from 1.")
+    page: int = Field(1, ge=1, le=MAX_PAGE, description="Page number, from 1.")
     page_size: int = Field(DEFAULT_PAGE_SIZE, ge=1, le=MAX_PAGE_SIZE)
 
 

@@ -7,12 +7,26 @@ from typing import Annotated, Any
 
 from django.utils.translation import get_language
 from ninja import Field, Schema
+from pydantic import AfterValidator
 
 from xuala.api.selectors import customer_coverage_now, plan_summary
+from xuala.core.text import one_line
 from xuala.desk.models import Status
 
 # A database id: bounded so that a huge number is a 422, not an overflow in the database.
 Id = Annotated[int, Field(ge=1, le=2**63 - 1)]
+
+
+def _no_nul(value: str | None) -> str | None:
+    # As Django's form fields refuse them (and PostgreSQL cannot store them).
+    if value is not None and "\x00" in value:
+        raise ValueError("Null characters are not allowed.")
+    return value
+
+
+# Text from a caller: no NUL characters. A line (a subject): line breaks become spaces.
+Text = Annotated[str, AfterValidator(_no_nul)]
+Line = Annotated[str, AfterValidator(_no_nul), AfterValidator(one_line)]
 
 
 # ---------------------------------------------------------------- errors
@@ -196,18 +210,18 @@ class TicketCreatedOut(TicketDetailOut):
 
 
 class TicketIn(Schema):
-    subject: str = Field(min_length=1, max_length=250)
-    body: str = Field(min_length=1, max_length=100_000, description="Plain text.")
-    category: str | None = Field(None, description="A scope key of the support policy.")
+    subject: Line = Field(min_length=1, max_length=250)
+    body: Text = Field(min_length=1, max_length=100_000, description="Plain text.")
+    category: Text | None = Field(None, description="A scope key of the support policy.")
     site_id: Id | None = None
     service_id: Id | None = None
     customer_id: Id | None = Field(None, description="Agents only: the customer it is for.")
-    contact_email: str | None = Field(
+    contact_email: Line | None = Field(
         None, max_length=254, description="Agents only: the customer's contact it is from.")
 
 
 class ReplyIn(Schema):
-    body: str = Field(min_length=1, max_length=100_000, description="Plain text.")
+    body: Text = Field(min_length=1, max_length=100_000, description="Plain text.")
 
 
 class StatusIn(Schema):

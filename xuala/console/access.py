@@ -59,7 +59,8 @@ def _to_step(request, step: str):
 
 def safe_next(request, fallback: str | None = None) -> str:
     target = request.POST.get("next") or request.GET.get("next") or ""
-    if target and url_has_allowed_host_and_scheme(
+    # A path of this site only: "foo" is no address (redirect() would take it for a view name).
+    if target.startswith("/") and url_has_allowed_host_and_scheme(
             target, allowed_hosts={request.get_host()}, require_https=request.is_secure()):
         return target
     return fallback or reverse("console:queue")

@@ -5,6 +5,7 @@ from __future__ import annotations
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from xuala.accounts.signin import username_normalise
 from xuala.desk.models import CannedReply, ClassChoices, Status
 
 BREACH_WINDOWS = (1, 4, 8, 24)
@@ -18,6 +19,9 @@ class LoginForm(forms.Form):
     password = forms.CharField(
         label=_("Password"), strip=False,
         widget=forms.PasswordInput(attrs={"autocomplete": "current-password"}))
+
+    def clean_username(self) -> str:
+        return username_normalise(self.cleaned_data.get("username"))
 
 
 class TokenForm(forms.Form):
@@ -43,7 +47,8 @@ class QueueFilterForm(forms.Form):
     q = forms.CharField(label=_("Search"), required=False, max_length=100,
                         widget=forms.SearchInput(attrs={
                             "placeholder": _("Subject, customer or #number")}))
-    page = forms.IntegerField(required=False, min_value=1, widget=forms.HiddenInput)
+    page = forms.IntegerField(required=False, min_value=1, max_value=1_000_000,
+                              widget=forms.HiddenInput)
 
 
 class BreachWindowForm(forms.Form):

@@ -224,8 +224,8 @@ def _ticket_page(request, ticket: Ticket, *, reply_form: ReplyForm | None = None
         initial = {"status": Status.WAITING_ON_CLIENT.value
                    if Status.WAITING_ON_CLIENT.value in reachable else ""}
         chosen = request.GET.get("canned", "")
-        if chosen.isdigit():
-            initial["body"] = next((c.body for c in canned if c.pk == int(chosen)), "")
+        if chosen.isascii() and chosen.isdigit():
+            initial["body"] = next((c.body for c in canned if str(c.pk) == chosen), "")
         reply_form = ReplyForm(initial=initial, statuses=reachable)
     agents = list(selectors.agents())
     events = event_lines(ticket.events.all(),  # prefetched with their actors
@@ -268,6 +268,10 @@ def _error_text(exc: DeskError, ticket: Ticket | None = None, wanted: str = "") 
         if exc.code == "too_large":
             return _("A file is over the limit of %(mb)s MB.") % {
                 "mb": settings.XUALA_MAX_ATTACHMENT_BYTES // (1024 * 1024)}
+        if exc.code == "quota":
+            return _("This customer's attachments have reached their storage quota of "
+                     "%(mb)s MB; send it without the files.") % {
+                "mb": settings.XUALA_ATTACHMENT_QUOTA_BYTES // (1024 * 1024)}
     return _("That could not be done: %(reason)s") % {"reason": exc}
 
 

@@ -96,7 +96,7 @@ def queue(*, status: str | None = None, ticket_class: str | None = None,
     if search:
         term = search.strip().lstrip("#")
         cond = Q(subject__icontains=term) | Q(customer__name__icontains=term)
-        if term.isdigit():
+        if term.isascii() and term.isdigit() and len(term) <= 18:  # "²" and 10**20 are no id
             cond |= Q(pk=int(term))
         qs = qs.filter(cond)
     return qs.order_by(*queue_order())

@@ -12,9 +12,11 @@ import nh3
 from django.conf import settings
 from django.core.files.base import ContentFile
 from django.db import connection, transaction
+from django.db.models import Sum
 from django.utils import timezone
 from django.utils.text import get_valid_filename
 
+from xuala.core.text import one_line
 from xuala.customers.models import Customer, Service, Site
 from xuala.customers.selectors import Coverage, customer_coverage, customers_coverage
 from xuala.desk import texts
@@ -90,7 +92,8 @@ def text_to_html(text: str) -> str:
     return "".join(f"<p>{html.escape(p).replace(chr(10), '<br>')}</p>" for p in paragraphs)
 
 
-def _check_uploads(uploads: Sequence[Upload]) -> None:
+def _check_uploads(uploads: Sequence[Upload], *, customer: Customer | None = None,
+                   channel: str = "") -> None:
     limit = settings.XUALA_MAX_ATTACHMENT_BYTES
     if len(uploads) > settings.XUALA_MAX_ATTACHMENTS:
         raise AttachmentRejected(f"at most {settings.XUALA_MAX_ATTACHMENTS} attachments",
@@ -100,6 +103,24 @@ def _check_uploads(uploads: Sequence[Upload]) -> None:
             raise AttachmentRejected(
                 f"{upload.filename!r} is {len(upload.content)} bytes; the limit is {limit}",
                 code="too_large")
+    quota = settings.XUALA_ATTACHMENT_QUOTA_BYTES
+    # Mail is not refused for it: the mail door keeps the message and drops what it must.
+    if quota and uploads and customer is not None and channel != Channel.EMAIL:
+        stored = customer_attachment_bytes(customer=customer)
+        adding = sum(len(u.content) for u in uploads)
+        if stored + adding > quota:
+            raise AttachmentRejected(
+                f"the customer's attachments would take {stored + adding} bytes; "
+                f"the quota is {quota}", code="quota")
+
+
+def customer_attachment_bytes(*, customer: Customer) -> int:
+    """What the customer's tickets' attachments take in storage, in bytes."""
+    return (Attachment.objects.filter(message__ticket__customer=customer)
+            .aggregate(total=Sum("size"))["total"] or 0)
+
+
+MAX_FILENAME = 150
 
 
 def safe_filename(name: str) -> str:
@@ -108,7 +129,14 @@ def safe_filename(name: str) -> str:
         cleaned = get_valid_filename(base)
     except Exception:
         cleaned = "attachment"
-    return cleaned[:150] or "attachment"
+    if len(cleaned) > MAX_FILENAME:
+        # Shortened from the middle: the extension (what opens the file) is kept.
+        stem, dot, ext = cleaned.rpartition(".")
+        if dot and stem and 0 < len(ext) <= 16:
+            cleaned = stem[:MAX_FILENAME - len(ext) - 1] + "." + ext
+        else:
+            cleaned = cleaned[:MAX_FILENAME]
+    return cleaned or "attachment"
 
 
 def _message_build(*, ticket: Ticket, kind: str, author, body_text: str, body_html: str = "",
@@ -132,7 +160,7 @@ def _attachments_save(message: Message, uploads: Sequence[Upload]) -> None:
 def _message_add(*, ticket: Ticket, kind: str, author, body_text: str, body_html: str = "",
                  channel: str = Channel.PORTAL, uploads: Sequence[Upload] = (),
                  message_id: str = "", at: datetime | None = None) -> Message:
-    _check_uploads(uploads)
+    _check_uploads(uploads, customer=ticket.customer, channel=channel)
     message = _message_build(ticket=ticket, kind=kind, author=author, body_text=body_text,
                              body_html=body_html, channel=channel, message_id=message_id, at=at)
     message.save(force_insert=True)
@@ -372,10 +400,10 @@ def ticket_open_prepare(request: OpenRequest, *, reads: OpenReads | None = None)
     reads = reads or OpenReads()
     customer, contact, site, service = (request.customer, request.contact, request.site,
                                         request.service)
-    subject = (request.subject or "").strip()[:250]
+    subject = one_line(request.subject)[:250]  # a subject never breaks a mail header
     if not subject or not (request.body_text or request.body_html).strip():
         raise InvalidTransition("a request needs a subject and a description", code="empty")
-    _check_uploads(request.uploads)
+    _check_uploads(request.uploads, customer=request.customer, channel=request.channel)
     if site is not None and site.customer_id != customer.pk:
         raise InvalidTransition("that site belongs to another customer", code="foreign_site")
     if service is not None and service.customer_id != customer.pk:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import base64
+import binascii
 import logging
 import uuid
 from collections.abc import Sequence
@@ -10,16 +11,20 @@ from dataclasses import dataclass
 from datetime import timedelta
 from email import encoders
 from email.mime.nonmultipart import MIMENonMultipart
+from smtplib import SMTPRecipientsRefused, SMTPResponseException
 
 from django.conf import settings
-from django.core.mail import EmailMultiAlternatives, get_connection
+from django.core.mail import BadHeaderError, EmailMultiAlternatives, get_connection
 from django.db import transaction
 from django.utils import timezone
 
+from xuala.core.text import one_line
 from xuala.notify.models import OutboundEmail, OutboundStatus
 
 log = logging.getLogger(__name__)
 MAX_ATTEMPTS = 8
+# The agents' notice that a message was given up on.
+GAVE_UP_PURPOSE = "mail.failed"
 
 
 def make_message_id() -> str:
@@ -72,8 +77,8 @@ def email_build(
 ) -> OutboundEmail:
     """The outbox row ``email_enqueue`` stores, not saved (for writers of many at once)."""
     return OutboundEmail(
-        to=to, subject=subject[:300], body_text=body_text, body_html=body_html, purpose=purpose,
-        ticket=ticket, message_id=make_message_id(), in_reply_to=in_reply_to,
+        to=to, subject=one_line(subject)[:300], body_text=body_text, body_html=body_html,
+        purpose=purpose, ticket=ticket, message_id=make_message_id(), in_reply_to=in_reply_to,
         references=references, auto_submitted=auto_submitted,
         attachments=[{"filename": a.filename, "content_type": a.content_type,
                       "content": base64.b64encode(a.content).decode("ascii")}
@@ -111,18 +116,59 @@ def outbox_step(*, batch: int = 50, now=None) -> int:
         try:
             _send(row, connection)
         except Exception as exc:
-            give_up = row.attempts >= MAX_ATTEMPTS
+            permanent = _never_sendable(exc)
+            give_up = permanent or row.attempts >= MAX_ATTEMPTS
+            error = f"{exc.__class__.__name__}: {exc}"[:2000]
             OutboundEmail.objects.filter(pk=pk).update(
-                last_error=f"{exc.__class__.__name__}: {exc}"[:2000],
+                last_error=error,
                 status=OutboundStatus.FAILED if give_up else OutboundStatus.PENDING,
                 next_attempt_at=None if give_up else row.next_attempt_at,
             )
             log.warning("outbound %s failed (attempt %s): %s", pk, row.attempts, exc)
+            if give_up:
+                _gave_up(row, error=error, permanent=permanent, at=now)
             continue
         OutboundEmail.objects.filter(pk=pk).update(status=OutboundStatus.SENT,
                                                    sent_at=timezone.now(), next_attempt_at=None)
         sent += 1
     return sent
+
+
+def _never_sendable(exc: Exception) -> bool:
+    """Whether retrying cannot help: the message itself is refused (a header with a line
+    break, a malformed address or attachment) or the relay refused it for good (5xx)."""
+    if isinstance(exc, BadHeaderError | UnicodeError | binascii.Error | KeyError | TypeError
+                  | ValueError | SMTPRecipientsRefused):
+        return True
+    if isinstance(exc, SMTPResponseException):
+        return 500 <= exc.smtp_code < 600
+    return False
+
+
+def _gave_up(row: OutboundEmail, *, error: str, permanent: bool, at) -> None:
+    """A message that will not be sent: the ticket records why and the agents are told (the
+    notice itself is not a ticket's mail, so a failing notice does not notify again)."""
+    if row.purpose == GAVE_UP_PURPOSE:
+        return
+    ticket = row.ticket
+    if ticket is not None:
+        from xuala.desk.services import event_record  # desk builds on notify
+
+        event_record(ticket=ticket, key="mail.failed", at=at, outbound=row.pk,
+                     purpose=row.purpose, to=row.to[:200], error=error[:500],
+                     permanent=permanent)
+    about = f"[{ticket.reference}] " if ticket is not None else ""
+    to = (ticket.assignee.email if ticket is not None and ticket.assignee_id
+          else settings.XUALA_AGENTS_EMAIL)
+    email_enqueue(
+        to=to, subject=f"{about}A message could not be sent ({row.purpose})",
+        body_text=(f"The desk gave up sending message {row.pk} ({row.purpose}) to {row.to!r}"
+                   f"{' for ' + ticket.reference if ticket is not None else ''}.\n\n"
+                   f"Reason: {error}\n\n"
+                   + ("Retrying cannot help: the message itself is refused. "
+                      if permanent else f"It failed {row.attempts} times. ")
+                   + "Reach the client another way or correct the address."),
+        purpose=GAVE_UP_PURPOSE, auto_submitted=True)
 
 
 def _send(row: OutboundEmail, connection) -> None:

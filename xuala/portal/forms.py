@@ -9,6 +9,8 @@ from django.template.defaultfilters import filesizeformat
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
+from xuala.accounts.signin import username_normalise
+from xuala.core.text import one_line
 from xuala.customers.models import Customer
 from xuala.customers.selectors import customer_for_user, customer_services, customer_sites
 from xuala.desk.services import Upload
@@ -36,6 +38,9 @@ class LoginForm(forms.Form):
         self.user = None
         kwargs.setdefault("label_suffix", "")
         super().__init__(*args, **kwargs)
+
+    def clean_username(self) -> str:
+        return username_normalise(self.cleaned_data.get("username"))
 
     def clean(self):
         email = self.cleaned_data.get("username")
@@ -108,6 +113,9 @@ class TicketForm(forms.Form):
                                   help_text=_("What happens, where, since when, and what you "
                                               "have already tried."))
     attachments = AttachmentsField(label=_("Attachments"))
+
+    def clean_subject(self) -> str:
+        return one_line(self.cleaned_data.get("subject"))
 
     def __init__(self, *args, customer: Customer, language: str, **kwargs):
         kwargs.setdefault("label_suffix", "")

@@ -99,7 +99,8 @@ def client_view(view):
 
 def _next_url(request) -> str:
     candidate = request.POST.get("next") or request.GET.get("next") or ""
-    if candidate and url_has_allowed_host_and_scheme(
+    # A path of this site only: "foo" is no address (redirect() would take it for a view name).
+    if candidate.startswith("/") and url_has_allowed_host_and_scheme(
             candidate, allowed_hosts={request.get_host()}, require_https=request.is_secure()):
         return candidate
     return ""
@@ -111,7 +112,8 @@ def _next_url(request) -> str:
 def login_view(request):
     next_url = _next_url(request)
     if request.user.is_authenticated and customer_for_user(request.user) is not None:
-        return redirect(next_url or "portal:dashboard")
+        # A path, never a view name: redirect("foo") would try to reverse it and fail.
+        return HttpResponseRedirect(next_url or reverse("portal:dashboard"))
     form = LoginForm(request, data=request.POST if request.method == "POST" else None)
     if form.is_valid():
         user = form.user
@@ -234,9 +236,8 @@ def ticket_new(request, customer):
                 uploads=as_uploads(data["attachments"]))
         except CoverageRefused as exc:
             refusal = str(exc)
-        except AttachmentRejected:
-            form.add_error("attachments", _("The attachments exceed the allowed number or "
-                                            "size."))
+        except AttachmentRejected as exc:
+            form.add_error("attachments", _attachments_refused(exc))
         except InvalidTransition:
             form.add_error(None, _("Please check the request: it needs a subject, a "
                                    "description, and one of your own services or sites."))
@@ -248,6 +249,14 @@ def ticket_new(request, customer):
         "files_lost": posted and bool(request.FILES) and not refusal,
         "closed_notice": _closed_notice(timezone.now()),
     })
+
+
+def _attachments_refused(exc: AttachmentRejected) -> str:
+    if exc.code == "quota":
+        return _("Your company's attachments have reached their storage quota of %(mb)s MB. "
+                 "Send the message without the files, or write to us to make room.") % {
+            "mb": settings.XUALA_ATTACHMENT_QUOTA_BYTES // (1024 * 1024)}
+    return _("The attachments exceed the allowed number or size.")
 
 
 # ---------------------------------------------------------------- one ticket
@@ -264,9 +273,8 @@ def ticket_detail(request, customer, pk: int):
                                   body_text=form.cleaned_data["body"],
                                   uploads=as_uploads(form.cleaned_data["attachments"]),
                                   channel=Channel.PORTAL)
-        except AttachmentRejected:
-            form.add_error("attachments", _("The attachments exceed the allowed number or "
-                                            "size."))
+        except AttachmentRejected as exc:
+            form.add_error("attachments", _attachments_refused(exc))
         else:
             messages.success(request, _("Your message has been added to ticket %(ref)s.")
                              % {"ref": ticket.reference})

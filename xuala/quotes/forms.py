@@ -48,7 +48,14 @@ class QuoteFilterForm(forms.Form):
     status = forms.ChoiceField(label=_("Status"), required=False,
                                choices=[("", _("Any status")), *QuoteStatus.choices])
     q = forms.CharField(label=_("Search"), required=False, max_length=100)
-    ticket = forms.IntegerField(label=_("Ticket"), required=False, min_value=1)
+    ticket = forms.IntegerField(label=_("Ticket"), required=False, min_value=1,
+                                max_value=2**63 - 1)
+
+
+class TicketChoiceForm(forms.Form):
+    """``?ticket=<id>`` of a new quote: an id the database can hold, or nothing."""
+
+    ticket = forms.IntegerField(required=False, min_value=1, max_value=2**63 - 1)
 
 
 class NewQuoteForm(forms.Form):

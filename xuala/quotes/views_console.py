@@ -16,7 +16,7 @@ from xuala.desk.selectors import ticket_for_agent
 from xuala.policy.selectors import policy_active
 from xuala.quotes import pdf, selectors, services
 from xuala.quotes.errors import QuoteError, QuoteInvalid, QuoteNotEditable
-from xuala.quotes.forms import LineForm, NewQuoteForm, QuoteFilterForm, QuoteForm
+from xuala.quotes.forms import LineForm, NewQuoteForm, QuoteFilterForm, QuoteForm, TicketChoiceForm
 from xuala.quotes.models import Quote, QuoteStatus
 
 PAGE_SIZE = 50
@@ -72,8 +72,9 @@ def quote_list(request):
 @require_http_methods(["GET", "HEAD", "POST"])
 def quote_new(request):
     """Draft a quote for a ticket (?ticket=<id>) or for a customer chosen here."""
-    ticket_id = request.GET.get("ticket") or request.POST.get("ticket") or ""
-    ticket = ticket_for_agent(pk=int(ticket_id)) if ticket_id.isdigit() else None
+    ticket_field = TicketChoiceForm(request.GET if "ticket" in request.GET else request.POST)
+    ticket_id = ticket_field.cleaned_data.get("ticket") if ticket_field.is_valid() else None
+    ticket = ticket_for_agent(pk=ticket_id) if ticket_id else None
     form = None
     if ticket is None:
         form = NewQuoteForm(request.POST if request.method == "POST" else None,

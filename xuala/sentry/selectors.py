@@ -23,6 +23,7 @@ a month that missed the commitment never reads 99.700 %.
 from __future__ import annotations
 
 import math
+import re
 from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta, tzinfo
@@ -140,14 +141,18 @@ def month_current(*, now: datetime | None = None) -> Month:
     return Month(local.year, local.month, tz)
 
 
+MONTH_RE = re.compile(r"(\d{4})-(\d{1,2})", re.ASCII)
+
+
 def month_parse(value: str | None, *, now: datetime | None = None) -> Month | None:
     """The month a ``YYYY-MM`` string names, or None when it is malformed or in the future."""
     if not value:
         return None
-    parts = value.strip().split("-")
-    if len(parts) != 2 or not all(p.isdigit() for p in parts) or len(parts[0]) != 4:
+    # ASCII digits only: str.isdigit() accepts "²", which int() then refuses.
+    found = MONTH_RE.fullmatch(value.strip())
+    if found is None:
         return None
-    year, month = int(parts[0]), int(parts[1])
+    year, month = int(found[1]), int(found[2])
     if not (2000 <= year <= 9999 and 1 <= month <= 12):
         return None
     current = month_current(now=now)

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from django import forms
 from django.contrib import messages
 from django.shortcuts import render
 from django.utils import formats, timezone
@@ -195,11 +196,14 @@ def portal_monitor(request, customer, pk: int):
 
 # ---------------------------------------------------------------- console
 
-def _page_number(value: str | None) -> int:
-    try:
-        return max(1, min(int(value or 1), 100_000))
-    except ValueError:
-        return 1
+class BoardQuery(forms.Form):
+    """The board's query string, checked as form fields are: a bad value is ignored."""
+
+    q = forms.CharField(required=False)  # refuses NUL, as every CharField
+    page = forms.IntegerField(required=False, min_value=1, max_value=100_000)
+
+    def value(self, name: str):
+        return self.cleaned_data.get(name) if name not in self.errors else None
 
 
 @never_cache
@@ -207,8 +211,10 @@ def _page_number(value: str | None) -> int:
 @require_GET
 def board_view(request):
     """The live status board; an htmx poll of the same URL swaps the board alone."""
-    search = (request.GET.get("q") or "").strip()[:100]
-    page = _page_number(request.GET.get("page"))
+    query_form = BoardQuery(request.GET)
+    query_form.is_valid()
+    search = (query_form.value("q") or "").strip()[:100]
+    page = query_form.value("page") or 1
     board = selectors.board_page(page=page, page_size=BOARD_PAGE_SIZE, search=search or None)
     query = {"q": search} if search else {}
     context = {
