@@ -1,0 +1,262 @@
+"""The learned half of the anti-spam filter: hashed features, a global model and per-site deltas.
+
+Pure Python over scikit-learn: no Django here, so a text can be scored anywhere.
+
+Features. One `HashingVectorizer` (2**18 buckets, no sign flipping, L2-normalised)
+over tokens that this module spells out: the words of the content, character
+3- and 4-grams inside words (they survive misspellings and "v1agra"), and the fields
+(the link count, each link's domain and top-level domain, the shape of the markup
+that carries it, the author's words and shape, the e-mail domain and the form type).
+Accents are folded and text lower-cased first, so "envío" and "envio" are one word.
+
+Models. The global model is an `SGDClassifier` (logistic loss) trained at build
+time on the project's corpus (`xuala antispam train`) and shipped as `model.npz`.
+A site's model is the global one plus a sparse delta: each piece of feedback
+(`submit-spam`/`submit-ham`) runs `partial_fit` on a copy of the global weights
+with no penalty, so only the weights of that item's features move, and the delta
+(site minus global) stays as small as the feedback that made it. The delta is
+what a site stores; the margin of an item on a site is the global margin plus the
+delta's. Feedback is applied until the item lands on its label (at most a few
+passes), which is why one report changes that site's next verdict at once; the
+other sites learn it only when an agent's review adds it to the global training.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import math
+import re
+import unicodedata
+from dataclasses import dataclass, field
+from functools import lru_cache
+from pathlib import Path
+from urllib.parse import urlsplit
+
+import numpy as np
+from sklearn.feature_extraction.text import HashingVectorizer
+from sklearn.linear_model import SGDClassifier
+
+N_FEATURES = 2**18
+FEATURES_VERSION = 1
+MODEL_PATH = Path(__file__).resolve().parent / "model.npz"
+MAX_TEXT = 4000  # characters of content that are looked at; the rest adds nothing new
+
+URL = re.compile(r"(?:https?://|www\.)[^\s<>\"'\]\[)]+|\b[a-z0-9][a-z0-9-]{1,62}\.(?:com|net|org|ru|"
+                 r"xyz|top|info|online|site|club|pw|biz|shop|store|live|icu|cn|io|co|pl|su|"
+                 r"es|uk|de|fr|me|app|link|click)(?:/[^\s<>\"']*)?\b", re.I)
+WORD = re.compile(r"\w+", re.U)
+
+
+def fold(text: str) -> str:
+    """Lower case without accents ("Envío" -> "envio"); other scripts are kept as they are."""
+    text = unicodedata.normalize("NFKD", text.lower())
+    return "".join(c for c in text if not unicodedata.combining(c))
+
+
+@dataclass(frozen=True)
+class Item:
+    """What was submitted: the Akismet fields that the filter reads."""
+
+    content: str = ""
+    author: str = ""
+    email: str = ""
+    url: str = ""
+    type: str = "comment"
+    user_ip: str = ""
+    user_agent: str = ""
+    referrer: str = ""
+    extra: dict = field(default_factory=dict)
+
+
+def links_of(item: Item) -> list[str]:
+    return URL.findall(item.content[:MAX_TEXT])
+
+
+def domain_of(link: str) -> str:
+    """The host of a link without "www.", lower case ("" when there is none)."""
+    if "://" not in link:
+        link = "http://" + link
+    try:
+        host = urlsplit(link).hostname or ""
+    except ValueError:
+        return ""
+    return host.removeprefix("www.")
+
+
+def registrable(host: str) -> str:
+    """The last two labels of a host (three under a two-letter second level such as co.uk)."""
+    labels = host.split(".")
+    if len(labels) >= 3 and len(labels[-2]) <= 3 and len(labels[-1]) == 2:
+        return ".".join(labels[-3:])
+    return ".".join(labels[-2:])
+
+
+def _shape(name: str) -> str:
+    if not name:
+        return "empty"
+    if any(ch.isdigit() for ch in name):
+        return "digits"
+    inner_caps = sum(1 for ch in name[1:] if ch.isupper())
+    if " " not in name and inner_caps >= 2:
+        return "camel"
+    if " " not in name and len(name) > 9:
+        return "long"
+    return "words" if " " in name else "word"
+
+
+def tokens(item: Item) -> list[str]:
+    """The feature names of an item (hashed afterwards); see the module docstring."""
+    text = fold(item.content[:MAX_TEXT])
+    words = WORD.findall(text)
+    out = ["w:" + w for w in words]
+    for w in set(words):
+        padded = f" {w} "
+        out.extend("c:" + padded[i:i + n] for n in (3, 4) for i in range(len(padded) - n + 1))
+    links = links_of(item)
+    out.append(f"nlinks:{min(len(links), 4)}")
+    out.append(f"len:{min(len(text) // 80, 8)}")
+    if "<a " in text:
+        out.append("markup:a")
+    if "[url" in text:
+        out.append("markup:bbcode")
+    for link in links + ([item.url] if item.url else []):
+        host = domain_of(link)
+        if host:
+            out.extend(("dom:" + registrable(host), "tld:" + host.rsplit(".", 1)[-1]))
+            out.extend("dw:" + part for part in re.split(r"[.-]", registrable(host))[:-1] if part)
+    out.append("urlfield:" + ("yes" if item.url else "no"))
+    author = fold(item.author)
+    out.extend("a:" + w for w in WORD.findall(author))
+    out.append("ashape:" + _shape(item.author))
+    email = item.email.lower()
+    local, _, mail_domain = email.rpartition("@")
+    out.append("edom:" + mail_domain)
+    out.append("etld:" + mail_domain.rsplit(".", 1)[-1])
+    out.append("edigits:" + str(min(sum(ch.isdigit() for ch in local), 4)))
+    out.append("type:" + item.type)
+    if not words:
+        out.append("empty:" + item.type)
+    return out
+
+
+@lru_cache(maxsize=1)
+def vectorizer() -> HashingVectorizer:
+    return HashingVectorizer(analyzer=tokens, n_features=N_FEATURES, alternate_sign=False,
+                             norm="l2", dtype=np.float64)
+
+
+def vectorize(items: list[Item]):
+    return vectorizer().transform(items)
+
+
+@dataclass
+class SiteDelta:
+    """A site's own learning: sparse weight changes on top of the global model."""
+
+    indices: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int32))
+    values: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.float32))
+    intercept: float = 0.0
+
+    def margin(self, row) -> float:
+        if not len(self.indices):
+            return self.intercept
+        where = np.searchsorted(self.indices, row.indices)
+        where[where >= len(self.indices)] = 0
+        hit = self.indices[where] == row.indices
+        return float(np.dot(row.data[hit], self.values[where[hit]])) + self.intercept
+
+    def dumps(self) -> bytes:
+        buffer = io.BytesIO()
+        np.savez_compressed(buffer, indices=self.indices, values=self.values,
+                            intercept=np.array([self.intercept]))
+        return buffer.getvalue()
+
+    @classmethod
+    def loads(cls, blob: bytes | None) -> SiteDelta:
+        if not blob:
+            return cls()
+        data = np.load(io.BytesIO(blob))
+        return cls(data["indices"], data["values"], float(data["intercept"][0]))
+
+
+class Model:
+    """The global weights, loaded once per process (see `global_model`)."""
+
+    def __init__(self, coef: np.ndarray, intercept: float, meta: dict | None = None):
+        self.coef = np.asarray(coef, dtype=np.float64).ravel()
+        self.intercept = float(intercept)
+        self.meta = meta or {}
+
+    def margin(self, row, delta: SiteDelta | None = None) -> float:
+        value = float(np.dot(row.data, self.coef[row.indices])) + self.intercept
+        return value + (delta.margin(row) if delta is not None else 0.0)
+
+    def score(self, item: Item, delta: SiteDelta | None = None) -> float:
+        """The model's margin (log-odds of spam) for one item."""
+        return self.margin(vectorize([item])[0], delta)
+
+    def learn(self, item: Item, *, spam: bool, delta: SiteDelta, passes: int = 5) -> SiteDelta:
+        """One piece of a site's feedback: `partial_fit` until the item lands on its label."""
+        row = vectorize([item])
+        site = delta_to_dense(self, delta)
+        clf = SGDClassifier(loss="log_loss", penalty=None, learning_rate="constant", eta0=0.5)
+        clf.coef_ = site[0].reshape(1, -1).copy()
+        clf.intercept_ = np.array([site[1]])
+        label = np.array([1 if spam else 0])
+        for _ in range(passes):
+            clf.partial_fit(row, label, classes=np.array([0, 1]))
+            margin = float(row[0].dot(clf.coef_[0])[0]) + float(clf.intercept_[0])
+            if (margin > 0) == spam and abs(margin) > 1.0:
+                break
+        change = clf.coef_[0] - self.coef
+        nonzero = np.flatnonzero(np.abs(change) > 1e-9).astype(np.int32)
+        return SiteDelta(nonzero, change[nonzero].astype(np.float32),
+                         float(clf.intercept_[0]) - self.intercept)
+
+    def save(self, path: Path = MODEL_PATH) -> None:
+        nonzero = np.flatnonzero(self.coef).astype(np.int32)
+        meta = json.dumps({**self.meta, "features_version": FEATURES_VERSION,
+                           "n_features": N_FEATURES})
+        np.savez_compressed(path, indices=nonzero, values=self.coef[nonzero].astype(np.float32),
+                            intercept=np.array([self.intercept]), meta=np.array([meta]))
+
+    @classmethod
+    def load(cls, path: Path = MODEL_PATH) -> Model:
+        data = np.load(path)
+        meta = json.loads(str(data["meta"][0]))
+        if meta.get("features_version") != FEATURES_VERSION:
+            raise ValueError(f"{path} was built for features version {meta.get('features_version')},"
+                             f" this code reads {FEATURES_VERSION}: run `xuala antispam train`")
+        coef = np.zeros(N_FEATURES)
+        coef[data["indices"]] = data["values"]
+        return cls(coef, float(data["intercept"][0]), meta)
+
+
+def delta_to_dense(model: Model, delta: SiteDelta) -> tuple[np.ndarray, float]:
+    coef = model.coef.copy()
+    coef[delta.indices] += delta.values
+    return coef, model.intercept + delta.intercept
+
+
+@lru_cache(maxsize=1)
+def global_model() -> Model:
+    return Model.load()
+
+
+def train(items: list[Item], labels: list[bool], *, epochs: int = 8, seed: int = 15,
+          meta: dict | None = None) -> Model:
+    """The global model from a labelled list (shuffled, several passes of `partial_fit`)."""
+    X = vectorize(items)
+    y = np.array([1 if label else 0 for label in labels])
+    clf = SGDClassifier(loss="log_loss", alpha=2e-5, penalty="l2", random_state=seed,
+                        learning_rate="optimal")
+    rng = np.random.default_rng(seed)
+    for _ in range(epochs):
+        order = rng.permutation(len(items))
+        clf.partial_fit(X[order], y[order], classes=np.array([0, 1]))
+    return Model(clf.coef_[0], float(clf.intercept_[0]), meta)
+
+
+def probability(margin: float) -> float:
+    return 1.0 / (1.0 + math.exp(-max(min(margin, 40.0), -40.0)))
