@@ -51,6 +51,7 @@ INSTALLED_APPS = [
     "xuala.sentry",
     "xuala.quotes",
     "xuala.meetings",
+    "xuala.antispam",
     "xuala.portal",
     "xuala.console",
     "xuala.api",

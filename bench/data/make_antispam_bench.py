@@ -170,7 +170,7 @@ SPAM_KW = {
 
 def spam_item(rng: random.Random, family: str, lang: str) -> dict:
     kws = SPAM_KW.get(family, SPAM_KW["seo"] + SPAM_KW["casino"])
-    words = re.findall(r"[a-z]+", " ".join(kws).lower())[:12] + ["best", "pro", "hub", "zone"]
+    words = [*re.findall(r"[a-z]+", " ".join(kws).lower())[:12], "best", "pro", "hub", "zone"]
     domain_words = list(dict.fromkeys(words))
     url = v.spam_url(rng, domain_words)
     link = rng.choice([url, url, f'<a href="{url}">{rng.choice(kws)}</a>', f"{url} ",

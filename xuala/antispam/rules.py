@@ -16,11 +16,12 @@ from __future__ import annotations
 
 import hashlib
 import ipaddress
+import re
 from collections.abc import Callable, Collection
 from dataclasses import dataclass, field
 from functools import lru_cache
 
-from xuala.antispam.filter import Item, domain_of, fold, links_of, registrable
+from xuala.antispam.filter import URL, Item, domain_of, fold, links_of, registrable
 
 LINKS_FREE = 2  # links in a text before the count starts to weigh
 SECONDS_HUMAN = 3.0  # a person does not read and fill a form faster than this
@@ -63,12 +64,16 @@ def rule_links(item: Item, site: SiteContext) -> Reason | None:
     if count <= LINKS_FREE and not (markup and count):
         return None
     weight = 0.8 * max(count - LINKS_FREE, 0) + (1.0 if markup else 0.0)
-    return Reason("links", min(weight, 4.0), f"{count} links" + (", in link markup" if markup else ""))
+    detail = f"{count} links" + (", in link markup" if markup else "")
+    return Reason("links", min(weight, 4.0), detail)
 
 
 def rule_link_domains(item: Item, site: SiteContext) -> Reason | None:
-    hosts = {domain_of(link) for link in links_of(item)} | ({domain_of(item.url)} if item.url else set())
-    bad = sorted(h for h in hosts if h and (h in site.spam_domains or registrable(h) in site.spam_domains))
+    hosts = {domain_of(link) for link in links_of(item)}
+    if item.url:
+        hosts.add(domain_of(item.url))
+    known = site.spam_domains
+    bad = sorted(h for h in hosts if h and (h in known or registrable(h) in known))
     if not bad:
         return None
     return Reason("spam_domain", 4.0, "confirmed spam domain: " + ", ".join(bad[:3]))
@@ -101,25 +106,30 @@ def disposable_domains() -> frozenset[str]:
 
 def rule_disposable_email(item: Item, site: SiteContext) -> Reason | None:
     domain = item.email.rpartition("@")[2].lower().strip()
-    domains = site.disposable_domains if site.disposable_domains is not None else disposable_domains()
+    domains = site.disposable_domains
+    if domains is None:
+        domains = disposable_domains()
     if not domain or domain not in domains:
         return None
     return Reason("disposable_email", 2.0, f"throwaway address at {domain}")
 
 
-SCRIPTS = {"cyrillic": (0x0400, 0x04FF), "cjk": (0x4E00, 0x9FFF), "kana": (0x3040, 0x30FF),
-           "arabic": (0x0600, 0x06FF), "hangul": (0xAC00, 0xD7AF), "greek": (0x0370, 0x03FF)}
+SCRIPTS = {"cyrillic": "\u0400-\u04ff", "cjk": "\u4e00-\u9fff", "kana": "\u3040-\u30ff",
+           "arabic": "\u0600-\u06ff", "hangul": "\uac00-\ud7af", "greek": "\u0370-\u03ff"}
+SCRIPT_RE = {name: re.compile(f"[{span}]") for name, span in SCRIPTS.items()}
+LETTER = re.compile(r"[^\W\d_]")
 LATIN_LANGUAGES = {"es", "en", "ca", "gl", "eu", "pt", "fr", "de", "it"}
 
 
 def script_of(text: str) -> tuple[str, float]:
-    """The main non-Latin script of a text and the share of letters written in it."""
-    letters = [ord(ch) for ch in text if ch.isalpha()]
+    """The main non-Latin script of a text's words (links aside) and its share of the letters."""
+    text = URL.sub(" ", text)
+    letters = len(LETTER.findall(text))
     if not letters:
         return "latin", 0.0
-    counts = {name: sum(1 for c in letters if lo <= c <= hi) for name, (lo, hi) in SCRIPTS.items()}
-    name, count = max(counts.items(), key=lambda kv: kv[1])
-    return (name, count / len(letters)) if count else ("latin", 0.0)
+    name, count = max(((name, len(rx.findall(text))) for name, rx in SCRIPT_RE.items()),
+                      key=lambda pair: pair[1])
+    return (name, count / letters) if count else ("latin", 0.0)
 
 
 def rule_script(item: Item, site: SiteContext) -> Reason | None:
@@ -137,8 +147,7 @@ def _detector():
     from lingua import Language, LanguageDetectorBuilder
 
     languages = [Language.SPANISH, Language.ENGLISH, Language.PORTUGUESE, Language.FRENCH,
-                 Language.GERMAN, Language.ITALIAN, Language.CATALAN, Language.DUTCH,
-                 Language.POLISH, Language.INDONESIAN]
+                 Language.GERMAN, Language.ITALIAN, Language.CATALAN]
     return LanguageDetectorBuilder.from_languages(*languages).with_low_accuracy_mode().build()
 
 
@@ -168,7 +177,8 @@ def rule_same_content(item: Item, site: SiteContext) -> Reason | None:
     ips = site.ips_for_content(content_fingerprint(item.content))
     if ips < SAME_CONTENT_IPS:
         return None
-    return Reason("same_content", min(1.0 + ips / 2, 5.0), f"the same text came from {ips} addresses")
+    return Reason("same_content", min(1.0 + ips / 2, 5.0),
+                  f"the same text came from {ips} addresses")
 
 
 def rule_spam_ip(item: Item, site: SiteContext) -> Reason | None:

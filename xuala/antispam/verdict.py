@@ -40,3 +40,12 @@ def verdict(item: Item, site: SiteContext | None = None, *, model: Model | None 
     certain = margin >= CERTAIN_MARGIN or any(reason.code == "honeypot" for reason in found)
     return Verdict(spam=margin > 0, score=probability(margin), certain=certain,
                    reasons=[model_reason, *found], margin=margin)
+
+
+def learn(item: Item, site: SiteContext | None = None, *, spam: bool, delta: SiteDelta,
+          model: Model | None = None) -> SiteDelta:
+    """A site's report on an item: its delta grows until the verdict matches the report."""
+    site = site or SiteContext()
+    model = model or global_model()
+    offset = sum(reason.weight for reason in rules.reasons(item, site))
+    return model.learn(item, spam=spam, delta=delta, offset=offset)

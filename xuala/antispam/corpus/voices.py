@@ -106,11 +106,11 @@ def spam_url(rng: random.Random, words: list[str]) -> str:
 
 def junk_name(rng: random.Random) -> str:
     """A machine-made name of the kind registration bots use (a first name and a tail)."""
-    base = rng.choice(FIRST_EN + ["Andrew", "Robert", "William", "Davidvon", "Henry", "Eugene",
-                                   "Kevin", "Brian", "Jasonsek", "Anna", "Olga", "Irina"])
+    base = rng.choice([*FIRST_EN, "Andrew", "Robert", "William", "Davidvon", "Henry", "Eugene",
+                       "Kevin", "Brian", "Jasonsek", "Anna", "Olga", "Irina"])
     tail = "".join(rng.choice(string.ascii_lowercase) for _ in range(rng.randint(2, 4)))
-    return rng.choice([base + tail, base.lower() + tail, base + tail.upper(),
-                       "".join(rng.choice(string.ascii_letters) for _ in range(rng.randint(6, 12)))])
+    scrambled = "".join(rng.choice(string.ascii_letters) for _ in range(rng.randint(6, 12)))
+    return rng.choice([base + tail, base.lower() + tail, base + tail.upper(), scrambled])
 
 
 def junk_email(rng: random.Random, name: str, disposable_share: float = 0.3) -> str:
