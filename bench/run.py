@@ -19,6 +19,7 @@ BENCHES = {
     "desk": ("bench_desk.py", [], ["--tickets", "5000", "--seconds", "5"]),
     "sentry": ("bench_sentry.py", [], ["--quick"]),
     "mail": ("bench_mail.py", [], ["--messages", "200"]),
+    "antispam": ("bench_antispam.py", ["--sa-bayes"], ["--limit", "200", "--seconds", "3"]),
 }
 
 

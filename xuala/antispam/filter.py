@@ -41,7 +41,7 @@ from sklearn.utils import murmurhash3_32
 N_FEATURES = 2**18
 FEATURES_VERSION = 1
 MODEL_PATH = Path(__file__).resolve().parent / "model.npz"
-LEARNING_RATE = 2.0  # per pass, a report moves its item's margin by up to this much
+LEARNING_RATE = 1.0  # per pass, a report moves its item's margin by about this much
 FEEDBACK_MARGIN = 2.0  # a reported item ends at least this far on its side (odds about 1:7)
 MAX_TEXT = 4000  # characters of content that are looked at; the rest adds nothing new
 
@@ -250,10 +250,16 @@ class Model:
         clf.intercept_ = np.array([site[1]])
         label = np.array([1 if spam else 0])
         for _ in range(passes):
-            margin = float(row[0].dot(clf.coef_[0])[0]) + float(clf.intercept_[0]) + offset
-            if (margin > FEEDBACK_MARGIN) if spam else (margin < -FEEDBACK_MARGIN):
+            own = float(row[0].dot(clf.coef_[0])[0]) + float(clf.intercept_[0])
+            if (own + offset > FEEDBACK_MARGIN) if spam else (own + offset < -FEEDBACK_MARGIN):
                 break
-            clf.partial_fit(row, label, classes=np.array([0, 1]))
+            # The log-loss gradient fades as the model's own margin grows, but the rules'
+            # offset may still hold the verdict on the wrong side: weighting the sample by
+            # the inverse of its loss gradient makes every pass move the margin by about
+            # LEARNING_RATE (the row is L2-normalised), so the loop ends in a few passes.
+            wrong = 1.0 - probability(own) if spam else probability(own)
+            weight = np.array([1.0 / max(wrong, 1e-4)])
+            clf.partial_fit(row, label, classes=np.array([0, 1]), sample_weight=weight)
         change = clf.coef_[0] - self.coef
         nonzero = np.flatnonzero(np.abs(change) > 1e-9).astype(np.int32)
         return SiteDelta(nonzero, change[nonzero].astype(np.float32),
