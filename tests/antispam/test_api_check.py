@@ -40,3 +40,10 @@ def test_a_site_without_a_plan_is_refused(hosting_client, hosting_customer):
 def test_a_missing_site_id_is_a_validation_error(plan_client):
     response = plan_client.post("/api/v1/antispam/check", {"content": "hola"})
     assert response.status_code == 422
+
+
+def test_the_refusal_speaks_the_callers_language(hosting_client, hosting_customer):
+    site = hosting_customer.sites.get()
+    response = hosting_client.post("/api/v1/antispam/check", {"site_id": site.pk, **SPAM},
+                                   headers={"Accept-Language": "es"})
+    assert "planes de cobertura" in response.json()["detail"]
