@@ -40,7 +40,8 @@ def test_a_key_of_a_site_without_an_active_plan_is_invalid(client, no_plan_key):
     assert "no active coverage plan" in response["X-akismet-debug-help"]
 
 
-def test_a_revoked_key_is_invalid(akismet, plan_key):
+def test_a_revoked_key_is_invalid_at_once_even_after_use(akismet, plan_key):
+    assert akismet.post("comment-check", **VISITOR).content == b"false"
     antispam_key_revoke(key=AntispamKey.objects.get())
     response = akismet.post("comment-check", **VISITOR)
     assert response.content == b"invalid" and "revoked" in response["X-akismet-debug-help"]

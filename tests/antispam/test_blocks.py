@@ -15,7 +15,7 @@ SPAM = Item(content="Cheap pills at http://pills.example.xyz/buy now", user_ip="
 
 
 def _knows(site, *, at):
-    context = site_context(site=site, languages=("es",), now=at)
+    context = site_context(site=site, languages=("es",), now=at)  # the full lists
     return "203.0.113.9" in context.spam_ips, "example.xyz" in context.spam_domains
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import time
 import zlib
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -12,7 +13,7 @@ from django.conf import settings
 from django.db.models import Count, Q, QuerySet
 
 from xuala.antispam.dnsbl import dnsbl_lookup
-from xuala.antispam.filter import SiteDelta
+from xuala.antispam.filter import Item, SiteDelta, domain_of, links_of, registrable
 from xuala.antispam.models import AntispamKey, Block, BlockKind, Check, Label, SiteLearning
 from xuala.antispam.rules import SiteContext
 from xuala.customers.models import Site
@@ -36,13 +37,34 @@ class KeyCheck:
         return self.key.site if self.key is not None else None
 
 
+# A key's answer is kept this long in each process: a revoked key or a lapsed plan is
+# refused at the latest this many seconds later (at once in the process that revoked it).
+KEY_CACHE_SECONDS = 30.0
+_KEYS: dict[str, tuple[float, KeyCheck]] = {}
+
+
 def key_for_secret(*, secret: str, on: datetime) -> KeyCheck:
     """The live key for a secret, if its site has an active plan on that day."""
     secret = secret.strip()
     if not secret or len(secret) > MAX_KEY_LENGTH:
         return KeyCheck(None, "key_missing" if not secret else "key_unknown")
-    key = (AntispamKey.objects.select_related("site__customer")
-           .filter(key_hash=key_digest(secret)).first())
+    digest = key_digest(secret)
+    cached = _KEYS.get(digest)
+    if cached is not None and cached[0] > time.monotonic():
+        return cached[1]
+    found = _key_check(digest=digest, on=on)
+    if len(_KEYS) > 10_000:
+        _KEYS.clear()
+    _KEYS[digest] = (time.monotonic() + KEY_CACHE_SECONDS, found)
+    return found
+
+
+def forget_key(*, key_hash: str) -> None:
+    _KEYS.pop(key_hash, None)
+
+
+def _key_check(*, digest: str, on: datetime) -> KeyCheck:
+    key = AntispamKey.objects.select_related("site__customer").filter(key_hash=digest).first()
     if key is None:
         return KeyCheck(None, "key_unknown")
     if key.revoked_at is not None:
@@ -52,16 +74,18 @@ def key_for_secret(*, secret: str, on: datetime) -> KeyCheck:
     return KeyCheck(key, "")
 
 
-class _Blocked:
-    """`value in blocked` asks the database: live blocks of this site or of every site."""
-
-    def __init__(self, *, kind: str, site: Site, now: datetime) -> None:
-        self.kind, self.site, self.now = kind, site, now
-
-    def __contains__(self, value: object) -> bool:
-        return (Block.objects.filter(kind=self.kind, value=str(value).lower(),
-                                     expires_at__gt=self.now)
-                .filter(Q(site=self.site) | Q(site__isnull=True)).exists())
+def blocked_values(*, site: Site, ips: set[str], domains: set[str], now: datetime
+                   ) -> tuple[frozenset[str], frozenset[str]]:
+    """Which of these addresses and domains are blocked for the site now (one query)."""
+    wanted = {value.lower() for value in ips | domains if value}
+    if not wanted:
+        return frozenset(), frozenset()
+    rows = (Block.objects.filter(value__in=wanted, expires_at__gt=now)
+            .filter(Q(site=site) | Q(site__isnull=True)).values_list("kind", "value"))
+    found: dict[str, set[str]] = {BlockKind.IP: set(), BlockKind.DOMAIN: set()}
+    for kind, value in rows:
+        found[kind].add(value)
+    return frozenset(found[BlockKind.IP]), frozenset(found[BlockKind.DOMAIN])
 
 
 def ips_for_content(*, fingerprint: str, now: datetime) -> int:
@@ -78,12 +102,24 @@ def _dnsbl(server: str, timeout: float):
     return dnsbl_lookup(nameservers=[host.strip("[]")], port=int(port or 53), timeout=timeout)
 
 
-def site_context(*, site: Site, languages: tuple[str, ...], now: datetime) -> SiteContext:
+def site_context(*, site: Site, languages: tuple[str, ...], now: datetime,
+                 item: Item | None = None) -> SiteContext:
+    """What the rules need to know about the site; its block lists only as far as this
+    item (its address, its link and author domains) needs them, or in full without one."""
     zones = tuple(settings.XUALA_ANTISPAM_DNSBL_ZONES)
+    if item is None:
+        live = Block.objects.filter(expires_at__gt=now).filter(Q(site=site) | Q(site__isnull=True))
+        ips = frozenset(live.filter(kind=BlockKind.IP).values_list("value", flat=True))
+        domains = frozenset(live.filter(kind=BlockKind.DOMAIN).values_list("value", flat=True))
+    else:
+        hosts = {domain_of(link) for link in links_of(item)}
+        if item.url:
+            hosts.add(domain_of(item.url))
+        hosts.discard("")
+        ips, domains = blocked_values(site=site, ips={item.user_ip.strip()},
+                                      domains=hosts | {registrable(h) for h in hosts}, now=now)
     return SiteContext(
-        languages=languages,
-        spam_ips=_Blocked(kind=BlockKind.IP, site=site, now=now),
-        spam_domains=_Blocked(kind=BlockKind.DOMAIN, site=site, now=now),
+        languages=languages, spam_ips=ips, spam_domains=domains,
         ips_for_content=lambda fingerprint: ips_for_content(fingerprint=fingerprint, now=now),
         dnsbl_zones=zones,
         dnsbl_lookup=_dnsbl(settings.XUALA_ANTISPAM_DNS_SERVER, 0.5) if zones else None,

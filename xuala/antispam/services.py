@@ -76,6 +76,7 @@ def antispam_key_revoke(*, key: AntispamKey, actor=None, at: datetime | None = N
     with transaction.atomic():
         key.revoked_at = at or timezone.now()
         key.save(update_fields=["revoked_at"])
+        selectors.forget_key(key_hash=key.key_hash)
         AntispamEvent.objects.create(site=key.site, key="antispam.key_revoked", actor=actor,
                                      at=key.revoked_at, data={"prefix": key.prefix})
 
@@ -99,7 +100,7 @@ def antispam_check(*, site: Site, item: Item, languages: tuple[str, ...], is_tes
                    now: datetime | None = None) -> tuple[Check, Verdict]:
     """Judges one submission for a site and stores the verdict with its reasons."""
     now = now or timezone.now()
-    context = selectors.site_context(site=site, languages=languages, now=now)
+    context = selectors.site_context(site=site, languages=languages, now=now, item=item)
     decided = verdict(item, context, delta=selectors.site_delta(site=site))
     row = Check.objects.create(
         site=site, at=now, spam=decided.spam, certain=decided.certain,
@@ -146,7 +147,7 @@ def antispam_report(*, site: Site, item: Item, spam: bool, languages: tuple[str,
             check.corrected_to, check.corrected_at, check.corrected_by = label, now, actor
             check.save(update_fields=["corrected_to", "corrected_at", "corrected_by"])
         learning, _ = SiteLearning.objects.select_for_update().get_or_create(site=site)
-        context = selectors.site_context(site=site, languages=languages, now=now)
+        context = selectors.site_context(site=site, languages=languages, now=now, item=item)
         delta = learn(item, context, spam=spam,
                       delta=selectors.site_delta(site=site) or SiteDelta())
         learning.delta = delta.dumps()
