@@ -160,10 +160,12 @@ def site_figures(*, site: Site, since: datetime | None = None) -> SiteFigures:
     if since is not None:
         rows = rows.filter(at__gte=since)
     counts = rows.aggregate(
-        checked=Count("id"), spam=Count("id", filter=Q(spam=True)),
-        false_positives=Count("id", filter=Q(spam=True, corrected_to=Label.HAM)),
-        false_negatives=Count("id", filter=Q(spam=False, corrected_to=Label.SPAM)))
-    return SiteFigures(**counts)
+        n_checked=Count("id"), n_spam=Count("id", filter=Q(spam=True)),
+        n_false_positives=Count("id", filter=Q(spam=True, corrected_to=Label.HAM)),
+        n_false_negatives=Count("id", filter=Q(spam=False, corrected_to=Label.SPAM)))
+    return SiteFigures(checked=counts["n_checked"], spam=counts["n_spam"],
+                       false_positives=counts["n_false_positives"],
+                       false_negatives=counts["n_false_negatives"])
 
 
 def check_for_report(*, site: Site, fingerprint: str, guid: str = "") -> Check | None:
