@@ -18,7 +18,7 @@ SPAM = Item(content="Best casino bonus http://a.example.top http://b.example.top
 
 
 def test_figures_count_checks_spam_and_reported_mistakes(plan_site, agent_user):
-    ham_check, _ = antispam_check(site=plan_site, item=VISITOR, languages=("es",), now=AT)
+    antispam_check(site=plan_site, item=VISITOR, languages=("es",), now=AT)
     spam_check, decided = antispam_check(site=plan_site, item=SPAM, languages=("es",), now=AT)
     assert decided.spam
     antispam_check(site=plan_site, item=VISITOR, languages=("es",), is_test=True, now=AT)
