@@ -73,7 +73,7 @@ def test_a_report_of_spam_turns_the_sites_next_verdict_at_once():
     delta = learn(NEIGHBOUR_NEWS, spam=True, delta=SiteDelta())
     again = verdict(NEIGHBOUR_NEWS, model=model, delta=delta)
     assert again.spam
-    assert again.reasons[0].detail == "global and site model"
+    assert again.reasons[0].detail.startswith("global and site model")
 
 
 def test_a_report_of_ham_turns_a_false_positive_back():
@@ -139,3 +139,11 @@ def test_an_ordinary_visitor_gets_ham_with_only_the_models_reason():
     decided = verdict(NEIGHBOUR_NEWS)
     assert not decided.spam and not decided.certain and decided.score < 0.5
     assert decided.as_dict()["reasons"][0]["code"] == "model"
+
+
+def test_the_models_reason_names_its_most_telling_features():
+    decided = verdict(Item(content="Best online casino bonus, free spins http://x.example.top",
+                           author="casino"))
+    detail = decided.reasons[0].detail
+    assert decided.reasons[0].weight > 0
+    assert detail.startswith("global model; most telling: ") and "w:casino" in detail

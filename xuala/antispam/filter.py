@@ -44,6 +44,7 @@ MODEL_PATH = Path(__file__).resolve().parent / "model.npz"
 LEARNING_RATE = 1.0  # per pass, a report moves its item's margin by about this much
 FEEDBACK_MARGIN = 2.0  # a reported item ends at least this far on its side (odds about 1:7)
 MAX_TEXT = 4000  # characters of content that are looked at; the rest adds nothing new
+READABLE = {"w", "dom", "edom", "a"}  # feature kinds worth naming in a reason
 
 URL = re.compile(r"(?:https?://|www\.)[^\s<>\"'\]\[)]+|\b[a-z0-9][a-z0-9-]{1,62}\.(?:com|net|org|ru|"
                  r"xyz|top|info|online|site|club|pw|biz|shop|store|live|icu|cn|io|co|pl|su|"
@@ -233,6 +234,27 @@ class Model:
     def score(self, item: Item, delta: SiteDelta | None = None) -> float:
         """The model's margin (log-odds of spam) for one item."""
         return self.margin(row_of(item), delta)
+
+    def telling(self, item: Item, delta: SiteDelta | None = None, *, towards_spam: bool,
+                count: int = 3) -> list[str]:
+        """The readable features (words, domains, author words) that pushed the item's
+        margin furthest towards spam (or towards ham), strongest first."""
+        columns = {}
+        for token in tokens(item):
+            if token.split(":", 1)[0] in READABLE:
+                columns.setdefault(token, bucket_of(token))
+        if not columns:
+            return []
+        index = np.fromiter(columns.values(), dtype=np.int64)
+        weights = self.coef[index].copy()
+        if delta is not None and len(delta.indices):
+            where = np.searchsorted(delta.indices, index)
+            where[where >= len(delta.indices)] = 0
+            hit = delta.indices[where] == index
+            weights[hit] += delta.values[where[hit]]
+        sign = 1.0 if towards_spam else -1.0
+        ranked = sorted(zip(weights * sign, columns, strict=True), reverse=True)
+        return [token for weight, token in ranked[:count] if weight > 0]
 
     def learn(self, item: Item, *, spam: bool, delta: SiteDelta, offset: float = 0.0,
               passes: int = 20) -> SiteDelta:

@@ -35,6 +35,9 @@ def verdict(item: Item, site: SiteContext | None = None, *, model: Model | None 
     learned = model.score(item, delta)
     found = rules.reasons(item, site)
     detail = "global and site model" if delta is not None and len(delta.indices) else "global model"
+    telling = model.telling(item, delta, towards_spam=learned > 0)
+    if telling:
+        detail += "; most telling: " + ", ".join(telling)
     model_reason = Reason("model", learned, detail)
     margin = learned + sum(reason.weight for reason in found)
     certain = margin >= CERTAIN_MARGIN or any(reason.code == "honeypot" for reason in found)
