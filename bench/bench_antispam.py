@@ -139,7 +139,8 @@ def spamd(work: Path, *, bayes: bool, timeout: float):
     settings = ["dns_available no", "use_razor2 0", "use_pyzor 0", "skip_rbl_checks 1",
                 f"use_bayes {1 if bayes else 0}", "bayes_auto_learn 0", "lock_method flock"]
     if bayes:
-        settings += [f"bayes_path {work}/bayes/bayes", "bayes_file_mode 0777"]
+        # sa-learn --dbpath and bayes_path are both a prefix: {work}/bayes_toks, _seen
+        settings += [f"bayes_path {work}/bayes", "bayes_file_mode 0777"]
     (config / "local.cf").write_text("\n".join(settings) + "\n")
     port = free_port()
     log = (work / "spamd.log").open("wb")

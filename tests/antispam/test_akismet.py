@@ -7,6 +7,7 @@ from urllib.parse import quote_from_bytes
 import pytest
 
 from tests.antispam.conftest import PLAN_BLOG, Akismet
+from tests.intake.dnsserver import ZoneServer
 from xuala.antispam.models import AntispamEvent, AntispamKey, Block, Check, SiteLearning
 from xuala.antispam.services import antispam_key_revoke
 
@@ -166,3 +167,14 @@ def test_a_key_past_its_rate_gets_429(akismet, settings):
     response = akismet.post("comment-check", **VISITOR)
     assert response.status_code == 429 and response["X-akismet-debug-help"]
     assert Check.objects.count() == 2
+
+
+def test_a_configured_dns_block_list_is_asked_through_the_configured_resolver(akismet, settings):
+    zone = {"20.100.51.198.bl.example": {"A": ["127.0.0.2"]}}
+    with ZoneServer(zone) as server:
+        settings.XUALA_ANTISPAM_DNSBL_ZONES = ["bl.example"]
+        settings.XUALA_ANTISPAM_DNS_SERVER = f"127.0.0.1:{server.port}"
+        response = akismet.post("comment-check", **VISITOR)
+    reasons = Check.objects.get(pk=int(response["X-akismet-guid"])).reasons
+    assert {"code": "dnsbl", "weight": 3.0,
+            "detail": "198.51.100.20 is listed in bl.example"} in reasons
