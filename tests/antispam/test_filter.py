@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import json
 from pathlib import Path
 
@@ -147,3 +148,14 @@ def test_the_models_reason_names_its_most_telling_features():
     detail = decided.reasons[0].detail
     assert decided.reasons[0].weight > 0
     assert detail.startswith("global model; most telling: ") and "w:casino" in detail
+
+
+def test_the_shipped_model_is_what_train_builds_from_the_shipped_corpus(tmp_path):
+    """Features, corpus and model file move together: change one, run `xuala antispam train`."""
+    from django.core.management import call_command
+
+    call_command("antispam", "train", "--out", str(tmp_path / "model.npz"), stdout=io.StringIO())
+    built = antispam_filter.Model.load(tmp_path / "model.npz")
+    shipped = antispam_filter.Model.load()
+    assert np.allclose(built.coef, shipped.coef, atol=1e-5)
+    assert built.intercept == pytest.approx(shipped.intercept, abs=1e-5)
