@@ -80,11 +80,13 @@ def _expect_verdict(status: int, body: bytes) -> str | None:
     return None if body in (b"true", b"false") else f"answer {status} {body[:80]!r}"
 
 
-def throughput(rows, args) -> bool:
+@contextlib.contextmanager
+def served(*, workers: int, rate_per_minute: int = 100_000_000):
+    """A fresh desk with one plan site and its key, served by granian: yields (port, key)."""
     work = Path(tempfile.mkdtemp(prefix="xuala-antispam-http-"))
     env = dict(os.environ, DJANGO_SETTINGS_MODULE="xuala.settings", XUALA_DATA_DIR=str(work),
                XUALA_DATABASE_URL="", XUALA_LOG_LEVEL="WARNING", XUALA_DEBUG="0",
-               XUALA_ANTISPAM_RATE_PER_MINUTE="100000000", PYTHONPATH=str(ROOT))
+               XUALA_ANTISPAM_RATE_PER_MINUTE=str(rate_per_minute), PYTHONPATH=str(ROOT))
     server = None
     try:
         subprocess.run(_xuala("migrate", "--noinput"), env=env, cwd=ROOT, check=True,
@@ -94,10 +96,24 @@ def throughput(rows, args) -> bool:
         port = _free_port()
         server = subprocess.Popen(
             [sys.executable, "-m", "granian", "--interface", "wsgi", "--host", "127.0.0.1",
-             "--port", str(port), "--workers", str(args.workers), "--blocking-threads", "1",
+             "--port", str(port), "--workers", str(workers), "--blocking-threads", "1",
              "--no-ws", "--log-level", "warning", "xuala.wsgi:application"],
             env=env, cwd=ROOT, start_new_session=True)
         _wait(port, server)
+        yield port, key
+    finally:
+        if server is not None and server.poll() is None:
+            os.killpg(server.pid, signal.SIGTERM)
+            try:
+                server.wait(10)
+            except subprocess.TimeoutExpired:
+                os.killpg(server.pid, signal.SIGKILL)
+                server.wait(5)
+        shutil.rmtree(work, ignore_errors=True)
+
+
+def throughput(rows, args) -> bool:
+    with served(workers=args.workers) as (port, key):
         bodies = _bodies(rows, key)
         headers = {"Content-Type": "application/x-www-form-urlencoded"}
 
@@ -109,15 +125,6 @@ def throughput(rows, args) -> bool:
         result = loadgen.run(host="127.0.0.1", port=port, scenario=scenario,
                              seconds=args.seconds, concurrency=args.concurrency,
                              warmup_seconds=4.0)  # each worker loads the model and detector once
-    finally:
-        if server is not None and server.poll() is None:
-            os.killpg(server.pid, signal.SIGTERM)
-            try:
-                server.wait(10)
-            except subprocess.TimeoutExpired:
-                os.killpg(server.pid, signal.SIGKILL)
-                server.wait(5)
-        shutil.rmtree(work, ignore_errors=True)
     print(f"throughput: comment-check over HTTP, {args.workers} granian workers, "
           f"concurrency {args.concurrency}, {args.seconds:.0f} s, SQLite")
     print(f"  {result.summary()}")
