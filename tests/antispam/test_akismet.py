@@ -178,3 +178,17 @@ def test_a_configured_dns_block_list_is_asked_through_the_configured_resolver(ak
     reasons = Check.objects.get(pk=int(response["X-akismet-guid"])).reasons
     assert {"code": "dnsbl", "weight": 3.0,
             "detail": "198.51.100.20 is listed in bl.example"} in reasons
+
+
+def test_too_many_fields_get_a_clear_400(client, plan_key):
+    body = f"api_key={plan_key}&blog={PLAN_BLOG}&user_ip=1.2.3.4&" + "&".join(
+        f"f{n}=x" for n in range(1500))
+    response = client.post("/akismet/1.1/comment-check", body,
+                           content_type="application/x-www-form-urlencoded")
+    assert response.status_code == 400 and b"Too many fields" in response.content
+
+
+def test_an_empty_post_is_an_invalid_key_not_a_crash(client, db):
+    response = client.post("/akismet/1.1/comment-check", b"",
+                           content_type="application/x-www-form-urlencoded")
+    assert response.status_code == 200 and response.content == b"invalid"
