@@ -192,3 +192,10 @@ def test_an_empty_post_is_an_invalid_key_not_a_crash(client, db):
     response = client.post("/akismet/1.1/comment-check", b"",
                            content_type="application/x-www-form-urlencoded")
     assert response.status_code == 200 and response.content == b"invalid"
+
+
+@pytest.mark.parametrize(("sent", "kind"), [("contact-form", "contact"), ("signup", "registration"),
+                                            ("", "comment"), ("forum-post", "comment")])
+def test_akismets_comment_types_fold_into_the_kinds_the_filter_knows(akismet, sent, kind):
+    response = akismet.post("comment-check", **{**VISITOR, "comment_type": sent})
+    assert Check.objects.get(pk=int(response["X-akismet-guid"])).comment_type == kind

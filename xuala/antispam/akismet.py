@@ -21,7 +21,7 @@ from django.utils import timezone
 from django.views.decorators.csrf import csrf_exempt
 
 from xuala.antispam import selectors, services
-from xuala.antispam.filter import Item, domain_of
+from xuala.antispam.filter import Item, domain_of, form_type
 
 THANKS = "Thanks for making the web a better place."
 REQUIRED = {"comment-check": ("blog", "user_ip"), "submit-spam": ("blog",),
@@ -128,7 +128,7 @@ def item_from_form(form: QueryDict) -> Item:
         extra["honeypot_field_name"] = form["honeypot_field_name"]
     return Item(content=form.get("comment_content", ""), author=form.get("comment_author", ""),
                 email=form.get("comment_author_email", ""), url=form.get("comment_author_url", ""),
-                type=form.get("comment_type", "") or "comment", user_ip=form.get("user_ip", ""),
+                type=form_type(form.get("comment_type", "")), user_ip=form.get("user_ip", ""),
                 user_agent=form.get("user_agent", ""), referrer=form.get("referrer", ""),
                 extra=extra)
 

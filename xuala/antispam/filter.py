@@ -73,6 +73,19 @@ class Item:
     extra: dict = field(default_factory=dict)
 
 
+# Akismet's comment_type values, folded into the four kinds the corpus knows.
+FORM_TYPES = {"comment": "comment", "reply": "comment", "forum-post": "comment",
+              "blog-post": "comment", "trackback": "comment", "pingback": "comment",
+              "contact-form": "contact", "contact": "contact", "message": "contact",
+              "signup": "registration", "registration": "registration",
+              "order_note": "order_note", "order-note": "order_note", "order": "order_note"}
+
+
+def form_type(name: str) -> str:
+    """The kind of form an Akismet `comment_type` names (comment when unknown or empty)."""
+    return FORM_TYPES.get(name.strip().lower(), "comment")
+
+
 def links_of(item: Item) -> list[str]:
     return URL.findall(item.content[:MAX_TEXT])
 

@@ -14,6 +14,7 @@ from ninja.responses import Status as Answer
 
 from xuala.antispam import services as antispam
 from xuala.antispam.filter import Item as AntispamItem
+from xuala.antispam.filter import form_type
 from xuala.api import schemas, selectors
 from xuala.api.auth import BearerToken, Principal
 from xuala.api.docs import LocalSwagger
@@ -279,7 +280,7 @@ def antispam_check(request: HttpRequest, payload: schemas.AntispamCheckIn):
     if payload.form_seconds is not None:
         extra["form_seconds"] = payload.form_seconds
     item = AntispamItem(content=payload.content, author=payload.author, email=payload.email,
-                url=payload.url, type=payload.type or "comment", user_ip=payload.user_ip,
+                url=payload.url, type=form_type(payload.type), user_ip=payload.user_ip,
                 user_agent=payload.user_agent, referrer=payload.referrer, extra=extra)
     languages = tuple(code.strip()[:2].lower() for code in payload.languages if code.strip())
     check, decided = antispam.antispam_check(site=site, item=item, languages=languages or ("es",),
