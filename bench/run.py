@@ -20,6 +20,7 @@ BENCHES = {
     "sentry": ("bench_sentry.py", [], ["--quick"]),
     "mail": ("bench_mail.py", [], ["--messages", "200"]),
     "wsa": ("bench_wsa.py", [], ["--files", "2000", "--rounds", "1"]),
+    "antispam": ("bench_antispam.py", ["--sa-bayes"], ["--limit", "200", "--seconds", "3"]),
 }
 
 

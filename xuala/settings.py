@@ -52,6 +52,7 @@ INSTALLED_APPS = [
     "xuala.sentry",
     "xuala.quotes",
     "xuala.meetings",
+    "xuala.antispam",
     "xuala.portal",
     "xuala.console",
     "xuala.api",
@@ -277,6 +278,15 @@ XUALA_SENTRY_LAST_GOOD_SECONDS = env_int("XUALA_SENTRY_LAST_GOOD_SECONDS", 300, 
 XUALA_EMERGENCY_CHECK = env_str("XUALA_EMERGENCY_CHECK", "thread")
 # How long an engine's claim on a monitor lasts: a killed engine's monitors are taken over after it.
 XUALA_SENTRY_CLAIM_SECONDS = env_int("XUALA_SENTRY_CLAIM_SECONDS", 120, minimum=1)
+
+# Anti-spam (issue 15).
+XUALA_ANTISPAM_MAX_BODY_BYTES = env_int("XUALA_ANTISPAM_MAX_BODY_KB", 256, minimum=1) * 1024
+# Checks a key may ask per minute (per web process unless the cache is shared, as Redis is).
+XUALA_ANTISPAM_RATE_PER_MINUTE = env_int("XUALA_ANTISPAM_RATE_PER_MINUTE", 6000, minimum=1)
+XUALA_ANTISPAM_BLOCK_DAYS = env_int("XUALA_ANTISPAM_BLOCK_DAYS", 30, minimum=1)
+XUALA_ANTISPAM_DNSBL_ZONES = env_list("XUALA_ANTISPAM_DNSBL_ZONES", [])
+# host:port of the resolver the block lists are asked through; empty: the system's.
+XUALA_ANTISPAM_DNS_SERVER = env_str("XUALA_ANTISPAM_DNS_SERVER", "")
 
 # Uploads.
 XUALA_MAX_ATTACHMENT_BYTES = env_int("XUALA_MAX_ATTACHMENT_MB", 10, minimum=1) * 1024 * 1024

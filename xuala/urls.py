@@ -19,6 +19,7 @@ urlpatterns = [
     path("i18n/setlang/", core_views.set_language, name="set_language"),
     path("admin/", admin.site.urls),
     path("api/", include("xuala.api.urls")),
+    path("akismet/1.1/", include("xuala.antispam.urls")),
 ]
 
 urlpatterns += i18n_patterns(

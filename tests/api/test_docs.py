@@ -17,6 +17,7 @@ EXPECTED_OPERATIONS = {
     ("post", "/api/v1/tickets/{ticket_id}/status"),
     ("get", "/api/v1/customers"), ("get", "/api/v1/customers/{customer_id}"),
     ("get", "/api/v1/services"), ("get", "/api/v1/sites"), ("get", "/api/v1/contracts"),
+    ("post", "/api/v1/antispam/check"),
 }
 
 

@@ -80,6 +80,8 @@ ROUTES = {
         ("get", "/api/v1/sites", {"customer_id": w.a_customer.pk})]),
     ("get", "/api/v1/contracts"): (404, lambda w: [
         ("get", "/api/v1/contracts", {"customer_id": w.a_customer.pk})]),
+    ("post", "/api/v1/antispam/check"): (404, lambda w: [
+        ("post", "/api/v1/antispam/check", {"site_id": w.a_site.pk, "content": "hola"})]),
 }
 
 

@@ -14,6 +14,9 @@ from ninja.errors import AuthenticationError, HttpError, ValidationError
 from ninja.pagination import paginate
 from ninja.responses import Status as Answer
 
+from xuala.antispam import services as antispam
+from xuala.antispam.filter import Item as AntispamItem
+from xuala.antispam.filter import form_type
 from xuala.api import schemas, selectors
 from xuala.api.auth import BearerToken, Principal
 from xuala.api.docs import LocalSwagger
@@ -282,3 +285,36 @@ def list_sites(request: HttpRequest, customer_id: schemas.Id | None = None):
 def list_contracts(request: HttpRequest, customer_id: schemas.Id | None = None):
     """Each contract with its plan as the support policy describes it, services included."""
     return selectors.contracts_visible(principal=_principal(request), customer_id=customer_id)
+
+
+# ---------------------------------------------------------------- anti-spam
+
+@router.post("/antispam/check", response={200: schemas.AntispamCheckOut, 403: schemas.ErrorOut,
+                                          401: schemas.ErrorOut, 404: schemas.ErrorOut,
+                                          422: schemas.ValidationErrorOut},
+             tags=["anti-spam"], summary="Judge a submission on a plan site")
+def antispam_check(request: HttpRequest, payload: schemas.AntispamCheckIn):
+    """The verdict on one comment or form for a plan site, with its score and every reason.
+
+    The check is stored with the site's other verdicts (`is_test` ones are kept out of
+    the site's figures). A site without an active coverage plan answers 403.
+    """
+    principal = _principal(request)
+    site = selectors.sites_visible(principal=principal).filter(pk=payload.site_id).first()
+    if site is None:
+        raise Http404("no such site")
+    if not selectors.customer_coverage_now(customer=site.customer).covers_site(site.pk):
+        raise ApiError(403, "site_without_plan",
+                       _("Anti-spam is a service of the coverage plans; this site has none."))
+    extra = dict(payload.fields)
+    if payload.honeypot_field_name:
+        extra["honeypot_field_name"] = payload.honeypot_field_name
+    if payload.form_seconds is not None:
+        extra["form_seconds"] = payload.form_seconds
+    item = AntispamItem(content=payload.content, author=payload.author, email=payload.email,
+                url=payload.url, type=form_type(payload.type), user_ip=payload.user_ip,
+                user_agent=payload.user_agent, referrer=payload.referrer, extra=extra)
+    languages = tuple(code.strip()[:2].lower() for code in payload.languages if code.strip())
+    check, decided = antispam.antispam_check(site=site, item=item, languages=languages or ("es",),
+                                             is_test=payload.is_test)
+    return {"check_id": check.pk, **decided.as_dict()}

@@ -226,3 +226,39 @@ class ReplyIn(Schema):
 
 class StatusIn(Schema):
     status: Status
+
+
+# ---------------------------------------------------------------- anti-spam
+
+class AntispamCheckIn(Schema):
+    site_id: Id = Field(description="The plan site the submission was made on.")
+    content: str = Field("", max_length=100_000, description="The text (comment, message).")
+    author: str = Field("", max_length=500)
+    email: str = Field("", max_length=500)
+    url: str = Field("", max_length=2000, description="The URL the author gave.")
+    type: str = Field("comment", max_length=40,
+                      description="comment, contact, registration, order_note…")
+    user_ip: str = Field("", max_length=64)
+    user_agent: str = Field("", max_length=1000)
+    referrer: str = Field("", max_length=2000)
+    languages: list[str] = Field(["es"], max_length=5,
+                                 description="The site's languages (ISO 639-1).")
+    honeypot_field_name: str = Field("", max_length=100)
+    fields: dict[str, str] = Field({}, description="Other form fields (the honeypot's value).")
+    form_seconds: float | None = Field(
+        None, ge=0, description="Seconds between showing the form and sending it.")
+    is_test: bool = False
+
+
+class AntispamReasonOut(Schema):
+    code: str
+    weight: float
+    detail: str
+
+
+class AntispamCheckOut(Schema):
+    check_id: int
+    spam: bool
+    certain: bool = Field(description="Spam beyond doubt: it may be discarded unseen.")
+    score: float = Field(description="Probability of spam, 0 to 1.")
+    reasons: list[AntispamReasonOut]

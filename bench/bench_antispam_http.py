@@ -1,0 +1,136 @@
+"""The throughput half of bench_antispam.py: comment-check over HTTP under concurrency.
+
+A fresh data folder (a temporary directory, SQLite, removed at the end), `xuala migrate`,
+one customer with a coverage plan, its site and an anti-spam key; then the production web
+server as `xuala run` starts it (granian, W workers, one thread each) on a free loopback
+port, and C keep-alive clients (bench/loadgen.py) POST the labelled set's items,
+form-encoded with Akismet's fields, to /akismet/1.1/comment-check for S seconds (after a
+one-second warm-up). Each answer must be `true` or `false`.
+Goal: at least 2,000 checks per second with p99 under 20 ms.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.parse
+from pathlib import Path
+
+import loadgen
+
+ROOT = Path(__file__).resolve().parents[1]
+GOAL_RATE = 2000.0
+GOAL_P99_MS = 20.0
+SETUP = """
+from datetime import date
+from xuala.customers.models import (Billing, Contract, Customer, Service, ServiceKind, Site)
+from xuala.antispam.services import antispam_key_create
+customer = Customer.objects.create(name="Bench SL", language="es")
+service = Service.objects.create(customer=customer, kind=ServiceKind.WEB_HOSTING,
+                                 name="bench.example", starts_on=date(2020, 1, 1))
+site = Site.objects.create(customer=customer, service=service, url="https://bench.example/")
+Contract.objects.create(customer=customer, plan_key="cobertura-mensual",
+                        billing=Billing.MONTHLY, starts_on=date(2020, 1, 1))
+print(antispam_key_create(site=site).secret)
+"""
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def _xuala(*args: str) -> list[str]:
+    return [sys.executable, "-m", "xuala", *args]
+
+
+def _wait(port: int, server: subprocess.Popen, timeout: float = 60.0) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if server.poll() is not None:
+            raise SystemExit(f"the web server exited ({server.returncode})")
+        with contextlib.suppress(OSError), socket.create_connection(("127.0.0.1", port), 1):
+            return
+        time.sleep(0.2)
+    raise SystemExit(f"the web server on port {port} did not answer within {timeout:.0f} s")
+
+
+def _bodies(rows, key: str) -> list[bytes]:
+    bodies = []
+    for number, row in enumerate(rows):
+        item = row.item
+        bodies.append(urllib.parse.urlencode({
+            "api_key": key, "blog": "https://bench.example/", "blog_lang": row.lang,
+            "user_ip": f"198.51.{number % 200}.{number % 250 + 1}", "user_agent": "bench",
+            "comment_type": item.type, "comment_author": item.author,
+            "comment_author_email": item.email, "comment_author_url": item.url,
+            "comment_content": item.content}).encode())
+    return bodies
+
+
+def _expect_verdict(status: int, body: bytes) -> str | None:
+    return None if body in (b"true", b"false") else f"answer {status} {body[:80]!r}"
+
+
+@contextlib.contextmanager
+def served(*, workers: int, rate_per_minute: int = 100_000_000):
+    """A fresh desk with one plan site and its key, served by granian: yields (port, key)."""
+    work = Path(tempfile.mkdtemp(prefix="xuala-antispam-http-"))
+    env = dict(os.environ, DJANGO_SETTINGS_MODULE="xuala.settings", XUALA_DATA_DIR=str(work),
+               XUALA_DATABASE_URL="", XUALA_LOG_LEVEL="WARNING", XUALA_DEBUG="0",
+               XUALA_ANTISPAM_RATE_PER_MINUTE=str(rate_per_minute), PYTHONPATH=str(ROOT))
+    server = None
+    try:
+        subprocess.run(_xuala("migrate", "--noinput"), env=env, cwd=ROOT, check=True,
+                       stdout=subprocess.DEVNULL)
+        key = subprocess.run(_xuala("shell", "-c", SETUP), env=env, cwd=ROOT, check=True,
+                             capture_output=True, text=True).stdout.strip().splitlines()[-1]
+        port = _free_port()
+        server = subprocess.Popen(
+            [sys.executable, "-m", "granian", "--interface", "wsgi", "--host", "127.0.0.1",
+             "--port", str(port), "--workers", str(workers), "--blocking-threads", "1",
+             "--no-ws", "--log-level", "warning", "xuala.wsgi:application"],
+            env=env, cwd=ROOT, start_new_session=True)
+        _wait(port, server)
+        yield port, key
+    finally:
+        if server is not None and server.poll() is None:
+            os.killpg(server.pid, signal.SIGTERM)
+            try:
+                server.wait(10)
+            except subprocess.TimeoutExpired:
+                os.killpg(server.pid, signal.SIGKILL)
+                server.wait(5)
+        shutil.rmtree(work, ignore_errors=True)
+
+
+def throughput(rows, args) -> bool:
+    with served(workers=args.workers) as (port, key):
+        bodies = _bodies(rows, key)
+        headers = {"Content-Type": "application/x-www-form-urlencoded"}
+
+        def scenario(worker, rng):
+            return [loadgen.Request("POST", "/akismet/1.1/comment-check",
+                                    body=bodies[rng.randrange(len(bodies))], headers=headers,
+                                    expect=_expect_verdict)]
+
+        result = loadgen.run(host="127.0.0.1", port=port, scenario=scenario,
+                             seconds=args.seconds, concurrency=args.concurrency,
+                             warmup_seconds=4.0)  # each worker loads the model and detector once
+    print(f"throughput: comment-check over HTTP, {args.workers} granian workers, "
+          f"concurrency {args.concurrency}, {args.seconds:.0f} s, SQLite")
+    print(f"  {result.summary()}")
+    for sample in result.error_samples:
+        print(f"  error: {sample}")
+    passed = result.rps >= GOAL_RATE and result.p99 < GOAL_P99_MS and not result.errors
+    print(("PASS" if passed else "FAIL") + f": at least {GOAL_RATE:.0f} checks/s with p99 under "
+          f"{GOAL_P99_MS:.0f} ms (measured {result.rps:.0f}/s, p99 {result.p99:.1f} ms)")
+    return passed

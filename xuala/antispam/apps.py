@@ -1,0 +1,6 @@
+from django.apps import AppConfig
+
+
+class AntispamConfig(AppConfig):
+    name = "xuala.antispam"
+    label = "antispam"

@@ -1,0 +1,67 @@
+"""`xuala antispam`: train the global model, and create or revoke a plan site's key.
+
+    xuala antispam train [--corpus FILE] [--out FILE]
+    xuala antispam key create --site URL     # prints the key alone on its line
+    xuala antispam key revoke PREFIX
+
+Exit status 2 with one line on stderr for a site that is not known, a site without an
+active plan or an unknown key prefix.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from django.core.management.base import BaseCommand, CommandError
+from django.utils import timezone
+
+from xuala.antispam import services
+from xuala.antispam.filter import MODEL_PATH
+from xuala.antispam.models import AntispamKey
+from xuala.antispam.training import CORPUS_PATH, build_global_model
+from xuala.customers.selectors import customer_coverage
+
+
+class Command(BaseCommand):
+    help = "Anti-spam: train the global model (`train`); create or revoke site keys (`key`)."
+    requires_system_checks: list[str] = []
+
+    def add_arguments(self, parser):
+        sub = parser.add_subparsers(dest="action", required=True)
+        train = sub.add_parser("train", help="train the global model from the labelled corpus")
+        train.add_argument("--corpus", type=Path, default=CORPUS_PATH)
+        train.add_argument("--out", type=Path, default=MODEL_PATH)
+        key = sub.add_parser("key", help="a plan site's Akismet-protocol key")
+        key_sub = key.add_subparsers(dest="key_action", required=True)
+        create = key_sub.add_parser("create", help="create a key and print it alone on its line")
+        create.add_argument("--site", required=True, help="the site's URL (or its host)")
+        revoke = key_sub.add_parser("revoke", help="revoke a key by its prefix")
+        revoke.add_argument("prefix")
+
+    def handle(self, *args, action: str, **options):
+        if action == "train":
+            model = build_global_model(corpus=options["corpus"], out=options["out"])
+            size = options["out"].stat().st_size
+            self.stdout.write(f"trained on {model.meta['items']} items; "
+                              f"{options['out']} ({size // 1024} KiB)")
+        elif options["key_action"] == "create":
+            self.key_create(options["site"])
+        else:
+            key = AntispamKey.objects.select_related("site").filter(
+                prefix=options["prefix"].strip().rstrip("…")).first()
+            if key is None:
+                raise CommandError(f"no anti-spam key with prefix {options['prefix']!r}",
+                                   returncode=2)
+            services.antispam_key_revoke(key=key)
+            self.stdout.write(f"revoked {key.prefix}… of {key.site.url}")
+
+    def key_create(self, url: str) -> None:
+        try:
+            site = services.site_for_url(url if "//" in url else f"https://{url}")
+        except services.SiteNotFound:
+            raise CommandError(f"no site with the URL {url!r}", returncode=2) from None
+        if not customer_coverage(customer=site.customer, on=timezone.now()).covers_site(site.pk):
+            raise CommandError(f"{site.url} has no active coverage plan: anti-spam is a plan "
+                               "service", returncode=2)
+        issued = services.antispam_key_create(site=site)
+        self.stdout.write(issued.secret)

@@ -1,0 +1,122 @@
+"""Anti-spam for plan sites: keys, verdicts with their reasons, a site's learning, block lists."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from xuala.customers.models import Site
+
+
+class AntispamKey(models.Model):
+    """An Akismet-protocol key of one plan site, stored as its SHA-256 hash (shown once)."""
+
+    site = models.ForeignKey(Site, on_delete=models.CASCADE, related_name="antispam_keys",
+                             verbose_name=_("site"))
+    prefix = models.CharField(_("prefix"), max_length=16, unique=True)
+    key_hash = models.CharField(max_length=64, unique=True, editable=False)
+    created_at = models.DateTimeField(_("created"), default=timezone.now)
+    revoked_at = models.DateTimeField(_("revoked"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("anti-spam key")
+        verbose_name_plural = _("anti-spam keys")
+        ordering = ["-created_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"{self.prefix}… ({self.site})"
+
+
+class Label(models.TextChoices):
+    SPAM = "spam", _("Spam")
+    HAM = "ham", _("Not spam")
+
+
+class Check(models.Model):
+    """One submission judged for a site: what was sent, the verdict and every reason."""
+
+    site = models.ForeignKey(Site, on_delete=models.CASCADE, related_name="antispam_checks")
+    at = models.DateTimeField(default=timezone.now)
+    spam = models.BooleanField()
+    certain = models.BooleanField(default=False)
+    score = models.FloatField()
+    reasons = models.JSONField(default=list)
+    comment_type = models.CharField(max_length=40, blank=True)
+    author = models.CharField(max_length=200, blank=True)
+    email = models.CharField(max_length=254, blank=True)
+    url = models.CharField(max_length=500, blank=True)
+    content = models.TextField(blank=True)
+    user_ip = models.CharField(max_length=45, blank=True)
+    user_agent = models.CharField(max_length=500, blank=True)
+    fingerprint = models.CharField(max_length=32)
+    is_test = models.BooleanField(default=False)
+    # Feedback: what the site (submit-spam/submit-ham) or an agent says it really was.
+    corrected_to = models.CharField(max_length=4, choices=Label.choices, blank=True)
+    corrected_at = models.DateTimeField(null=True, blank=True)
+    corrected_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL,
+                                     null=True, blank=True, related_name="+")
+
+    class Meta:
+        ordering = ["-at", "-id"]
+        indexes = [models.Index(fields=["site", "-at"], name="antispam_check_site_at"),
+                   models.Index(fields=["fingerprint", "at"], name="antispam_check_print_at")]
+
+    def __str__(self) -> str:
+        return f"{'spam' if self.spam else 'ham'} for {self.site_id} at {self.at:%Y-%m-%d %H:%M}"
+
+
+class SiteLearning(models.Model):
+    """A site's own model: a sparse delta on top of the global one, grown by its feedback."""
+
+    site = models.OneToOneField(Site, on_delete=models.CASCADE, related_name="antispam_learning")
+    delta = models.BinaryField(default=b"")
+    reports = models.PositiveIntegerField(default=0)
+    updated_at = models.DateTimeField(default=timezone.now)
+
+    def __str__(self) -> str:
+        return f"learning of site {self.site_id} ({self.reports} reports)"
+
+
+class BlockKind(models.TextChoices):
+    IP = "ip", _("IP address")
+    DOMAIN = "domain", _("Domain")
+
+
+class Block(models.Model):
+    """An address or domain confirmed as spam, for one site (or all when site is empty)."""
+
+    kind = models.CharField(max_length=6, choices=BlockKind.choices)
+    value = models.CharField(max_length=253)
+    site = models.ForeignKey(Site, on_delete=models.CASCADE, null=True, blank=True,
+                             related_name="antispam_blocks")
+    created_at = models.DateTimeField(default=timezone.now)
+    expires_at = models.DateTimeField(db_index=True)
+    check_row = models.ForeignKey(Check, on_delete=models.SET_NULL, null=True, blank=True,
+                                  related_name="+")
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["kind", "value", "site"],
+                                               name="antispam_block_once")]
+
+    def __str__(self) -> str:
+        return f"{self.kind} {self.value} until {self.expires_at:%Y-%m-%d}"
+
+
+class AntispamEvent(models.Model):
+    """Audit row with a machine key (antispam.key_created, antispam.reported…)."""
+
+    site = models.ForeignKey(Site, on_delete=models.CASCADE, null=True, blank=True,
+                             related_name="antispam_events")
+    key = models.CharField(max_length=60, db_index=True)
+    actor = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True,
+                              blank=True, related_name="+")
+    at = models.DateTimeField(default=timezone.now)
+    data = models.JSONField(default=dict, blank=True)
+
+    class Meta:
+        ordering = ["at", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.key} at {self.at:%Y-%m-%d %H:%M}"

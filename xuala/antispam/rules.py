@@ -1,0 +1,225 @@
+"""The rules half of the anti-spam filter: each rule looks at one thing and says why.
+
+Pure Python (no Django). A rule takes the item and the site's context and returns
+a `Reason` (a machine code, a weight in log-odds added to the model's margin, and
+the evidence in a few words) or None when it has nothing to say. The weights are
+in the same unit as the model's margin, so a reason of weight 2.0 multiplies the
+odds of spam by e**2 (about 7).
+
+What the rules need from outside (IPs and domains already confirmed as spam, how
+many addresses sent the same text, the DNS block lists) arrives through
+`SiteContext`, so the Django side decides where those facts live and tests can
+hand them over directly.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import ipaddress
+import re
+from collections.abc import Callable, Collection
+from dataclasses import dataclass, field
+from functools import lru_cache
+
+from xuala.antispam.filter import URL, Item, domain_of, fold, links_of, registrable
+
+LINKS_FREE = 2  # links in a text before the count starts to weigh
+SECONDS_HUMAN = 3.0  # a person does not read and fill a form faster than this
+SAME_CONTENT_IPS = 3  # distinct addresses sending one text before it is a campaign
+MIN_WORDS_FOR_LANGUAGE = 6
+
+
+@dataclass(frozen=True)
+class Reason:
+    code: str
+    weight: float
+    detail: str = ""
+
+    def as_dict(self) -> dict:
+        return {"code": self.code, "weight": round(self.weight, 3), "detail": self.detail}
+
+
+@dataclass
+class SiteContext:
+    """What the filter knows about the site and its recent traffic."""
+
+    languages: tuple[str, ...] = ("es",)
+    spam_ips: Collection[str] = frozenset()
+    spam_domains: Collection[str] = frozenset()
+    ips_for_content: Callable[[str], int] | None = None
+    dnsbl_zones: tuple[str, ...] = ()
+    dnsbl_lookup: Callable[[str], bool] | None = None
+    disposable_domains: Collection[str] | None = None
+    extra_rules: list = field(default_factory=list)
+
+
+def content_fingerprint(text: str) -> str:
+    """The same text whatever its case, accents and spacing (for the many-addresses rule)."""
+    return hashlib.sha256(" ".join(fold(text).split()).encode()).hexdigest()[:32]
+
+
+def rule_links(item: Item, site: SiteContext) -> Reason | None:
+    count = len(links_of(item))
+    markup = "<a " in item.content.lower() or "[url" in item.content.lower()
+    if count <= LINKS_FREE and not (markup and count):
+        return None
+    weight = 0.8 * max(count - LINKS_FREE, 0) + (1.0 if markup else 0.0)
+    detail = f"{count} links" + (", in link markup" if markup else "")
+    return Reason("links", min(weight, 4.0), detail)
+
+
+def rule_link_domains(item: Item, site: SiteContext) -> Reason | None:
+    hosts = {domain_of(link) for link in links_of(item)}
+    if item.url:
+        hosts.add(domain_of(item.url))
+    known = site.spam_domains
+    bad = sorted(h for h in hosts if h and (h in known or registrable(h) in known))
+    if not bad:
+        return None
+    return Reason("spam_domain", 4.0, "confirmed spam domain: " + ", ".join(bad[:3]))
+
+
+def rule_honeypot(item: Item, site: SiteContext) -> Reason | None:
+    name = item.extra.get("honeypot_field_name", "")
+    if not name or not str(item.extra.get(name, "")).strip():
+        return None
+    return Reason("honeypot", 8.0, f"hidden field {name!r} was filled")
+
+
+def rule_too_fast(item: Item, site: SiteContext) -> Reason | None:
+    seconds = item.extra.get("form_seconds")
+    try:
+        seconds = float(seconds) if seconds not in (None, "") else None
+    except (TypeError, ValueError):
+        return None
+    if seconds is None or seconds >= SECONDS_HUMAN:
+        return None
+    return Reason("too_fast", 3.0, f"form sent {seconds:.1f} s after it was shown")
+
+
+@lru_cache(maxsize=1)
+def disposable_domains() -> frozenset[str]:
+    from disposable_email_domains import blocklist
+
+    return frozenset(blocklist)
+
+
+def rule_disposable_email(item: Item, site: SiteContext) -> Reason | None:
+    domain = item.email.rpartition("@")[2].lower().strip()
+    domains = site.disposable_domains
+    if domains is None:
+        domains = disposable_domains()
+    if not domain or domain not in domains:
+        return None
+    return Reason("disposable_email", 2.0, f"throwaway address at {domain}")
+
+
+SCRIPTS = {"cyrillic": "\u0400-\u04ff", "cjk": "\u4e00-\u9fff", "kana": "\u3040-\u30ff",
+           "arabic": "\u0600-\u06ff", "hangul": "\uac00-\ud7af", "greek": "\u0370-\u03ff"}
+SCRIPT_RE = {name: re.compile(f"[{span}]") for name, span in SCRIPTS.items()}
+LETTER = re.compile(r"[^\W\d_]")
+LATIN_LANGUAGES = {"es", "en", "ca", "gl", "eu", "pt", "fr", "de", "it"}
+
+
+def script_of(text: str) -> tuple[str, float]:
+    """The main non-Latin script of a text's words (links aside) and its share of the letters."""
+    text = URL.sub(" ", text)
+    letters = len(LETTER.findall(text))
+    if not letters:
+        return "latin", 0.0
+    name, count = max(((name, len(rx.findall(text))) for name, rx in SCRIPT_RE.items()),
+                      key=lambda pair: pair[1])
+    return (name, count / letters) if count else ("latin", 0.0)
+
+
+def rule_script(item: Item, site: SiteContext) -> Reason | None:
+    if not set(site.languages) <= LATIN_LANGUAGES:
+        return None
+    name, share = script_of(item.content[:2000])
+    if share < 0.3:
+        return None
+    return Reason("script", 4.0, f"{share:.0%} of the letters are {name}; the site writes "
+                                 + "/".join(site.languages))
+
+
+@lru_cache(maxsize=1)
+def _detector():
+    from lingua import Language, LanguageDetectorBuilder
+
+    languages = [Language.SPANISH, Language.ENGLISH, Language.PORTUGUESE, Language.FRENCH,
+                 Language.GERMAN, Language.ITALIAN, Language.CATALAN]
+    return LanguageDetectorBuilder.from_languages(*languages).with_low_accuracy_mode().build()
+
+
+def language_of(text: str) -> tuple[str, float]:
+    """The most likely language (ISO 639-1) of a Latin-script text and its confidence."""
+    values = _detector().compute_language_confidence_values(text)
+    if not values:
+        return "", 0.0
+    best = values[0]
+    return best.language.iso_code_639_1.name.lower(), best.value
+
+
+def rule_language(item: Item, site: SiteContext) -> Reason | None:
+    text = item.content[:1000]
+    if len(text.split()) < MIN_WORDS_FOR_LANGUAGE or script_of(text)[1] >= 0.3:
+        return None
+    code, confidence = language_of(text)
+    if not code or code in site.languages or confidence < 0.7:
+        return None
+    return Reason("language", 1.5, f"written in {code} ({confidence:.0%}); the site writes "
+                                   + "/".join(site.languages))
+
+
+def rule_same_content(item: Item, site: SiteContext) -> Reason | None:
+    if site.ips_for_content is None or len(item.content.strip()) < 20:
+        return None
+    ips = site.ips_for_content(content_fingerprint(item.content))
+    if ips < SAME_CONTENT_IPS:
+        return None
+    return Reason("same_content", min(1.0 + ips / 2, 5.0),
+                  f"the same text came from {ips} addresses")
+
+
+def rule_spam_ip(item: Item, site: SiteContext) -> Reason | None:
+    if not item.user_ip or item.user_ip not in site.spam_ips:
+        return None
+    return Reason("spam_ip", 4.0, f"{item.user_ip} sent confirmed spam")
+
+
+def dnsbl_name(ip: str, zone: str) -> str | None:
+    """The DNS name to ask a block list about an address (reversed nibbles or octets)."""
+    try:
+        address = ipaddress.ip_address(ip)
+    except ValueError:
+        return None
+    if address.version == 4:
+        reversed_ip = ".".join(reversed(str(address).split(".")))
+    else:
+        reversed_ip = ".".join(reversed(address.exploded.replace(":", "")))
+    return f"{reversed_ip}.{zone.strip('.')}"
+
+
+def rule_dnsbl(item: Item, site: SiteContext) -> Reason | None:
+    if not item.user_ip or not site.dnsbl_zones or site.dnsbl_lookup is None:
+        return None
+    for zone in site.dnsbl_zones:
+        name = dnsbl_name(item.user_ip, zone)
+        if name and site.dnsbl_lookup(name):
+            return Reason("dnsbl", 3.0, f"{item.user_ip} is listed in {zone}")
+    return None
+
+
+RULES: list[Callable[[Item, SiteContext], Reason | None]] = [
+    rule_links, rule_link_domains, rule_honeypot, rule_too_fast, rule_disposable_email,
+    rule_script, rule_language, rule_same_content, rule_spam_ip, rule_dnsbl,
+]
+
+
+def reasons(item: Item, site: SiteContext) -> list[Reason]:
+    found = []
+    for rule in RULES + list(site.extra_rules):
+        reason = rule(item, site)
+        if reason is not None:
+            found.append(reason)
+    return found
