@@ -78,6 +78,7 @@ def _admin_route(route: str) -> bool:
 def _world(db):
     """The demo (customers, agents, tickets in every state) plus one of each other object."""
     from xuala.kb.models import Article
+    from xuala.meetings.models import AgentAvailability
     from xuala.meetings.services import availability_add, meeting_request_open
     from xuala.quotes.models import LineKind
     from xuala.quotes.services import quote_draft, quote_line_add, quote_send
@@ -96,13 +97,14 @@ def _world(db):
                           quantity=Decimal("1"), unit_price=Decimal("10"), kind=LineKind.WORK)
     quote_send(quote=quote, actor=agent)
     site = customer.sites.first()
-    monitor = Monitor.objects.create(kind=MonitorKind.SITE, site=site, customer=customer,
-                                     name=site.url, url=site.url)
+    monitor = Monitor.objects.get_or_create(site=site, defaults=dict(
+        kind=MonitorKind.SITE, customer=customer, name=site.url, url=site.url))[0]
     now = timezone.now()
     incident = incident_open(monitor=monitor, since=now - timedelta(minutes=5), confirmed_at=now,
                              last_result={}, in_maintenance=False)
     from datetime import time
-    window = availability_add(agent=agent, weekday=0, starts=time(10), ends=time(12))
+    window = (AgentAvailability.objects.filter(agent=agent).first()
+              or availability_add(agent=agent, weekday=0, starts=time(10), ends=time(12)))
     meeting = meeting_request_open(ticket=ticket, actor=agent, offer=False)
     article = Article.objects.filter(published=True).first()
     ids = {
