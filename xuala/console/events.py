@@ -196,8 +196,8 @@ SENTENCES: dict[str, Sentence] = {
         else _("Online Sentry checked the reported failure and did not confirm it.")),
     "sentry.incident_joined": lambda d, w: _(
         "Online Sentry added an incident of the same site to this ticket."),
-    "mail.failed": lambda d, w: _("A mail to %(to)s could not be sent.") % {
-        "to": d.get("to") or "—"},
+    "mail.failed": lambda d, w: _("A mail to %(to)s could not be sent: %(why)s") % {
+        "to": d.get("to") or "—", "why": d.get("error") or "—"},
     "mail.message_id_reused": lambda d, w: _(
         "An incoming mail reused the identifier of an earlier one; it was kept apart."),
     "quote.request_withdrawn": lambda d, w: _(
