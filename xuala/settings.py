@@ -220,7 +220,8 @@ LOGGING = {
 }
 
 # Mail. Without a relay the embedded default writes outgoing mail to files in the data dir.
-DEFAULT_FROM_EMAIL = env_str("XUALA_MAIL_FROM", "Xuala Cloud <asistencia@modo3.net>")
+# A bare address is sent named after the policy's company (xuala.notify.services.sender).
+DEFAULT_FROM_EMAIL = env_str("XUALA_MAIL_FROM", "asistencia@modo3.net")
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
 XUALA_MAIL_DOMAIN = env_str("XUALA_MAIL_DOMAIN", "modo3.net")
 # Meetings (§4): the video-call room ({token} becomes a random room name), the reminder's lead,
@@ -235,6 +236,8 @@ XUALA_MEETING_SLOTS_PER_DAY = env_int("XUALA_MEETING_SLOTS_PER_DAY", 2, minimum=
 XUALA_COMPANY_TAX_ID = env_str("XUALA_COMPANY_TAX_ID", "")
 XUALA_COMPANY_ADDRESS = env_str("XUALA_COMPANY_ADDRESS", "")  # lines separated by "\n"
 XUALA_COMPANY_EMAIL = env_str("XUALA_COMPANY_EMAIL", "")  # empty: the policy's support address
+# The knowledge base: how many votes one network address may cast in an hour.
+XUALA_KB_VOTES_PER_HOUR = env_int("XUALA_KB_VOTES_PER_HOUR", 20, minimum=1)
 # The address clients reach the desk at, for absolute links in mail.
 XUALA_PUBLIC_URL = env_str("XUALA_PUBLIC_URL", "http://127.0.0.1:8000").rstrip("/")
 XUALA_ONCALL_EMAIL = env_str("XUALA_ONCALL_EMAIL", "guardia@modo3.net")

@@ -1,4 +1,6 @@
-"""Who may use the console: signed-in agents whose session passed the TOTP second step.
+"""The console's sign-in steps: the password, then the TOTP second step.
+
+Who may use a console view is decided by ``agent_required`` in xuala/web/access.py.
 
 The password step does not sign the user in: it leaves a short-lived "pending" mark in
 the session, and only a valid code (or a confirmed enrolment) completes the sign-in. An
@@ -9,14 +11,10 @@ taken to the code step as well.
 from __future__ import annotations
 
 import time
-from functools import wraps
 
 from django.contrib import auth
-from django.contrib.auth.views import redirect_to_login
-from django.shortcuts import render
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
-from django_htmx.http import HttpResponseClientRedirect
 from django_otp import devices_for_user
 from django_otp import login as otp_login
 
@@ -26,35 +24,6 @@ PENDING_USER = "console_pending_user"
 PENDING_BACKEND = "console_pending_backend"
 PENDING_AT = "console_pending_at"
 PENDING_SECONDS = 10 * 60
-
-
-def forbidden(request):
-    return render(request, "console/forbidden.html", status=403)
-
-
-def agent_required(view):
-    """Let through verified agents; send others to sign in, or answer 403 to non-agents."""
-
-    @wraps(view)
-    def wrapped(request, *args, **kwargs):
-        user = request.user
-        if not user.is_authenticated:
-            return _to_step(request, "console:login")
-        if not getattr(user, "is_agent", False):
-            return forbidden(request)
-        if not user.is_verified():
-            return _to_step(request, "console:otp")
-        return view(request, *args, **kwargs)
-
-    return wrapped
-
-
-def _to_step(request, step: str):
-    response = redirect_to_login(request.get_full_path(), reverse(step))
-    if getattr(request, "htmx", False):
-        # A partial swap must not land the sign-in page inside the queue: reload instead.
-        return HttpResponseClientRedirect(response["Location"])
-    return response
 
 
 def safe_next(request, fallback: str | None = None) -> str:

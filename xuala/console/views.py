@@ -22,9 +22,7 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from xuala.console import selectors
 from xuala.console.access import (
-    agent_required,
     complete_sign_in,
-    forbidden,
     has_confirmed_device,
     pending_clear,
     pending_set,
@@ -51,6 +49,7 @@ from xuala.desk.errors import AttachmentRejected, DeskError, InvalidTransition
 from xuala.desk.models import Status, Ticket, TriageState
 from xuala.desk.selectors import breaching_within, queue, ticket_for_agent
 from xuala.policy.selectors import policy_active
+from xuala.web.access import agent_required, forbidden
 
 PAGE_SIZE = 50
 BREACH_LIMIT = 200

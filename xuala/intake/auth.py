@@ -66,7 +66,7 @@ def verify_sender(raw: bytes, parsed: ParsedMail, *, client_ip: str | None, helo
                   mail_from: str | None,
                   resolver: dns.resolver.Resolver | None = None) -> AuthVerdict:
     """Say whether the From domain of ``raw`` is proven; never raises."""
-    if getattr(settings, "XUALA_MAIL_AUTH", "enforce") == "off":
+    if settings.XUALA_MAIL_AUTH == "off":
         return AuthVerdict(True, "none", {"reason": "checks disabled"})
     from_domain = _domain_of(parsed.from_address)
     if not from_domain:
@@ -125,7 +125,7 @@ def _trusted_verdict(headers: list[str], from_domain: str) -> AuthVerdict | None
     have been written by the sender. Within the run, each method is judged from the topmost
     header that reports it (a copy of our authserv-id forged lower down loses to ours).
     """
-    trusted_ids = {i.lower() for i in getattr(settings, "XUALA_TRUSTED_AUTHSERV_IDS", [])}
+    trusted_ids = {i.lower() for i in settings.XUALA_TRUSTED_AUTHSERV_IDS}
     if not trusted_ids:
         return None
     by_method: dict[str, list[authres.AuthenticationResult]] = {}
@@ -190,7 +190,7 @@ def _property(result: authres.AuthenticationResult, ptype: str, name: str) -> st
 
 
 def _configured_resolver() -> dns.resolver.Resolver:
-    servers = list(getattr(settings, "XUALA_DNS_SERVERS", []) or [])
+    servers = list(settings.XUALA_DNS_SERVERS)
     if not servers:
         return dns.resolver.Resolver()
     resolver = dns.resolver.Resolver(configure=False)

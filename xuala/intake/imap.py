@@ -82,7 +82,7 @@ class ImapAccount:
 
 
 def imap_account_from_settings() -> ImapAccount:
-    url = getattr(settings, "XUALA_IMAP_URL", "")
+    url = settings.XUALA_IMAP_URL
     if not url:
         raise ConfigError("XUALA_IMAP_URL is not set")
     return ImapAccount.from_url(url)
@@ -139,7 +139,7 @@ def imap_watch(*, host: str, port: int, user: str, password: str, folder: str = 
     """Take in new mail as it arrives until ``stop`` is set."""
     account = ImapAccount(host, port, user, password, folder, ssl, starttls)
     if poll_seconds is None:
-        poll_seconds = float(getattr(settings, "XUALA_IMAP_POLL_SECONDS", 60))
+        poll_seconds = float(settings.XUALA_IMAP_POLL_SECONDS)
     backoff = 1.0
     log.info("watching %s@%s:%s/%s", user, host, port, folder)
     while not stop.is_set():
@@ -207,7 +207,7 @@ def _logout(mailbox: BaseMailBox) -> None:
 
 
 def _processed_folder() -> str:
-    return getattr(settings, "XUALA_IMAP_PROCESSED_FOLDER", "") or ""
+    return settings.XUALA_IMAP_PROCESSED_FOLDER
 
 
 def _refresh_capabilities(mailbox: BaseMailBox) -> None:

@@ -21,12 +21,11 @@ from xuala.policy.loader import LoadedPolicy
 from xuala.policy.selectors import policy_active
 
 VOTE_WINDOW = timedelta(hours=1)
-DEFAULT_VOTES_PER_HOUR = 20
 
 
 def votes_per_hour() -> int:
     """How many votes one network address may cast in an hour (XUALA_KB_VOTES_PER_HOUR)."""
-    return int(getattr(settings, "XUALA_KB_VOTES_PER_HOUR", DEFAULT_VOTES_PER_HOUR))
+    return settings.XUALA_KB_VOTES_PER_HOUR
 
 
 # ---------------------------------------------------------------------------- articles

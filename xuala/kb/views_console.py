@@ -7,8 +7,8 @@ from django.shortcuts import render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
-from xuala.console.access import agent_required
 from xuala.kb import selectors, services
+from xuala.web.access import agent_required
 
 
 @require_GET

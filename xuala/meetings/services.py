@@ -57,9 +57,6 @@ from xuala.policy.selectors import policy_active
 
 log = logging.getLogger(__name__)
 
-ROOM_URL_DEFAULT = "https://meet.jit.si/xuala-{token}"
-REMINDER_BEFORE_DEFAULT = timedelta(minutes=60)
-SLOTS_PER_DAY_DEFAULT = 2
 SLOT_STEP = timedelta(minutes=15)
 MAX_PROPOSED_TIMES = 3
 
@@ -68,19 +65,18 @@ MAX_PROPOSED_TIMES = 3
 
 def room_url_new() -> str:
     """A fresh video-call room from XUALA_MEETING_ROOM_URL (a pattern with ``{token}``)."""
-    pattern = getattr(settings, "XUALA_MEETING_ROOM_URL", "") or ROOM_URL_DEFAULT
+    pattern = settings.XUALA_MEETING_ROOM_URL
     if "{token}" not in pattern:
         raise ImproperlyConfigured("XUALA_MEETING_ROOM_URL must contain {token}")
     return pattern.format(token=secrets.token_urlsafe(16))
 
 
 def _reminder_before() -> timedelta:
-    minutes = getattr(settings, "XUALA_MEETING_REMINDER_MINUTES", None)
-    return REMINDER_BEFORE_DEFAULT if minutes is None else timedelta(minutes=minutes)
+    return timedelta(minutes=settings.XUALA_MEETING_REMINDER_MINUTES)
 
 
 def _slots_per_day() -> int | None:
-    per_day = getattr(settings, "XUALA_MEETING_SLOTS_PER_DAY", SLOTS_PER_DAY_DEFAULT)
+    per_day = settings.XUALA_MEETING_SLOTS_PER_DAY
     return per_day or None  # 0: no spreading, the earliest slots one after another
 
 

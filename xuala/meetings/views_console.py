@@ -9,7 +9,6 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST
 
-from xuala.console.access import agent_required
 from xuala.core.actions import perform
 from xuala.desk.errors import DeskError, InvalidTransition
 from xuala.desk.selectors import ticket_for_agent
@@ -31,6 +30,7 @@ from xuala.meetings.forms import (
 from xuala.meetings.models import BOOKED_REQUEST_STATUSES, MeetingStatus
 from xuala.meetings.texts import slot_label
 from xuala.policy.selectors import policy_active
+from xuala.web.access import agent_required
 
 
 def error_text(exc: DeskError) -> str:

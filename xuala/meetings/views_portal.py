@@ -16,7 +16,7 @@ from xuala.meetings.forms import PickForm, ProposeForm
 from xuala.meetings.models import BOOKED_REQUEST_STATUSES, MeetingStatus, RequestStatus
 from xuala.meetings.texts import minutes, slot_label
 from xuala.policy.selectors import policy_active
-from xuala.portal.views import client_view
+from xuala.web.access import client_view
 
 
 def error_text(exc: DeskError) -> str:

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from datetime import timedelta
 from email import encoders
 from email.mime.nonmultipart import MIMENonMultipart
+from email.utils import formataddr, parseaddr
 from smtplib import SMTPRecipientsRefused, SMTPResponseException
 
 from django.conf import settings
@@ -20,6 +21,7 @@ from django.utils import timezone
 
 from xuala.core.text import one_line
 from xuala.notify.models import OutboundEmail, OutboundStatus
+from xuala.policy.selectors import company_name
 
 log = logging.getLogger(__name__)
 MAX_ATTEMPTS = 8
@@ -27,8 +29,15 @@ MAX_ATTEMPTS = 8
 GAVE_UP_PURPOSE = "mail.failed"
 
 
+def sender() -> str:
+    """The From of outgoing mail: XUALA_MAIL_FROM, named after the policy's company when the
+    setting gives a bare address (the company's name has one source, the policy file)."""
+    name, address = parseaddr(settings.DEFAULT_FROM_EMAIL)
+    return formataddr((name or company_name(), address))
+
+
 def make_message_id() -> str:
-    domain = getattr(settings, "XUALA_MAIL_DOMAIN", "modo3.net")
+    domain = settings.XUALA_MAIL_DOMAIN
     return f"<{uuid.uuid4().hex}@{domain}>"
 
 
@@ -180,7 +189,7 @@ def _send(row: OutboundEmail, connection) -> None:
     if row.auto_submitted:
         headers["Auto-Submitted"] = "auto-replied"
     message = EmailMultiAlternatives(
-        subject=row.subject, body=row.body_text, from_email=settings.DEFAULT_FROM_EMAIL,
+        subject=row.subject, body=row.body_text, from_email=sender(),
         to=[row.to], headers=headers, connection=connection,
     )
     if row.body_html:

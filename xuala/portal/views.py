@@ -2,14 +2,12 @@
 
 from __future__ import annotations
 
-from functools import wraps
 from urllib.parse import urlsplit
 
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import login as auth_login
 from django.contrib.auth import logout as auth_logout
-from django.contrib.auth.views import redirect_to_login
 from django.core.paginator import Paginator
 from django.http import FileResponse, HttpResponseRedirect
 from django.shortcuts import redirect, render
@@ -36,17 +34,13 @@ from xuala.policy.schema import TicketClass
 from xuala.policy.selectors import policy_active
 from xuala.portal.forms import LoginForm, ReplyForm, TicketForm, as_uploads
 from xuala.portal.selectors import attachment_of_customer, contracts_active
+from xuala.web.access import client_view, console_url, language_of
 
 TICKETS_PER_PAGE = 25
 HELD_MAIL_SHOWN = 20
 
 
 # ---------------------------------------------------------------- language
-
-def _language_of(user) -> str:
-    codes = {code for code, _name in settings.LANGUAGES}
-    return user.language if user.language in codes else settings.LANGUAGE_CODE
-
 
 def _in_language(url: str, language: str) -> str:
     """``url`` (a path of this site) as it reads in ``language``.
@@ -66,33 +60,6 @@ def _remember_language(response, language: str):
         secure=settings.LANGUAGE_COOKIE_SECURE, httponly=settings.LANGUAGE_COOKIE_HTTPONLY,
         samesite=settings.LANGUAGE_COOKIE_SAMESITE)
     return response
-
-
-def _console_url(user) -> str:
-    """The agent console's front page in the agent's language (it asks for its own sign-in)."""
-    with translation.override(_language_of(user)):
-        return reverse("console:queue")
-
-
-# ---------------------------------------------------------------- access
-
-def client_view(view):
-    """Only a client contact reaches ``view``, called with its customer; agents go to the
-    console, anyone else signs in first."""
-
-    @wraps(view)
-    def wrapper(request, *args, **kwargs):
-        user = request.user
-        if not user.is_authenticated:
-            return redirect_to_login(request.get_full_path())
-        customer = customer_for_user(user)
-        if customer is None:
-            if user.is_agent:
-                return redirect(_console_url(user))
-            return render(request, "portal/no_access.html", status=403)
-        return view(request, customer, *args, **kwargs)
-
-    return never_cache(wrapper)
 
 
 # ---------------------------------------------------------------- sign-in
@@ -120,9 +87,9 @@ def login_view(request):
         if user.is_agent:
             # The client area is not the agents' door: they sign in to the console.
             messages.info(request, _("This is the Client Area. Agents work in the console."))
-            return redirect(_console_url(user))
+            return redirect(console_url(user))
         auth_login(request, user)
-        language = _language_of(user)
+        language = language_of(user)
         with translation.override(language):
             target = _in_language(next_url, language) if next_url else reverse("portal:dashboard")
         return _remember_language(HttpResponseRedirect(target), language)

@@ -72,13 +72,13 @@ class Company:
 
 def company() -> Company:
     """The issuer's details from settings (read when a PDF is made, never at import)."""
-    address = getattr(settings, "XUALA_COMPANY_ADDRESS", "") or ""
+    address = settings.XUALA_COMPANY_ADDRESS
     if isinstance(address, str):
         address = address.replace("\\n", "\n").splitlines()
-    email = (getattr(settings, "XUALA_COMPANY_EMAIL", "")
+    email = (settings.XUALA_COMPANY_EMAIL
              or policy_active().policy.channels.support_address)
     return Company(name=texts.company_name(),
-                   tax_id=getattr(settings, "XUALA_COMPANY_TAX_ID", "") or "",
+                   tax_id=settings.XUALA_COMPANY_TAX_ID,
                    address=tuple(part.strip() for part in address if part.strip()),
                    email=email)
 

@@ -10,7 +10,6 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods, require_POST
 
-from xuala.console.access import agent_required
 from xuala.core.actions import perform
 from xuala.desk.selectors import ticket_for_agent
 from xuala.policy.selectors import policy_active
@@ -18,6 +17,7 @@ from xuala.quotes import pdf, selectors, services
 from xuala.quotes.errors import QuoteError, QuoteInvalid, QuoteNotEditable
 from xuala.quotes.forms import LineForm, NewQuoteForm, QuoteFilterForm, QuoteForm, TicketChoiceForm
 from xuala.quotes.models import Quote, QuoteStatus
+from xuala.web.access import agent_required
 
 PAGE_SIZE = 50
 

@@ -8,7 +8,6 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
-from xuala.portal.views import client_view
 from xuala.quotes import pdf, services, texts
 from xuala.quotes.errors import (
     QuoteAlreadyDecided,
@@ -20,6 +19,7 @@ from xuala.quotes.errors import (
 from xuala.quotes.forms import AcceptForm, RejectForm
 from xuala.quotes.models import QuoteStatus
 from xuala.quotes.selectors import quote_of_customer, quotes_of_customer
+from xuala.web.access import client_view
 
 
 def client_ip(request) -> str | None:

@@ -63,7 +63,7 @@ def incident_alert(*, incident: Incident, event: str) -> None:
         body = f"{monitor.name} recovered at {incident.resolved_at.isoformat()}."
     email_enqueue(to=settings.XUALA_ONCALL_EMAIL, subject=subject, body_text=body,
                   purpose=f"sentry.{event}", ticket=incident.ticket)
-    if getattr(settings, "XUALA_SENTRY_WEBHOOK_URL", ""):
+    if settings.XUALA_SENTRY_WEBHOOK_URL:
         payload = {"event": f"incident.{event}", "incident": incident.pk,
                    "monitor": monitor.name, "url": monitor.url,
                    "error_class": incident.error_class,
@@ -82,7 +82,7 @@ def signature(body: str, secret: str) -> str:
 def webhook_deliver(*, body: str, attempt: int) -> int:
     """POST the incident to the configured webhook, signed with HMAC-SHA256."""
     url = settings.XUALA_SENTRY_WEBHOOK_URL
-    secret = getattr(settings, "XUALA_SENTRY_WEBHOOK_SECRET", "")
+    secret = settings.XUALA_SENTRY_WEBHOOK_SECRET
     if not url.startswith(("https://", "http://")):
         raise ValueError("XUALA_SENTRY_WEBHOOK_URL must be an http(s) URL")
     request = urllib.request.Request(url, data=body.encode(), method="POST", headers={  # noqa: S310

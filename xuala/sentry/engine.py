@@ -39,7 +39,6 @@ from django.utils import timezone
 from xuala.sentry import services
 
 log = logging.getLogger(__name__)
-CLAIM_SECONDS = 120
 
 
 def engine_id() -> str:
@@ -121,8 +120,7 @@ def _aware(value) -> datetime | None:
 def claim(*, engine: str, now: datetime, batch: int, horizon: timedelta = timedelta(0)
           ) -> list[Due]:
     """Stamp up to ``batch`` due monitors as this engine's and return them."""
-    expires = now + timedelta(seconds=getattr(settings, "XUALA_SENTRY_CLAIM_SECONDS",
-                                              CLAIM_SECONDS))
+    expires = now + timedelta(seconds=settings.XUALA_SENTRY_CLAIM_SECONDS)
     when = services.datetime_adapter()
     with transaction.atomic(), connection.cursor() as cursor:
         if connection.vendor == "postgresql":

@@ -126,7 +126,7 @@ def emergency_verify(*, ticket_id: int) -> dict | None:
 
 def emergency_verify_after_commit(ticket_id: int) -> None:
     """Schedule the one-shot check of a new emergency ticket once its transaction commits."""
-    mode = getattr(settings, "XUALA_EMERGENCY_CHECK", "thread")
+    mode = settings.XUALA_EMERGENCY_CHECK
     if mode == "off":
         return
     if mode == "inline":

@@ -403,8 +403,8 @@ def maintenance_open(*, reason: str, starts_at: datetime, ends_at: datetime,
 def rollups_compact(*, now: datetime | None = None) -> dict[str, int]:
     """Fold hours older than the retention into days, drop old hours and raw checks."""
     now = now or timezone.now()
-    keep_hours = timedelta(days=getattr(settings, "XUALA_SENTRY_HOUR_DAYS", 30))
-    keep_raw = timedelta(days=getattr(settings, "XUALA_SENTRY_RAW_DAYS", 30))
+    keep_hours = timedelta(days=settings.XUALA_SENTRY_HOUR_DAYS)
+    keep_raw = timedelta(days=settings.XUALA_SENTRY_RAW_DAYS)
     cutoff = (now - keep_hours).replace(minute=0, second=0, microsecond=0)
     from xuala.policy.selectors import policy_active
     from xuala.sentry.models import UptimeDay, UptimeHour

@@ -9,7 +9,7 @@ from django.utils import formats, translation
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from xuala.policy.selectors import policy_active
+from xuala.policy.selectors import company_name, policy_active
 
 WHAT_FAILED = {
     "dns": gettext_lazy("its address (DNS) does not resolve"),
@@ -48,8 +48,8 @@ def incident_opened(*, site_url: str, error_class: str, since: datetime,
             "Our technicians have been alerted and are already working on it as an "
             "emergency. We will write to you here as soon as it works again; you do not "
             "need to do anything.\n\n"
-            "Xuala Cloud support") % {"site": site_url, "what": what_failed(error_class),
-                                      "since": when_words(since)}
+            "%(company)s support") % {"site": site_url, "what": what_failed(error_class),
+                                      "since": when_words(since), "company": company_name()}
     return subject, body
 
 

@@ -16,10 +16,9 @@ from django.utils.translation import gettext_lazy, pgettext
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
-from xuala.console.access import agent_required
-from xuala.portal.views import client_view
 from xuala.sentry import charts, selectors
 from xuala.sentry.models import Incident, MonitorKind
+from xuala.web.access import agent_required, client_view
 
 BOARD_PAGE_SIZE = 100
 BOARD_REFRESH_SECONDS = 10
