@@ -105,6 +105,7 @@ def _headers_under(env: dict, *, forwarded: str | None) -> dict:
     return json.loads(out.stdout.strip().splitlines()[-1])
 
 
+@pytest.mark.real_clock  # settings are read in a child process
 @pytest.mark.parametrize(("env", "forwarded", "hsts"), [
     ({"XUALA_PROXY_SSL_HEADER": "X-Forwarded-Proto: https"}, "https", True),
     ({"XUALA_PROXY_SSL_HEADER": "X-Forwarded-Proto: https"}, None, False),
@@ -119,6 +120,7 @@ def test_hsts_is_sent_behind_tls_when_cookies_are_secure(tmp_path, env, forwarde
         assert headers["Strict-Transport-Security"].startswith("max-age=31536000")
 
 
+@pytest.mark.real_clock
 def test_a_malformed_proxy_header_setting_stops_the_program_naming_it(tmp_path):
     result = subprocess.run(
         [sys.executable, "-c", "import django; django.setup()"],
