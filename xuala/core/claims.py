@@ -18,6 +18,15 @@ What a claim writes is the caller's choice, through ``update(row) -> {column: va
 usually a lease (the due column moved to ``now + lease``, so that a row whose engine died
 comes due again), or the next stage of a row that goes through stages. The update must
 change the due column or a guard column, or a second engine could claim the row again.
+``update`` may work on the row it is given (the values compared are read before it runs)
+and may return ``None`` to leave a row alone.
+
+Acting in the claim's transaction: an engine whose action must commit with its claim (an
+event row with the stage it records) calls ``claim_due`` inside its own
+``transaction.atomic()`` and acts there; the locks are then held until the actions are
+written too, and a failure rolls back claims and actions together (the rows come due
+again). An engine whose action is slow or leaves the database (sending mail) acts after
+``claim_due`` returns, under the lease its claim wrote.
 """
 
 from __future__ import annotations
@@ -37,7 +46,7 @@ class ClaimUpdateError(ValueError):
 
 
 def claim_due(queryset: QuerySet[M], *, field: str, now: datetime, batch: int,
-              update: Callable[[M], Mapping[str, Any]] | Mapping[str, Any],
+              update: Callable[[M], Mapping[str, Any] | None] | Mapping[str, Any],
               guard: Iterable[str] = ()) -> list[M]:
     """Claim up to ``batch`` rows of ``queryset`` whose ``field`` is at or before ``now``.
 
@@ -55,11 +64,14 @@ def claim_due(queryset: QuerySet[M], *, field: str, now: datetime, batch: int,
         if connections[alias].vendor == "postgresql":
             due = due.select_for_update(skip_locked=True, of=("self",))
         for row in due[:batch]:
-            values = dict(update(row) if callable(update) else update)
+            seen = {name: getattr(row, name) for name in (field, *guard)}
+            wanted = update(row) if callable(update) else update
+            if wanted is None:
+                continue
+            values = dict(wanted)
             if field not in values and not set(guard) & set(values):
                 raise ClaimUpdateError(
                     f"a claim of {model.__name__} must change {field!r} or a guard column")
-            seen = {name: getattr(row, name) for name in (field, *guard)}
             if model._base_manager.using(alias).filter(pk=row.pk, **seen).update(**values):
                 for name, value in values.items():
                     setattr(row, name, value)
