@@ -26,8 +26,8 @@ from xuala.sentry.uptime import (
     incidents_open_before,
     local_days,
     measured_until,
-    open_seconds,
     policy_tz,
+    with_open_incidents,
 )
 
 
@@ -83,15 +83,9 @@ def daily_uptimes(*, monitors: list[Monitor], start: datetime, end: datetime,
         series = []
         for day, day_start, day_end in days:
             until = measured_until(monitor, day_start, day_end, now)
-            down, maint, rows = acc[monitor.pk].get(day, (0, 0, 0))
-            for incident in open_incidents.get(monitor.pk, ()):
-                if incident.started_at >= until:
-                    continue
-                rows += 1
-                if incident.in_maintenance:
-                    maint += open_seconds(incident, day_start, until)
-                else:
-                    down += open_seconds(incident, day_start, until)
+            down, maint, rows = with_open_incidents(
+                open_incidents.get(monitor.pk, ()), acc[monitor.pk].get(day, (0, 0, 0)),
+                start=day_start, until=until, before=until)
             series.append(DayUptime(day=day, start=day_start, end=day_end, measured_until=until,
                                     down_seconds=down, maintenance_seconds=maint,
                                     has_data=rows > 0 and until > day_start))

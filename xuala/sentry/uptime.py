@@ -283,6 +283,23 @@ def open_seconds(incident: Incident, start: datetime, until: datetime) -> int:
     return math.ceil(seconds) if seconds > 0 else 0
 
 
+def with_open_incidents(incidents, sums, *, start: datetime, until: datetime,
+                        before: datetime) -> tuple[int, int, int]:
+    """A span's sums (down seconds, maintenance seconds, rows) with the incidents still open
+    that began before ``before`` added from ``start`` until ``until``: their downtime reaches
+    the rollups only when they are resolved, so counting them here never counts twice."""
+    down, maint, rows = sums
+    for incident in incidents:
+        if incident.started_at >= before:
+            continue
+        rows += 1
+        if incident.in_maintenance:
+            maint += open_seconds(incident, start, until)
+        else:
+            down += open_seconds(incident, start, until)
+    return down, maint, rows
+
+
 def uptimes(*, monitors: list[Monitor], start: datetime, end: datetime,
             now: datetime | None = None,
             open_incidents: dict[int, list[Incident]] | None = None) -> dict[int, Uptime]:
@@ -313,15 +330,9 @@ def uptimes(*, monitors: list[Monitor], start: datetime, end: datetime,
     out = {}
     for monitor in monitors:
         until = measured_until(monitor, start, end, now)
-        down, maint, rows = sums[monitor.pk]
-        for incident in open_incidents.get(monitor.pk, ()):
-            if incident.started_at >= end:
-                continue
-            rows += 1
-            if incident.in_maintenance:
-                maint += open_seconds(incident, start, until)
-            else:
-                down += open_seconds(incident, start, until)
+        down, maint, rows = with_open_incidents(
+            open_incidents.get(monitor.pk, ()), sums[monitor.pk], start=start, until=until,
+            before=end)
         out[monitor.pk] = Uptime(start=start, end=end, measured_until=until, down_seconds=down,
                                  maintenance_seconds=maint, commitment=commitment,
                                  has_data=rows > 0)
