@@ -32,7 +32,7 @@ again). An engine whose action is slow or leaves the database (sending mail) act
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any, TypeVar
 
 from django.db import connections, router, transaction
@@ -45,14 +45,15 @@ class ClaimUpdateError(ValueError):
     """The claim would not change what other engines look at, so it would not exclude them."""
 
 
-def claim_due(queryset: QuerySet[M], *, field: str, now: datetime, batch: int,
+def claim_due(queryset: QuerySet[M], *, field: str, now: datetime | date, batch: int,
               update: Callable[[M], Mapping[str, Any] | None] | Mapping[str, Any],
               guard: Iterable[str] = ()) -> list[M]:
     """Claim up to ``batch`` rows of ``queryset`` whose ``field`` is at or before ``now``.
 
     ``queryset`` narrows the candidates (``status="pending"`` …); ``guard`` names further
     columns that must be unchanged for a claim to hold (a stage number, an attempt count).
-    Returns the rows this call claimed, oldest due first, with the update applied.
+    Returns the rows this call claimed, oldest due first, with the update applied. ``now``
+    is a date when ``field`` is a date column (a quote's last valid day).
     """
     model = queryset.model
     guard = tuple(guard)
