@@ -133,3 +133,32 @@ def test_on_postgresql_a_second_engine_skips_rows_another_holds_instead_of_waiti
     a.join(30)
     assert len(second) == 3 and len(first) == 3
     assert not set(first) & {row.pk for row in second}
+
+
+def claimed_subjects(update, *, now, guard=()) -> list[str]:
+    claimed = claim_due(OutboundEmail.objects.all(), field="next_attempt_at", now=now,
+                        batch=5, update=update, guard=guard)
+    return [row.subject for row in claimed]
+
+
+@pytest.mark.django_db
+def test_an_update_that_works_on_the_row_it_is_given_still_claims_it():
+    now = timezone.now()
+    outbox_rows(1, due_at=now - timedelta(minutes=1))
+
+    def in_place(row):
+        row.attempts += 1  # the compared values were read before this
+        row.next_attempt_at = now + LEASE
+        return {"attempts": row.attempts, "next_attempt_at": row.next_attempt_at}
+
+    assert claimed_subjects(in_place, now=now, guard=["attempts"]) == ["s0"]
+    assert OutboundEmail.objects.get(subject="s0").attempts == 1
+
+
+@pytest.mark.django_db
+def test_an_update_that_returns_none_leaves_the_row_alone():
+    now = timezone.now()
+    outbox_rows(2, due_at=now - timedelta(minutes=1))
+    skip_first = lambda row: None if row.subject == "s0" else lease(row)  # noqa: E731
+    assert claimed_subjects(skip_first, now=now) == ["s1"]
+    assert OutboundEmail.objects.get(subject="s0").attempts == 0

@@ -400,7 +400,7 @@ def test_a_check_cancelled_from_outside_is_cancelled_not_timed_out(site_farm):
 
 
 def test_it_splits_a_monitored_url_once(site_farm, monkeypatch):
-    from xuala.sentry import probe as probe_module
+    from xuala.sentry import probe_target as probe_module
 
     probe_module._TARGETS.clear()
     parsed = []

@@ -18,12 +18,21 @@ What a claim writes is the caller's choice, through ``update(row) -> {column: va
 usually a lease (the due column moved to ``now + lease``, so that a row whose engine died
 comes due again), or the next stage of a row that goes through stages. The update must
 change the due column or a guard column, or a second engine could claim the row again.
+``update`` may work on the row it is given (the values compared are read before it runs)
+and may return ``None`` to leave a row alone.
+
+Acting in the claim's transaction: an engine whose action must commit with its claim (an
+event row with the stage it records) calls ``claim_due`` inside its own
+``transaction.atomic()`` and acts there; the locks are then held until the actions are
+written too, and a failure rolls back claims and actions together (the rows come due
+again). An engine whose action is slow or leaves the database (sending mail) acts after
+``claim_due`` returns, under the lease its claim wrote.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any, TypeVar
 
 from django.db import connections, router, transaction
@@ -36,14 +45,15 @@ class ClaimUpdateError(ValueError):
     """The claim would not change what other engines look at, so it would not exclude them."""
 
 
-def claim_due(queryset: QuerySet[M], *, field: str, now: datetime, batch: int,
-              update: Callable[[M], Mapping[str, Any]] | Mapping[str, Any],
+def claim_due(queryset: QuerySet[M], *, field: str, now: datetime | date, batch: int,
+              update: Callable[[M], Mapping[str, Any] | None] | Mapping[str, Any],
               guard: Iterable[str] = ()) -> list[M]:
     """Claim up to ``batch`` rows of ``queryset`` whose ``field`` is at or before ``now``.
 
     ``queryset`` narrows the candidates (``status="pending"`` …); ``guard`` names further
     columns that must be unchanged for a claim to hold (a stage number, an attempt count).
-    Returns the rows this call claimed, oldest due first, with the update applied.
+    Returns the rows this call claimed, oldest due first, with the update applied. ``now``
+    is a date when ``field`` is a date column (a quote's last valid day).
     """
     model = queryset.model
     guard = tuple(guard)
@@ -55,11 +65,14 @@ def claim_due(queryset: QuerySet[M], *, field: str, now: datetime, batch: int,
         if connections[alias].vendor == "postgresql":
             due = due.select_for_update(skip_locked=True, of=("self",))
         for row in due[:batch]:
-            values = dict(update(row) if callable(update) else update)
+            seen = {name: getattr(row, name) for name in (field, *guard)}
+            wanted = update(row) if callable(update) else update
+            if wanted is None:
+                continue
+            values = dict(wanted)
             if field not in values and not set(guard) & set(values):
                 raise ClaimUpdateError(
                     f"a claim of {model.__name__} must change {field!r} or a guard column")
-            seen = {name: getattr(row, name) for name in (field, *guard)}
             if model._base_manager.using(alias).filter(pk=row.pk, **seen).update(**values):
                 for name, value in values.items():
                     setattr(row, name, value)

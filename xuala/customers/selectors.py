@@ -80,7 +80,10 @@ def contacts_for_emails(*, emails: Iterable[str]) -> dict[str, Contact]:
         with connection.cursor() as cursor:
             cursor.execute(sql, plain)
             rows = cursor.fetchall()
+        convert = _converters([f for model, _ in parts for f in model._meta.concrete_fields])
         for row in rows:
+            row = [value if not steps else _apply(steps, col, value) for value, (col, steps)
+                   in zip(row, convert, strict=True)]
             values, at = [], 0
             for names in columns:
                 values.append(row[at:at + len(names)])
@@ -96,6 +99,23 @@ def contacts_for_emails(*, emails: Iterable[str]) -> dict[str, Contact]:
         if contact is not None:
             found[email] = contact
     return found
+
+
+def _converters(fields) -> list[tuple]:
+    """Per column, the converters the ORM's compiler applies to what the driver returns
+    (SQLite's datetimes made aware, JSON decoded…): a plain cursor skips them."""
+    out = []
+    for field in fields:
+        col = field.get_col(field.model._meta.db_table)
+        out.append((col, connection.ops.get_db_converters(col)
+                    + col.get_db_converters(connection)))
+    return out
+
+
+def _apply(steps: list, col, value):
+    for convert in steps:
+        value = convert(value, col, connection)
+    return value
 
 
 def customer_coverage(*, customer: Customer, on: date | datetime) -> Coverage:

@@ -1,16 +1,21 @@
 """The SLA sweep: warns agents before targets and due times pass, and records breaches.
 
 Tickets whose clock is running carry ``sla_next_at``, the next instant the sweep
-must act on them (a due row). One step:
+must act on them (a due row). One step, in one transaction:
 
-1. Select up to ``batch`` tickets with ``sla_next_at <= now`` (indexed; on
-   PostgreSQL locked with SKIP LOCKED so parallel sweeps take different rows).
-2. Claim each with a conditional update on (id, sla_stage): if another sweep
-   advanced the stage first, nothing changes and the ticket is skipped.
-3. Act on the claimed stage: write its event (sla.target_warning, sla.target_missed,
-   sla.due_warning, sla.breached), notify, and set the next stage's instant.
+1. Claim up to ``batch`` tickets with ``sla_next_at <= now`` through
+   ``xuala.core.claims.claim_due``: the claim advances ``sla_stage`` and sets the next
+   stage's instant, conditional on the ticket still being at the stage that was read
+   (on PostgreSQL the rows are also locked with SKIP LOCKED, so parallel sweeps take
+   different rows).
+2. Act on each claimed stage: write its event (sla.target_warning, sla.target_missed,
+   sla.due_warning, sla.breached) and notify.
 
-Any number of sweeps on any number of hosts may run; none acts on a stage twice.
+Why no stage is acted on twice or lost: the claim and its event commit together (the step's
+transaction holds the row locks until both are written), and a second sweep that read the
+same stage finds ``sla_stage`` moved and claims nothing. A sweep that fails rolls back its
+claims with its events, so the stages come due again. Any number of sweeps on any number of
+hosts may run.
 """
 
 from __future__ import annotations
@@ -19,9 +24,10 @@ import logging
 from datetime import datetime
 
 from django.conf import settings
-from django.db import connection, transaction
+from django.db import transaction
 from django.utils import timezone
 
+from xuala.core.claims import claim_due
 from xuala.desk.models import Ticket
 from xuala.desk.services import _refresh_queue_fields, _sla_stages, event_record
 from xuala.notify.services import email_enqueue
@@ -32,32 +38,29 @@ log = logging.getLogger(__name__)
 def sla_sweep_step(*, now: datetime | None = None, batch: int = 200) -> int:
     """Act on every SLA stage that has come due; returns the number of stages handled."""
     now = now or timezone.now()
-    handled = 0
+    acting: dict[int, tuple[datetime, str]] = {}  # ticket pk -> the claimed stage
+
+    def next_stage(ticket: Ticket) -> dict | None:
+        stages = _sla_stages(ticket)
+        stage = ticket.sla_stage
+        if stage >= len(stages):
+            return None
+        when, key = stages[stage]
+        _refresh_for_stage(ticket, stage + 1)
+        acting[ticket.pk] = (when, key)
+        return {"sla_stage": stage + 1, "sla_next_at": ticket.sla_next_at,
+                "target_missed_at": when if key == "sla.target_missed" else ticket.target_missed_at,
+                "breached_at": when if key == "sla.breached" else ticket.breached_at}
+
     with transaction.atomic():
-        due = Ticket.objects.filter(sla_next_at__lte=now).order_by("sla_next_at")
-        if connection.vendor == "postgresql":
-            due = due.select_for_update(skip_locked=True)
-        ids = list(due.values_list("pk", "sla_stage")[:batch])
-    for pk, stage in ids:
-        with transaction.atomic():
-            ticket = (Ticket.objects.select_related("policy_version", "assignee", "customer")
-                      .get(pk=pk))
-            stages = _sla_stages(ticket)
-            if ticket.sla_stage != stage or stage >= len(stages):
-                continue
-            when, key = stages[stage]
-            _refresh_for_stage(ticket, stage + 1)
-            claimed = Ticket.objects.filter(pk=pk, sla_stage=stage).update(
-                sla_stage=stage + 1, sla_next_at=ticket.sla_next_at,
-                target_missed_at=ticket.target_missed_at if key != "sla.target_missed" else when,
-                breached_at=ticket.breached_at if key != "sla.breached" else when,
-            )
-            if not claimed:
-                continue  # another sweep got there first
+        claimed = claim_due(
+            Ticket.objects.select_related("policy_version", "assignee", "customer"),
+            field="sla_next_at", now=now, batch=batch, update=next_stage, guard=["sla_stage"])
+        for ticket in claimed:
+            when, key = acting[ticket.pk]
             event_record(ticket=ticket, key=key, at=now, stage_at=when.isoformat())
             _notify(ticket, key, when)
-            handled += 1
-    return handled
+    return len(claimed)
 
 
 def _refresh_for_stage(ticket: Ticket, next_stage: int) -> None:

@@ -24,6 +24,7 @@ from django.db import IntegrityError, transaction
 from django.urls import reverse
 from django.utils import timezone, translation
 
+from xuala.core.claims import claim_due
 from xuala.core.links import public_url
 from xuala.customers.selectors import customer_for_user
 from xuala.desk.errors import InvalidTransition
@@ -577,26 +578,25 @@ def _invitations_send(meeting: Meeting, *, kind: str, now: datetime) -> None:
 def meeting_reminders_step(*, now: datetime | None = None, batch: int = 100) -> int:
     """Send the reminders that have come due; returns how many meetings were reminded.
 
-    1. Pick up to ``batch`` confirmed meetings whose ``reminder_at`` has passed (indexed).
-    2. Claim each with a conditional update on (id, reminder_at) that clears it and stamps
-       ``reminder_sent_at``; a row another engine claimed first updates nothing.
-    3. In the same transaction, queue the reminder to the client and the agent (a meeting
-       that has already started gets none).
-    Any number of engines may run; none reminds a meeting twice.
+    In one transaction:
+    1. Claim up to ``batch`` confirmed meetings whose ``reminder_at`` has passed (indexed),
+       through ``xuala.core.claims.claim_due``: the claim clears ``reminder_at`` and stamps
+       ``reminder_sent_at``, conditional on (id, reminder_at, status) being as read; a row
+       another engine claimed first is left out.
+    2. Queue the reminder to the client and the agent (a meeting that has already started
+       gets none).
+    Why none is reminded twice or missed: the cleared ``reminder_at`` is the claim, and it
+    commits with the queued mail. Any number of engines may run.
     """
     now = now or timezone.now()
-    due = list(Meeting.objects.filter(status=MeetingStatus.CONFIRMED, reminder_at__lte=now)
-               .order_by("reminder_at").values_list("pk", "reminder_at")[:batch])
     reminded = 0
-    for pk, seen in due:
-        with transaction.atomic():
-            claimed = Meeting.objects.filter(
-                pk=pk, status=MeetingStatus.CONFIRMED, reminder_at=seen,
-            ).update(reminder_at=None, reminder_sent_at=now)
-            if not claimed:
-                continue  # another engine got there first
-            meeting = Meeting.objects.select_related(
-                "request", "request__ticket", "request__ticket__contact", "agent").get(pk=pk)
+    with transaction.atomic():
+        claimed = claim_due(
+            Meeting.objects.filter(status=MeetingStatus.CONFIRMED).select_related(
+                "request", "request__ticket", "request__ticket__contact", "agent"),
+            field="reminder_at", now=now, batch=batch,
+            update={"reminder_at": None, "reminder_sent_at": now}, guard=["status"])
+        for meeting in claimed:
             if meeting.starts_at <= now:
                 continue
             _invitations_send(meeting, kind="reminder", now=now)

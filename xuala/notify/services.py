@@ -19,6 +19,7 @@ from django.core.mail import BadHeaderError, EmailMultiAlternatives, get_connect
 from django.db import transaction
 from django.utils import timezone
 
+from xuala.core.claims import claim_due
 from xuala.core.text import one_line
 from xuala.notify.models import OutboundEmail, OutboundStatus
 from xuala.policy.selectors import company_name
@@ -102,26 +103,31 @@ def _backoff(attempts: int) -> timedelta:
 def outbox_step(*, batch: int = 50, now=None) -> int:
     """Send what is due; returns how many were sent.
 
-    1. Pick up to ``batch`` pending rows whose next_attempt_at has passed.
-    2. Claim each with a conditional update that moves next_attempt_at forward by the
-       back-off; a row another engine claimed first updates nothing and is skipped.
-    3. Send it; on success mark it sent, on failure keep the back-off, record the error,
-       and give up after MAX_ATTEMPTS.
+    1. Claim up to ``batch`` pending rows whose next_attempt_at has passed, through
+       ``xuala.core.claims.claim_due``: the claim counts the attempt and moves
+       next_attempt_at forward by the back-off (a lease), conditional on the row being
+       unchanged since it was read; a row another engine claimed first is left out.
+    2. Send each claimed row, outside the claim's transaction (the relay may be slow): on
+       success mark it sent, on failure keep the back-off, record the error, and give up
+       after MAX_ATTEMPTS.
+
+    Why no message goes twice: only the engine whose conditional update moved the lease
+    sends; another engine sees the row again only when the lease has run out (the engine
+    that claimed it died before marking it sent or failed).
     """
     now = now or timezone.now()
-    due = list(OutboundEmail.objects.filter(status=OutboundStatus.PENDING,
-                                            next_attempt_at__lte=now)
-               .order_by("next_attempt_at").values_list("pk", "attempts", "next_attempt_at")
-               [:batch])
+
+    def lease(row: OutboundEmail) -> dict:
+        return {"attempts": row.attempts + 1,
+                "next_attempt_at": now + _backoff(row.attempts + 1)}
+
+    claimed = claim_due(OutboundEmail.objects.filter(status=OutboundStatus.PENDING),
+                        field="next_attempt_at", now=now, batch=batch, update=lease,
+                        guard=["status", "attempts"])
     sent = 0
     connection = get_connection()
-    for pk, attempts, seen_at in due:
-        claimed = OutboundEmail.objects.filter(
-            pk=pk, status=OutboundStatus.PENDING, next_attempt_at=seen_at
-        ).update(attempts=attempts + 1, next_attempt_at=now + _backoff(attempts + 1))
-        if not claimed:
-            continue
-        row = OutboundEmail.objects.get(pk=pk)
+    for row in claimed:
+        pk = row.pk
         try:
             _send(row, connection)
         except Exception as exc:

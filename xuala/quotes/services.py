@@ -14,6 +14,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.utils import timezone, translation
 
+from xuala.core.claims import claim_due
 from xuala.customers.models import Customer
 from xuala.customers.selectors import customer_for_user
 from xuala.desk.models import DONE_STATUSES, Status, Ticket
@@ -521,23 +522,25 @@ def ticket_quote_withdraw(*, ticket: Ticket, actor, reason: str,
 def quote_expire_due(*, now: datetime | None = None, batch: int = 200) -> int:
     """Mark every sent quote past its validity date as expired; returns how many.
 
-    1. List sent quotes whose valid_until is before today in the policy's zone.
-    2. Claim each with a conditional update (sent → expired); one that another process
-       claimed first, or that the client decided meanwhile, updates nothing and is skipped.
-    3. Record the event, send a waiting ticket back to work, and tell the agent.
+    In one transaction:
+    1. Claim up to ``batch`` sent quotes whose valid_until is before today in the policy's
+       zone (at or before yesterday), through ``xuala.core.claims.claim_due``: the claim is
+       the change sent → expired, conditional on the quote still being sent with the date
+       that was read; one another process claimed first, or that the client decided
+       meanwhile, changes nothing and is left out.
+    2. Record the event, send a waiting ticket back to work, and tell the agent.
+
+    Why none is expired twice or missed: the status is the claim, and it commits with the
+    event (a failure rolls both back, and the quote is due again on the next step).
     """
     now = now or timezone.now()
-    today = policy_today(now)
-    due = list(Quote.objects.filter(status=QuoteStatus.SENT, valid_until__lt=today)
-               .order_by("valid_until", "pk").values_list("pk", flat=True)[:batch])
-    expired = 0
-    for pk in due:
-        with transaction.atomic():
-            claimed = Quote.objects.filter(pk=pk, status=QuoteStatus.SENT).update(
-                status=QuoteStatus.EXPIRED, updated_at=now)
-            if not claimed:
-                continue
-            quote = Quote.objects.select_related("ticket", "customer", "created_by").get(pk=pk)
+    yesterday = policy_today(now) - timedelta(days=1)
+    with transaction.atomic():
+        claimed = claim_due(
+            Quote.objects.filter(status=QuoteStatus.SENT)
+            .select_related("ticket", "customer", "created_by"),
+            field="valid_until", now=yesterday, batch=batch,
+            update={"status": QuoteStatus.EXPIRED, "updated_at": now}, guard=["status"])
+        for quote in claimed:
             _after_expiry(quote, now)
-        expired += 1
-    return expired
+    return len(claimed)

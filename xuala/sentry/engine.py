@@ -119,7 +119,22 @@ def _aware(value) -> datetime | None:
 
 def claim(*, engine: str, now: datetime, batch: int, horizon: timedelta = timedelta(0)
           ) -> list[Due]:
-    """Stamp up to ``batch`` due monitors as this engine's and return them."""
+    """Stamp up to ``batch`` due monitors as this engine's and return them.
+
+    The contract of ``xuala.core.claims.claim_due``, in two statements for the whole batch:
+    due rows (``next_check_at <= now + horizon``, oldest first) are selected with ``FOR
+    UPDATE SKIP LOCKED`` on PostgreSQL, in a transaction held until the claim is written;
+    the claim is a conditional update (only rows whose claim is still free or expired
+    change) that writes a lease (``claim_expires_at``), so parallel engines take different
+    rows and a dead engine's rows come due again when the lease runs out. Only the rows the
+    update changed are returned (RETURNING), so a row another engine stamped first is left
+    out even where SKIP LOCKED does not exist (SQLite, whose writers are serialised).
+
+    Why not ``claim_due`` itself: it claims row by row (one UPDATE and one model instance
+    per row), which is right for engines that take tens of rows, but an engine here claims
+    up to ``batch`` (10,000) monitors a step, thousands a second across engines. claim_due costs
+    about ten times more per step here (bench/README.md, "The claim").
+    """
     expires = now + timedelta(seconds=settings.XUALA_SENTRY_CLAIM_SECONDS)
     when = services.datetime_adapter()
     with transaction.atomic(), connection.cursor() as cursor:
