@@ -282,3 +282,14 @@ def list_sites(request: HttpRequest, customer_id: schemas.Id | None = None):
 def list_contracts(request: HttpRequest, customer_id: schemas.Id | None = None):
     """Each contract with its plan as the support policy describes it, services included."""
     return selectors.contracts_visible(principal=_principal(request), customer_id=customer_id)
+
+
+# ---------------------------------------------------------------- nodes (their own tokens)
+
+def _nodes_router() -> Router:
+    from xuala.nodes.api import router as nodes
+
+    return nodes
+
+
+api.add_router("/nodes", _nodes_router())
