@@ -107,6 +107,23 @@ def node_mark_local(*, server: HostingServer, is_local: bool = True) -> Node:
     return node
 
 
+LOCAL_TOKEN_NAME = "local node (xuala run)"  # noqa: S105 (a label)
+
+
+def local_node_tokens() -> list[tuple[HostingServer, str]]:
+    """For each server marked local that has attached sites, a fresh token for the agent
+    `xuala run` starts; the tokens of earlier runs are revoked."""
+    out = []
+    servers = HostingServer.objects.filter(node__is_local=True, is_active=True,
+                                           sites__root__isnull=False).distinct()
+    for server in servers:
+        for old in NodeToken.objects.filter(server=server, name=LOCAL_TOKEN_NAME,
+                                            revoked_at__isnull=True):
+            node_token_revoke(prefix=old.prefix)
+        out.append((server, node_token_create(server=server, name=LOCAL_TOKEN_NAME).secret))
+    return out
+
+
 def site_attach(*, site: Site, root: str, server: HostingServer | None = None) -> SiteRoot:
     """Record the site's document root (an absolute path on its server) and its server."""
     root = root.strip()

@@ -35,6 +35,7 @@ class Command(BaseCommand):
         run = sub.add_parser("run", help="run the agent: claim, run and report jobs")
         run.add_argument("--desk", required=True, help="the desk's base URL (https://…)")
         run.add_argument("--token", default=None, help="default: XUALA_NODE_TOKEN")
+        run.add_argument("--token-file", default=None, help="read the token from this file")
         run.add_argument("--once", action="store_true", help="one claim, then exit")
 
     def handle(self, *args, action: str, **options):
@@ -66,6 +67,10 @@ class Command(BaseCommand):
 
         logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
         token = options["token"] or os.environ.get("XUALA_NODE_TOKEN", "")
+        if options["token_file"]:
+            from pathlib import Path
+
+            token = Path(options["token_file"]).read_text(encoding="utf-8").strip()
         if not token:
             raise CommandError("give the node's token with --token or XUALA_NODE_TOKEN")
         stop = threading.Event()
