@@ -67,3 +67,8 @@ def test_xuala_run_starts_a_node_for_a_local_server_with_attached_sites(plan_cus
     with open(token_file) as handle:
         assert node_token_authenticate(secret=handle.read()).server == site.server
     assert not any("xn_" in arg for arg in node.argv)
+
+
+def test_the_agent_refuses_plain_http_to_a_desk_that_is_not_on_loopback(db):
+    with pytest.raises(CommandError, match="https"):
+        run("node", "run", "--desk", "http://desk.example.com", "--token", "xn_x", "--once")

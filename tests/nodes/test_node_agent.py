@@ -55,3 +55,34 @@ def test_a_job_whose_node_was_killed_mid_job_is_claimed_again_after_its_lease(
 def test_an_agent_with_a_refused_token_stops_with_status_2(live_server, site_a):
     answer = agent(live_server.url, "xn_00000000_nope", "--once")
     assert answer.wait(timeout=60) == 2
+
+
+def test_a_node_killed_mid_scan_has_its_audit_taken_again_and_recorded_once(
+        live_server, settings, site_a, node_a, tmp_path, monkeypatch):
+    from xuala.wsa import services as wsa
+
+    settings.XUALA_NODE_LEASE_SECONDS = 2
+    tree = tmp_path / "site-a"
+    for folder in range(40):
+        sub = tree / "wp-content" / "uploads" / f"{folder:02d}"
+        sub.mkdir(parents=True)
+        for number in range(250):
+            (sub / f"img-{number}.txt").write_text(f"picture {folder}/{number}\n" * 20)
+    monkeypatch.setenv("XUALA_WSA_OFFLINE", "1")  # the agents inherit the environment
+    monkeypatch.setenv("XUALA_WSA_HOME", str(tmp_path / "wsa-home"))
+    audit = wsa.audit_start(site=site_a)
+    first = agent(live_server.url, node_a.secret)
+    try:
+        wait_for(lambda: Job.objects.get(pk=audit.job_id).progress.get("files_done"))
+    finally:
+        first.send_signal(signal.SIGKILL)
+        first.wait()
+    assert Job.objects.get(pk=audit.job_id).state == JobState.RUNNING
+    second = agent(live_server.url, node_a.secret)
+    try:
+        wait_for(lambda: Job.objects.get(pk=audit.job_id).state == JobState.DONE, 120)
+    finally:
+        second.send_signal(signal.SIGTERM)
+        second.wait(timeout=60)
+    audit.refresh_from_db()
+    assert (audit.state, audit.files, audit.job.attempts) == ("done", 10_000, 2)

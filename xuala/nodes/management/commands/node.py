@@ -76,6 +76,10 @@ class Command(BaseCommand):
         stop = threading.Event()
         for sig in (signal.SIGTERM, signal.SIGINT):
             signal.signal(sig, lambda *_: stop.set())
-        code = run_agent(Desk(options["desk"], token), once=options["once"], stop=stop)
+        try:
+            desk = Desk(options["desk"], token)
+        except ValueError as exc:
+            raise CommandError(str(exc)) from None
+        code = run_agent(desk, once=options["once"], stop=stop)
         if code:
             raise CommandError("the desk refused this node's token", returncode=code)
