@@ -24,5 +24,7 @@ def test_the_demo_site_is_audited_by_the_local_node_and_its_backdoor_quarantined
     shell = audit.findings.get(path="wp-content/uploads/2026/03/cache.php",
                                rule="php_exec_request_data")
     assert shell.action == Action.QUARANTINED
+    others = audit.findings.filter(path=shell.path).exclude(rule="recently-changed")
+    assert {f.action for f in others} == {Action.QUARANTINED}
     assert not (Path(site.root.path)
                 / "wp-content/uploads/2026/03/cache.php").exists()

@@ -220,6 +220,12 @@ def _action_done(job: Job, action: str, **values) -> None:
     if job.state != JobState.DONE:
         values, action = {}, Action.FAILED
     Finding.objects.filter(action_job=job).update(action=action, **values)
+    if action in (Action.QUARANTINED, Action.REPLACED):
+        # The file is gone from the site: its other findings of the same audits (a proposed
+        # quarantine among them) are settled by the same move.
+        (Finding.objects.filter(audit_id__in={f.audit_id for f in findings},
+                                path__in={f.path for f in findings})
+         .exclude(action_job=job).update(action=action, action_job=job, **values))
     wsa_event(site=job.site, key=f"wsa.{action}", findings=[f.pk for f in findings],
               job=job.pk)
 
