@@ -57,6 +57,7 @@ INSTALLED_APPS = [
     "xuala.console",
     "xuala.api",
     "xuala.wsa",
+    "xuala.nodes",
     "axes",
     "django_otp",
     "django_otp.plugins.otp_totp",

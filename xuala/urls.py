@@ -29,11 +29,13 @@ urlpatterns += i18n_patterns(
     path("portal/quotes/", include("xuala.quotes.urls_portal")),
     path("portal/meetings/", include("xuala.meetings.urls_portal")),
     path("portal/uptime/", include("xuala.sentry.urls_portal")),
+    path("portal/security/", include("xuala.wsa.urls_portal")),
     path("portal/", include("xuala.portal.urls")),
     path("console/quotes/", include("xuala.quotes.urls_console")),
     path("console/meetings/", include("xuala.meetings.urls_console")),
     path("console/kb/", include("xuala.kb.urls_console")),
     path("console/sentry/", include("xuala.sentry.urls_console")),
+    path("console/wsa/", include("xuala.wsa.urls_console")),
     path("console/", include("xuala.console.urls")),
     prefix_default_language=False,
 )

@@ -18,6 +18,8 @@ EXPECTED_OPERATIONS = {
     ("get", "/api/v1/customers"), ("get", "/api/v1/customers/{customer_id}"),
     ("get", "/api/v1/services"), ("get", "/api/v1/sites"), ("get", "/api/v1/contracts"),
     ("post", "/api/v1/antispam/check"),
+    ("post", "/api/v1/nodes/claim"), ("post", "/api/v1/nodes/jobs/{job_id}/heartbeat"),
+    ("post", "/api/v1/nodes/jobs/{job_id}/result"),
 }
 
 
@@ -34,7 +36,8 @@ def test_it_serves_the_openapi_document_listing_every_route(client, db):
         "type": "http", "scheme": "bearer"}
     for path, item in document["paths"].items():
         for method, operation in item.items():
-            assert operation["security"] == [{"BearerToken": []}], (method, path)
+            scheme = "NodeBearer" if path.startswith("/api/v1/nodes/") else "BearerToken"
+            assert operation["security"] == [{scheme: []}], (method, path)
     ticket = document["components"]["schemas"]["TicketOut"]["properties"]
     assert "class" in ticket and "ticket_class" not in ticket
 

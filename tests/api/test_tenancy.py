@@ -82,6 +82,12 @@ ROUTES = {
         ("get", "/api/v1/contracts", {"customer_id": w.a_customer.pk})]),
     ("post", "/api/v1/antispam/check"): (404, lambda w: [
         ("post", "/api/v1/antispam/check", {"site_id": w.a_site.pk, "content": "hola"})]),
+    # Node routes take node tokens only: a client's token is not one (tests/nodes).
+    ("post", "/api/v1/nodes/claim"): (401, lambda w: [("post", "/api/v1/nodes/claim", {})]),
+    ("post", "/api/v1/nodes/jobs/{job_id}/heartbeat"): (401, lambda w: [
+        ("post", "/api/v1/nodes/jobs/1/heartbeat", {"attempt": 1})]),
+    ("post", "/api/v1/nodes/jobs/{job_id}/result"): (401, lambda w: [
+        ("post", "/api/v1/nodes/jobs/1/result", {"attempt": 1, "ok": True})]),
 }
 
 
@@ -126,7 +132,8 @@ def test_a_client_gets_404_for_another_customers_objects_on_every_route(world, r
             assert body["items"] and {_owner(url, item) for item in body["items"]} == {
                 world.b_customer.pk}
         else:
-            assert body["code"] == ("agents_only" if expected == 403 else "not_found")
+            assert body["code"] == {403: "agents_only", 401: "token_invalid"}.get(
+                expected, "not_found")
         assert _leaks(world, response.content.decode()) == []
     world.a_ticket.refresh_from_db()
     assert (Ticket.objects.count(), Message.objects.count(), OutboundEmail.objects.count(),

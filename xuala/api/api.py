@@ -318,3 +318,14 @@ def antispam_check(request: HttpRequest, payload: schemas.AntispamCheckIn):
     check, decided = antispam.antispam_check(site=site, item=item, languages=languages or ("es",),
                                              is_test=payload.is_test)
     return {"check_id": check.pk, **decided.as_dict()}
+
+
+# ---------------------------------------------------------------- nodes (their own tokens)
+
+def _nodes_router() -> Router:
+    from xuala.nodes.api import router as nodes
+
+    return nodes
+
+
+api.add_router("/nodes", _nodes_router())

@@ -132,6 +132,9 @@ def demo_load() -> DemoAccounts:
         customer=plan_customer, service=ana_site.service, server=web, cms=Cms.WORDPRESS,
         url="https://falla-a-proposito.cliente-demo.es/")
     _demo_monitors(ana_site=ana_site, failing_site=failing_site, servers=(web, mail))
+    from xuala.nodes.demo import demo_node
+
+    demo_node(site=ana_site)  # xuala run starts a local node for it (see docs/wsa.md)
 
     CannedReply.objects.get_or_create(title="Revisado y solucionado", language="es", defaults={
         "body": "Hola:\n\nHemos revisado el problema y ya está solucionado. Si vuelve a "

@@ -33,6 +33,10 @@ def desk_processes(*, host: str, port: int, web_workers: int) -> list[ProcessSpe
         ProcessSpec("quotes", xuala_argv("engine", "quotes")),
         ProcessSpec("meetings", xuala_argv("engine", "meetings")),
     ]
+    from xuala.nodes.processes import local_node_processes, wsa_engine_process
+
+    processes.append(wsa_engine_process())
+    processes += local_node_processes(host=host, port=port)
     if settings.XUALA_IMAP_URL:
         processes.append(ProcessSpec("imap", xuala_argv("imap", "poll")))
     return processes

@@ -112,10 +112,18 @@ def _urgent_review(site: Site, records: _Records) -> dict:
             "last_run": records._read()["incidents"].get(monitor.pk)}
 
 
+def _wsa(site: Site, records: _Records) -> dict:
+    # Security audits every services.wsa.interval, run by the site's node (xuala.wsa).
+    from xuala.wsa.selectors import site_audit_state
+
+    return site_audit_state(site)
+
+
 PROVIDERS: dict[str, Callable[[Site, _Records], dict]] = {
     "online_sentry": _online_sentry,
     "priority_support": _priority_support,
     "urgent_review": _urgent_review,
+    "wsa": _wsa,
 }
 
 

@@ -28,7 +28,7 @@ from xuala.policy.selectors import policy_active
 IMPORT_COLUMNS = [
     "customer", "tax_id", "language", "contact_email", "contact_name", "contact_phone",
     "service_kind", "service_name", "server", "starts_on", "ends_on",
-    "site_url", "cms", "plan", "billing",
+    "site_url", "cms", "plan", "billing", "root",
 ]
 REQUIRED = {"customer", "contact_email"}
 
@@ -72,6 +72,9 @@ def _check_row(row: dict[str, str], plan_keys: set[str]) -> list[str]:
             URLValidator(schemes=["http", "https"])(row["site_url"])
         except ValidationError:
             problems.append(f"site_url: {row['site_url']!r} is not an http(s) URL")
+    if row.get("root") and (not row["root"].startswith("/") or not row.get("site_url")
+                            or not row.get("server")):
+        problems.append("root: an absolute path, with site_url and server")
     if row.get("cms") and row["cms"] not in Cms.values:
         problems.append(f"cms: use one of {', '.join(Cms.values)}")
     if row.get("plan") and row["plan"] not in plan_keys:
@@ -150,10 +153,14 @@ def _import_row(row: dict[str, str], report: ImportReport) -> None:
                       "ends_on": _parse_date(row.get("ends_on", ""), "ends_on")})
         report.created["services"] += made
     if row.get("site_url"):
-        _, made = Site.objects.get_or_create(
+        site, made = Site.objects.get_or_create(
             customer=customer, url=row["site_url"],
             defaults={"service": service, "server": server, "cms": row.get("cms") or Cms.OTHER})
         report.created["sites"] += made
+        if row.get("root"):
+            from xuala.nodes.services import site_attach
+
+            site_attach(site=site, root=row["root"], server=server)
     if row.get("plan"):
         _, made = Contract.objects.get_or_create(
             customer=customer, plan_key=row["plan"],

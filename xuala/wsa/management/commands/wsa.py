@@ -5,6 +5,9 @@
     xuala wsa vulns import FILE
     xuala wsa quarantine FILE [--reason TEXT] [--quarantine DIR]
     xuala wsa restore ID [--quarantine DIR]
+    xuala wsa audit now SITE_URL              # queue an audit on the site's node (the desk)
+    xuala wsa suspend SITE_URL --until ISO --reason TEXT   # at most services.wsa.max_suspension
+    xuala wsa resume SITE_URL
 
 `scan` exits 0 when nothing of severity high or critical is found, 1 when something is, and 2
 on error (one line on stderr).
@@ -66,7 +69,22 @@ class Command(BaseCommand):
         restore.add_argument("--quarantine", metavar="DIR",
                              help="the quarantine store (default: the WSA home's)")
 
+        audit = sub.add_parser("audit", help="desk: audits of plan sites")
+        audit_sub = audit.add_subparsers(dest="audit_action", required=True)
+        now = audit_sub.add_parser("now", help="queue an audit of a site on its node now")
+        now.add_argument("site_url")
+        suspend = sub.add_parser("suspend", help="desk: suspend a site for cleaning (§6.3.3)")
+        suspend.add_argument("site_url")
+        suspend.add_argument("--until", required=True, help="ISO date-time (with zone) or date")
+        suspend.add_argument("--reason", required=True)
+        resume = sub.add_parser("resume", help="desk: lift a site's suspension now")
+        resume.add_argument("site_url")
+
     def handle(self, *args, action: str, **options):
+        if action in ("audit", "suspend", "resume"):
+            from xuala.wsa.management.desk import desk_action
+
+            return desk_action(self, action, options)
         try:
             if action == "scan":
                 code = self.scan(options)

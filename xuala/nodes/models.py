@@ -1,0 +1,111 @@
+"""Nodes: the agents on hosting servers, their tokens, where sites live, and their jobs."""
+
+from __future__ import annotations
+
+from django.db import models
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+
+class Node(models.Model):
+    """What the desk knows of the agent of one hosting server.
+
+    ``is_local``: the server is this machine, so `xuala run` starts its agent itself.
+    """
+
+    server = models.OneToOneField("customers.HostingServer", on_delete=models.CASCADE,
+                                  related_name="node")
+    is_local = models.BooleanField(_("local"), default=False)
+    last_seen_at = models.DateTimeField(_("last seen"), null=True, blank=True)
+
+    def __str__(self) -> str:
+        return f"node of {self.server}"
+
+
+class NodeToken(models.Model):
+    """A node's bearer credential; like an API token, only its SHA-256 is kept."""
+
+    server = models.ForeignKey("customers.HostingServer", on_delete=models.CASCADE,
+                               related_name="node_tokens")
+    name = models.CharField(_("name"), max_length=100, blank=True)
+    prefix = models.CharField(_("prefix"), max_length=16, unique=True)
+    key_hash = models.CharField(max_length=64, unique=True, editable=False)
+    created_at = models.DateTimeField(_("created"), default=timezone.now)
+    last_used_at = models.DateTimeField(_("last used"), null=True, blank=True)
+    revoked_at = models.DateTimeField(_("revoked"), null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"{self.prefix}… ({self.server})"
+
+
+class SiteRoot(models.Model):
+    """Where a site's files are on its server (its document root)."""
+
+    site = models.OneToOneField("customers.Site", on_delete=models.CASCADE,
+                                related_name="root")
+    path = models.CharField(_("document root"), max_length=1000)
+
+    def __str__(self) -> str:
+        return f"{self.site}: {self.path}"
+
+
+class JobState(models.TextChoices):
+    QUEUED = "queued", _("Queued")
+    RUNNING = "running", _("Running")
+    DONE = "done", _("Done")
+    FAILED = "failed", _("Failed")
+
+
+class Job(models.Model):
+    """Work that must run where a site's files are, pulled by its server's node.
+
+    Due work: ``next_at`` is when a node may claim it. A claim sets it to the end of the
+    lease; heartbeats push it on; a finished job has none. A running job whose node died
+    is therefore due again once its lease ends, for any node of the same server.
+    ``attempt`` numbers the claims: a heartbeat or result of an older claim is refused.
+    """
+
+    key = models.CharField(max_length=200, unique=True)  # the idempotency key
+    kind = models.CharField(max_length=40)
+    server = models.ForeignKey("customers.HostingServer", on_delete=models.CASCADE,
+                               related_name="jobs")
+    site = models.ForeignKey("customers.Site", on_delete=models.CASCADE, null=True,
+                             blank=True, related_name="jobs")
+    params = models.JSONField(default=dict, blank=True)
+    state = models.CharField(max_length=10, choices=JobState.choices, default=JobState.QUEUED)
+    next_at = models.DateTimeField(null=True, blank=True, db_index=True)
+    lease_until = models.DateTimeField(null=True, blank=True)
+    heartbeat_at = models.DateTimeField(null=True, blank=True)
+    attempts = models.PositiveIntegerField(default=0)
+    max_attempts = models.PositiveIntegerField(default=5)
+    holder = models.ForeignKey(NodeToken, on_delete=models.SET_NULL, null=True, blank=True,
+                               related_name="jobs")
+    progress = models.JSONField(default=dict, blank=True)
+    result = models.JSONField(null=True, blank=True)
+    error = models.TextField(blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"{self.kind} {self.key} ({self.state})"
+
+
+class JobEvent(models.Model):
+    """What happened to a job, with a machine key (``job.claimed``, ``job.lease_lost``…)."""
+
+    job = models.ForeignKey(Job, on_delete=models.CASCADE, related_name="events")
+    key = models.CharField(max_length=40)
+    at = models.DateTimeField(default=timezone.now)
+    data = models.JSONField(default=dict, blank=True)
+
+    class Meta:
+        ordering = ["at", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.key} at {self.at:%Y-%m-%d %H:%M:%S}"

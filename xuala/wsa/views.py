@@ -1,0 +1,99 @@
+"""The WSA's pages: audit reports in the client area (and their PDF), and in the console the
+audits of a site with the buttons that start one, approve a proposed cleaning or restore a
+quarantined file. Thin views over xuala.wsa.services and selectors."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.http import Http404, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import get_language
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_POST
+
+from xuala.customers.models import Site
+from xuala.web.access import agent_required, client_view
+from xuala.wsa import selectors, services
+from xuala.wsa.models import Action, Audit, Finding
+from xuala.wsa.report import audit_pdf, report_words
+
+# ---------------------------------------------------------------- client area
+
+
+@client_view
+@require_GET
+def portal_audits(request, customer):
+    return render(request, "wsa/portal_audits.html", {
+        "audits": selectors.audits_of_customer(customer=customer)[:50]})
+
+
+@client_view
+@require_GET
+def portal_audit(request, customer, pk: int):
+    audit = selectors.audit_for_customer(customer=customer, audit_id=pk)
+    if audit is None:
+        raise Http404
+    return render(request, "wsa/report.html", {"audit": audit, **report_words(audit),
+                                               "base_template": "portal/base.html",
+                                               "audience": "client"})
+
+
+@client_view
+@require_GET
+def portal_audit_pdf(request, customer, pk: int):
+    audit = selectors.audit_for_customer(customer=customer, audit_id=pk)
+    if audit is None:
+        raise Http404
+    response = HttpResponse(audit_pdf(audit, language=get_language()),
+                            content_type="application/pdf")
+    response["Content-Disposition"] = f'attachment; filename="audit-{audit.pk}.pdf"'
+    return response
+
+
+# ---------------------------------------------------------------- console
+
+@agent_required
+@require_GET
+def console_site(request, site_id: int):
+    site = get_object_or_404(Site.objects.select_related("customer"), pk=site_id)
+    return render(request, "wsa/console_site.html", {
+        "site": site, "audits": site.audits.all()[:30],
+        "suspensions": site.suspensions.all()[:10]})
+
+
+@agent_required
+@require_GET
+def console_audit(request, pk: int):
+    audit = get_object_or_404(Audit.objects.select_related("site"), pk=pk)
+    return render(request, "wsa/report.html", {
+        "audit": audit, **report_words(audit), "findings": audit.findings.all(),
+        "base_template": "console/base.html", "audience": "agent", "Action": Action})
+
+
+@agent_required
+@require_POST
+def console_audit_now(request, site_id: int):
+    site = get_object_or_404(Site, pk=site_id)
+    audit = services.audit_start(site=site, by=request.user)
+    messages.success(request, _("Audit queued on the site's node."))
+    return redirect("wsa_console:audit", audit.pk)
+
+
+@agent_required
+@require_POST
+def console_finding_approve(request, pk: int):
+    finding = get_object_or_404(Finding, pk=pk, action=Action.PROPOSED)
+    services.finding_clean(finding=finding, by=request.user)
+    messages.success(request, _("Cleaning approved and queued on the site's node."))
+    return redirect("wsa_console:audit", finding.audit_id)
+
+
+@agent_required
+@require_POST
+def console_finding_restore(request, pk: int):
+    finding = get_object_or_404(Finding, pk=pk)
+    if not finding.quarantine_id:
+        raise Http404
+    services.quarantine_restore(finding=finding, by=request.user)
+    messages.success(request, _("Restore queued on the site's node."))
+    return redirect("wsa_console:audit", finding.audit_id)
