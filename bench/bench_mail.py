@@ -584,7 +584,7 @@ AREAS = [
                                                      "django/db/backends/base/base.py")),
     ("Django ORM (building queries, model instances)", ("django/db/",)),
     ("mail parsing (email package, xuala.intake.parse/quotes)", (
-        "email/", "xuala/intake/parse.py", "xuala/intake/quotes.py", "nh3")),
+        "email/", "xuala/intake/parse/", "xuala/intake/quotes.py", "nh3")),
     ("SMTP protocol and event loop (aiosmtpd, asyncio)", ("aiosmtpd/", "asyncio/",
                                                           "selectors.py")),
     ("texts, templates, translation", ("django/template/", "django/utils/translation",

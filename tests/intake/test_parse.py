@@ -741,10 +741,10 @@ def test_it_reads_pathological_markup_and_headers_in_bounded_time():
 # ------------------------------------------------------------------------------ plain addresses
 
 def _registry_pairs(value: str) -> list[tuple[str, str]]:
-    from xuala.intake.parse import _POLICY_DEFAULT
+    from xuala.intake.parse.limits import POLICY_DEFAULT
 
     return [(a.display_name or "", a.addr_spec or "")
-            for a in _POLICY_DEFAULT.header_factory("from", value).addresses]
+            for a in POLICY_DEFAULT.header_factory("from", value).addresses]
 
 
 def _corpus_address_values() -> list[str]:
@@ -770,7 +770,7 @@ def _corpus_address_values() -> list[str]:
 ])
 def test_plain_addresses_read_directly_give_what_the_header_registry_gives(value):
     """The fast path takes only headers on which it agrees with the registry."""
-    from xuala.intake.parse import _plain_address
+    from xuala.intake.parse.headers import _plain_address
 
     fast = _plain_address(value)
     if fast is not None:
@@ -778,7 +778,7 @@ def test_plain_addresses_read_directly_give_what_the_header_registry_gives(value
 
 
 def test_the_plain_address_path_takes_the_usual_forms():
-    from xuala.intake.parse import _plain_address
+    from xuala.intake.parse.headers import _plain_address
 
     assert _plain_address("Ana Pérez <ana@x.es>") is None  # not ASCII: the registry reads it
     assert _plain_address("Ana Perez <ana@x.es>") == [("Ana Perez", "ana@x.es")]

@@ -66,10 +66,10 @@ def test_a_message_id_taken_by_a_concurrent_delivery_of_other_content_still_stor
         monkeypatch):
     """Two ways in deliver different messages under one Message-ID at the same moment: the
     INSERT of the second meets the first's row, and the second is stored by its content."""
-    from xuala.intake import services
+    from xuala.intake import accept as accepting
 
     first = accept(compose(message_id="<race@cliente-demo.es>", subject="Uno"))
-    monkeypatch.setattr(services, "_keys_stored", lambda keys: False)  # it read before
+    monkeypatch.setattr(accepting, "_keys_stored", lambda keys: False)  # it read before
     raw = compose(message_id="<race@cliente-demo.es>", subject="Dos")
     second = accept(raw)
     assert second.pk != first.pk and second.detail == {"message_id_reused": first.pk}

@@ -25,8 +25,8 @@ from concurrent.futures import Future
 from dataclasses import dataclass
 from multiprocessing.connection import Connection
 
+from xuala.intake.accept import Incoming, UnusableMessage
 from xuala.intake.children import Child
-from xuala.intake.services import Incoming, UnusableMessage
 
 log = logging.getLogger(__name__)
 
@@ -116,8 +116,8 @@ def _child(conn: Connection, max_batch: int) -> None:
     from django.conf import settings
     from django.db import connections
 
+    from xuala.intake.batcher import Batcher
     from xuala.intake.parser_process import ParserProcess
-    from xuala.intake.smtp import Batcher
 
     # A database connection open in the parent at the fork is the parent's: never used,
     # closed or collected here (closing a PostgreSQL one would end the parent's session).
