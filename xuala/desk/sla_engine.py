@@ -22,8 +22,9 @@ from django.conf import settings
 from django.db import connection, transaction
 from django.utils import timezone
 
+from xuala.desk.clocks import refresh_queue_fields, sla_stages
+from xuala.desk.events import event_record
 from xuala.desk.models import Ticket
-from xuala.desk.services import _refresh_queue_fields, _sla_stages, event_record
 from xuala.notify.services import email_enqueue
 
 log = logging.getLogger(__name__)
@@ -42,7 +43,7 @@ def sla_sweep_step(*, now: datetime | None = None, batch: int = 200) -> int:
         with transaction.atomic():
             ticket = (Ticket.objects.select_related("policy_version", "assignee", "customer")
                       .get(pk=pk))
-            stages = _sla_stages(ticket)
+            stages = sla_stages(ticket)
             if ticket.sla_stage != stage or stage >= len(stages):
                 continue
             when, key = stages[stage]
@@ -62,7 +63,7 @@ def sla_sweep_step(*, now: datetime | None = None, batch: int = 200) -> int:
 
 def _refresh_for_stage(ticket: Ticket, next_stage: int) -> None:
     ticket.sla_stage = next_stage
-    _refresh_queue_fields(ticket)
+    refresh_queue_fields(ticket)
 
 
 def _notify(ticket: Ticket, key: str, when: datetime) -> None:

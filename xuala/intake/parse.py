@@ -30,9 +30,7 @@ import binascii
 import email.errors
 import email.policy
 import email.utils
-import html as html_module
 import re
-import unicodedata
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from email.generator import BytesGenerator
@@ -40,6 +38,8 @@ from email.message import Message
 from email.parser import BytesParser
 from io import BytesIO
 
+from xuala.core.files import safe_filename
+from xuala.core.html import html_to_text
 from xuala.intake.charsets import DeclaredCharsets, decode_bytes, decode_unknown
 from xuala.intake.quotes import is_forward, strip_quoted
 
@@ -118,8 +118,6 @@ class UnparseableMail(ValueError):
 # --------------------------------------------------------------------------------------------
 # Limits
 
-MAX_FILENAME = 150
-DEFAULT_FILENAME = "attachment.bin"
 _MAX_DEPTH = 40
 _MAX_DEFECTS = 60
 _MAX_HEADER_VALUE = 8_000          # longer header values are cut before decoding
@@ -131,7 +129,6 @@ _MAX_MIME_HEADER = 2_000
 _MAX_PARTS = 1_000                 # MIME parts read per message; the rest is noted, not read
 _MAX_ADDRESS_VALUES = 10
 _LEADING_GARBAGE_LINES = 5         # lines skipped before the headers when none are found
-_MAX_QUOTE_DEPTH = 10              # deeper HTML blockquotes are drawn with ten ">"
 _MAX_REPORT_LINE = 2_000           # bounce text lines are cut to this before pattern matching
 
 _POLICY_DEFAULT = email.policy.default
@@ -432,214 +429,14 @@ def _date(value: str | None, notes: list[str]) -> datetime | None:
 # File names
 
 
-_WINDOWS_RESERVED = re.compile(r"^(?:con|prn|aux|nul|com[0-9]|lpt[0-9]|clock\$)(?:\..*)?$",
-                               re.IGNORECASE)
-_FILENAME_FORBIDDEN = re.compile(r'[<>:"|?*\x00-\x1f\x7f]')
-_EXTENSION_FOR_TYPE = {
-    "application/pdf": ".pdf",
-    "application/ms-tnef": ".dat",
-    "application/zip": ".zip",
-    "image/png": ".png",
-    "image/jpeg": ".jpg",
-    "image/gif": ".gif",
-    "image/webp": ".webp",
-    "message/rfc822": ".eml",
-    "message/delivery-status": ".txt",
-    "text/calendar": ".ics",
-    "text/plain": ".txt",
-    "text/html": ".html",
-    "text/rfc822-headers": ".txt",
-    "text/csv": ".csv",
-}
-
-
-_DEFAULT_NAME_FOR_TYPE = {
-    "text/calendar": "invite.ics",
-    "message/rfc822": "message.eml",
-    "message/delivery-status": "delivery-status.txt",
-    "message/disposition-notification": "read-receipt.txt",
-    "text/rfc822-headers": "original-headers.txt",
-}
-
-
-def safe_filename(name: str | None, content_type: str = "application/octet-stream") -> str:
-    """A file name safe to store and show: no path, no control characters, at most 150 chars.
-
-    The extension is kept when the name is shortened; an empty or unusable name becomes a
-    name for the content type ("invite.ics", "attachment.pdf"; "attachment.bin" when unknown).
-    """
-    extension = _EXTENSION_FOR_TYPE.get(content_type)
-    default = _DEFAULT_NAME_FOR_TYPE.get(
-        content_type, "attachment" + extension if extension else DEFAULT_FILENAME)
-    if not name:
-        return default
-    name = unicodedata.normalize("NFC", _clean_body(str(name)))
-    # Format characters (bidi overrides) let "gpj.exe" pass for "exe.jpg": drop them.
-    name = "".join(ch for ch in name if unicodedata.category(ch) not in {"Cc", "Cf", "Cs"})
-    name = name.replace("\\", "/").rstrip("/").rsplit("/", 1)[-1]
-    name = _FILENAME_FORBIDDEN.sub("_", name)
-    name = _SPACES.sub(" ", name).strip().lstrip(".").rstrip(". ")
-    if not name or not name.strip("._ -"):
-        return default
-    if _WINDOWS_RESERVED.match(name):
-        name = "_" + name
-    if len(name) > MAX_FILENAME:
-        stem, dot, ext = name.rpartition(".")
-        if dot and stem and 0 < len(ext) <= 16:
-            name = stem[:MAX_FILENAME - len(ext) - 1].rstrip(". ") + "." + ext
-        else:
-            name = name[:MAX_FILENAME].rstrip(". ")
-    return name or default
+# (one rule for every door: xuala.core.files.safe_filename)
 
 
 # --------------------------------------------------------------------------------------------
 # HTML to text
 
 
-_HTML_SPACES = re.compile(r"[ \t\n\r\f]+")  # HTML's white space: &nbsp; is not collapsed
-# One token at a time, each pattern bounded by the next "<" or ">": linear on any input.
-# (The standard library's html.parser is not: thousands of unclosed ``<a b="`` take minutes,
-# and html5ever-based sanitisers go quadratic on deep nesting; mail brings both.)
-_HTML_TOKEN = re.compile(
-    r"<!--.*?(?:-->|\Z)"                              # comment, terminated or not
-    r"|<(/?)([a-zA-Z][a-zA-Z0-9:_-]*)([^<>]*)>"       # start or end tag
-    r"|<[!?/][^<>]*>",                                # doctype, <?xml?>, <![if …]>, </ >
-    re.DOTALL,
-)
-_HREF = re.compile(r"""\bhref\s*=\s*(?:"([^"]*)"|'([^']*)'|([^\s"'>]+))""", re.IGNORECASE)
-_SKIP_CONTENT = frozenset({"script", "style", "title", "template", "xml", "svg", "iframe",
-                           "object", "noscript", "select"})
-_SKIP_END = {tag: re.compile(rf"</{tag}\b", re.IGNORECASE) for tag in _SKIP_CONTENT}
-_BLOCK = frozenset({"p", "div", "table", "tr", "ul", "ol", "dl", "dt", "dd", "h1", "h2", "h3",
-                    "h4", "h5", "h6", "section", "article", "header", "footer", "aside", "nav",
-                    "main", "form", "fieldset", "address", "center", "figure", "figcaption",
-                    "hr", "pre", "body", "html", "caption", "details", "summary"})
-
-
-class _HtmlText:
-    """Readable text from HTML tokens: blocks become lines, blockquotes become "> " quotes."""
-
-    def __init__(self) -> None:
-        self.lines: list[tuple[int, str]] = []
-        self._current: list[str] = []
-        self._depth = 0
-        self._line_depth = 0
-        self._pre = 0
-        self._links: list[tuple[str, list[str]]] = []
-
-    def _newline(self, force: bool = False) -> None:
-        raw = "".join(self._current)
-        text = raw.rstrip() if self._pre else raw.strip()
-        # Outlook writes its blank lines as paragraphs holding one &nbsp;.
-        if text or force or "\xa0" in raw:
-            self.lines.append((self._line_depth if text else self._depth, text))
-        self._current = []
-        self._line_depth = self._depth
-
-    def _append(self, text: str) -> None:
-        if not self._current:
-            self._line_depth = self._depth
-        self._current.append(text)
-        if self._links:  # the innermost link only: unclosed links must not cost n² appends
-            self._links[-1][1].append(text)
-
-    def start(self, tag: str, attrs: str) -> None:
-        if tag == "br":
-            self._newline(force=True)
-        elif tag == "blockquote":
-            self._newline()
-            self._depth += 1
-            self._line_depth = self._depth
-        elif tag == "li":
-            self._newline()
-            self._append("- ")
-        elif tag in _BLOCK:
-            self._newline()
-            if tag == "pre":
-                self._pre += 1
-        elif tag in {"td", "th"}:
-            self._append(" ")
-        elif tag == "a":
-            match = _HREF.search(attrs)
-            href = html_module.unescape(next(g for g in match.groups() if g is not None)
-                                        ) if match else ""
-            self._links.append((href.strip(), []))
-
-    def end(self, tag: str) -> None:
-        if tag == "blockquote":
-            self._newline()
-            self._depth = max(0, self._depth - 1)
-            self._line_depth = self._depth
-        elif tag in _BLOCK or tag == "li":
-            self._newline()
-            if tag == "pre":
-                self._pre = max(0, self._pre - 1)
-        elif tag == "a" and self._links:
-            href, link_text = self._links.pop()
-            shown = "".join(link_text)
-            target = href[7:] if href.lower().startswith("mailto:") else href
-            if (href.lower().startswith(("http://", "https://", "mailto:"))
-                    and target and target not in shown):
-                self._append(f" <{target}>")
-
-    def data(self, data: str) -> None:
-        data = html_module.unescape(data)
-        if self._pre:
-            for i, chunk in enumerate(data.replace("\r\n", "\n").split("\n")):
-                if i:
-                    self._newline(force=True)
-                self._append(chunk)
-            return
-        text = _HTML_SPACES.sub(" ", data)
-        if not self._current:
-            text = text.lstrip(" ")
-        if text:
-            self._append(text)
-
-    def text(self) -> str:
-        self._newline()
-        out: list[str] = []
-        blank = 0
-        for depth, line in self.lines:
-            if not line:
-                blank += 1
-                if blank > 1:
-                    continue
-                out.append(("> " * min(depth, _MAX_QUOTE_DEPTH)).rstrip())
-                continue
-            blank = 0
-            out.append("> " * min(depth, _MAX_QUOTE_DEPTH) + line.replace("\xa0", " "))
-        return "\n".join(out).strip("\n")
-
-
-def html_to_text(html: str) -> str:
-    """Plain text derived from an HTML body (quotes marked with ">"), in linear time."""
-    builder = _HtmlText()
-    position, size = 0, len(html)
-    while position < size:
-        match = _HTML_TOKEN.search(html, position)
-        if match is None:
-            builder.data(html[position:])
-            break
-        if match.start() > position:
-            builder.data(html[position:match.start()])
-        position = match.end()
-        tag = match.group(2)
-        if tag is None:
-            continue  # a comment or a declaration
-        tag = tag.lower()
-        attrs = match.group(3)
-        if match.group(1):
-            builder.end(tag)
-        elif tag in _SKIP_CONTENT:
-            if not attrs.rstrip().endswith("/"):
-                closing = _SKIP_END[tag].search(html, position)
-                position = closing.start() if closing else size
-        else:
-            builder.start(tag, attrs)
-            if attrs.rstrip().endswith("/") and tag in {"blockquote", "pre", "a"}:
-                builder.end(tag)
-    return builder.text()
+# (one tokenizer for the desk: xuala.core.html.html_to_text)
 
 
 # --------------------------------------------------------------------------------------------
