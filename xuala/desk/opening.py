@@ -37,18 +37,17 @@ from xuala.notify.services import email_build
 from xuala.policy.loader import LoadedPolicy
 from xuala.policy.models import PolicyVersion
 from xuala.policy.schema import Decision
-from xuala.policy.selectors import policy_active
+from xuala.policy.selectors import channel_accepted, policy_active
 from xuala.policy.services import policy_version_record
 
 
 def client_channel_check(*, channel: str) -> None:
     """§3: a client's request is attended only through a channel the policy accepts; raise
     ChannelRefused for any other (agents opening tickets for clients are not subject)."""
-    from xuala.policy.selectors import channel_accepted
-
     if not channel_accepted(channel):
         raise ChannelRefused(f"the policy does not accept requests through {channel!r}",
-                             clause="3", code="channel_not_accepted")
+                             clause=policy_active().policy.channels.clause,
+                             code="channel_not_accepted")
 
 
 @dataclass(frozen=True)
@@ -235,7 +234,7 @@ def ticket_open_prepare(request: OpenRequest, *, reads: OpenReads | None = None)
         raise CoverageRefused(
             texts.policy_answer(decision=decided.decision, rule_key=decided.rule,
                                 clause=decided.clause, loaded=loaded, language=language),
-            clause="6", code="not_client")
+            clause=decided.clause, code="not_client")
     ticket = Ticket(
         customer=customer, contact=contact, channel=request.channel,
         category=request.category or "", subject=subject, site=site, service=service,
