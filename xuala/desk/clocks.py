@@ -8,6 +8,7 @@ from functools import lru_cache
 
 from xuala.desk.events import event_record
 from xuala.desk.models import DONE_STATUSES, PAUSED_STATUSES, Ticket, TicketPause
+from xuala.desk.selectors import response_clock_running
 from xuala.policy.loader import LoadedPolicy, parse_policy
 from xuala.policy.models import PolicyVersion
 from xuala.policy.schema import TicketClass
@@ -69,8 +70,7 @@ def refresh_queue_fields(ticket: Ticket) -> None:
     else:
         ticket.queue_rank = 1
     ticket.class_rank = 0 if ticket.ticket_class != TicketClass.STANDARD else 1
-    running = not done and not paused and ticket.first_response_at is None
-    if not running:
+    if not response_clock_running(ticket):
         ticket.sla_next_at = None
         return
     stages = sla_stages(ticket)

@@ -251,3 +251,20 @@ class CannedReply(models.Model):
 
     def __str__(self) -> str:
         return self.title
+
+
+class DeskEvent(models.Model):
+    """Audit row of a change outside any ticket (a canned reply saved or deleted, an agent's
+    second sign-in step set up), with a machine key like TicketEvent's."""
+
+    key = models.CharField(max_length=60, db_index=True)
+    actor = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True,
+                              blank=True, related_name="+")
+    at = models.DateTimeField(default=timezone.now)
+    data = models.JSONField(default=dict, blank=True)
+
+    class Meta:
+        ordering = ["at", "id"]
+
+    def __str__(self) -> str:
+        return self.key

@@ -7,6 +7,7 @@ lives in the module of its job:
 - ``statuses``: status moves and the clock pauses they make, assignment;
 - ``decisions``: triage decisions carried out (answers citing the policy's clause);
 - ``clocks``: the SLA instants and queue columns derived from a ticket's state;
+- ``staff``: what agents change outside tickets (canned replies, their sign-in device);
 - ``events``: the event log.
 """
 
@@ -38,6 +39,12 @@ from xuala.desk.opening import (
     ticket_open_prepare,
     tickets_open_write,
 )
+from xuala.desk.staff import (
+    canned_reply_delete,
+    canned_reply_save,
+    totp_device_confirm,
+    totp_device_pending,
+)
 from xuala.desk.statuses import (
     ALLOWED,
     QUOTE_EXITS,
@@ -47,10 +54,33 @@ from xuala.desk.statuses import (
 )
 
 __all__ = [
-    "ALLOWED", "QUOTE_EXITS", "OpenReads", "OpenRequest", "Opened", "PreparedOpen", "Upload",
-    "client_channel_check", "customer_attachment_bytes", "decision_handler_register",
-    "event_record", "statuses_reachable", "ticket_assign", "ticket_client_message",
-    "ticket_emergency_confirm", "ticket_note", "ticket_open", "ticket_open_prepare",
-    "ticket_reply", "ticket_set_status", "ticket_system_message", "ticket_triage_apply",
-    "ticket_triage_dismiss", "tickets_open_write", "triage_prepared_answer",
+    "ALLOWED",
+    "QUOTE_EXITS",
+    "OpenReads",
+    "OpenRequest",
+    "Opened",
+    "PreparedOpen",
+    "Upload",
+    "canned_reply_delete",
+    "canned_reply_save",
+    "client_channel_check",
+    "customer_attachment_bytes",
+    "decision_handler_register",
+    "event_record",
+    "statuses_reachable",
+    "ticket_assign",
+    "ticket_client_message",
+    "ticket_emergency_confirm",
+    "ticket_note",
+    "ticket_open",
+    "ticket_open_prepare",
+    "ticket_reply",
+    "ticket_set_status",
+    "ticket_system_message",
+    "ticket_triage_apply",
+    "ticket_triage_dismiss",
+    "tickets_open_write",
+    "totp_device_confirm",
+    "totp_device_pending",
+    "triage_prepared_answer",
 ]
