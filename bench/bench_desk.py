@@ -9,7 +9,7 @@
    XUALA_DATABASE_URL is set, in a database of its own named after it with `_bench`
    appended, dropped at the end). A few hundred customers, contacts and sites; ~2 %
    emergency, ~30 % priority; ~60 % resolved or closed; two messages per ticket; clock and
-   queue columns set as xuala.desk.services._refresh_queue_fields sets them. An agent with
+   queue columns set as xuala.desk.clocks.refresh_queue_fields sets them. An agent with
    a TOTP device, and a client API token.
 2. The production web server, exactly as `xuala run` starts it (granian, W workers), on a
    free loopback port.
@@ -411,6 +411,7 @@ def load_ours(n: int, seed: int) -> OursData:
     from django_otp.plugins.otp_totp.models import TOTPDevice
 
     from xuala.accounts.models import Role, User
+    from xuala.core.html import text_to_html
     from xuala.customers.models import (
         Billing,
         Contact,
@@ -432,7 +433,6 @@ def load_ours(n: int, seed: int) -> OursData:
         TicketPause,
         TriageState,
     )
-    from xuala.desk.services import text_to_html
     from xuala.policy.schema import TicketClass
     from xuala.policy.services import policy_version_record
     from xuala.policy.sla import sla_times
@@ -542,7 +542,7 @@ def load_ours(n: int, seed: int) -> OursData:
         return Status.OPEN
 
     def stages(cls: TicketClass, target_at: datetime, due_at: datetime) -> list[datetime]:
-        # The instants of xuala.desk.services._sla_stages, in order.
+        # The instants of xuala.desk.clocks.sla_stages, in order.
         target = stage_leads[cls]
         times = [target_at - lead for lead in target.warn_before] + [target_at]
         if due_at != target_at:
@@ -597,7 +597,7 @@ def load_ours(n: int, seed: int) -> OursData:
             if done:
                 resolved_at = min(now, first_response
                                   + timedelta(seconds=rng.uniform(3600, 5 * 86400)))
-            # Clock and queue columns as _refresh_queue_fields derives them.
+            # Clock and queue columns as refresh_queue_fields derives them.
             target_missed = breached = sla_next = None
             sla_stage = 0
             if first_response is not None:

@@ -195,3 +195,28 @@ def test_it_tells_htmx_to_reload_to_sign_in_when_the_session_is_gone(client):
                           HTTP_HX_TARGET="queue-results")
     assert response.status_code == 200
     assert response["HX-Redirect"].startswith(LOGIN)
+
+
+def test_setting_up_the_second_step_writes_an_event_when_the_device_is_made_and_confirmed(
+        client, agent_user):
+    from xuala.desk.models import DeskEvent
+
+    password_step(client, agent_user.email)
+    client.get(SETUP)
+    client.get(SETUP)  # the same pending device: no second event
+    device = TOTPDevice.objects.get(user=agent_user)
+    assert list(DeskEvent.objects.values_list("key", "actor", "data")) == [
+        ("otp.device_created", agent_user.pk, {"device": device.pk})]
+    client.post(SETUP, {"token": code(device)})
+    assert DeskEvent.objects.filter(key="otp.device_confirmed", actor=agent_user,
+                                    data__device=device.pk).exists()
+
+
+def test_a_wrong_code_at_set_up_writes_no_confirmation_event(client, agent_user):
+    from xuala.desk.models import DeskEvent
+
+    password_step(client, agent_user.email)
+    client.get(SETUP)
+    right = code(TOTPDevice.objects.get(user=agent_user))
+    client.post(SETUP, {"token": f"{(int(right) + 1) % 1_000_000:06d}"})
+    assert list(DeskEvent.objects.values_list("key", flat=True)) == ["otp.device_created"]

@@ -36,3 +36,18 @@ def test_it_shows_errors_for_an_incomplete_canned_reply(agent_client):
 def test_it_answers_404_for_a_canned_reply_that_does_not_exist(agent_client):
     assert agent_client.get("/console/canned/4242/").status_code == 404
     assert agent_client.post("/console/canned/4242/delete/").status_code == 404
+
+
+def test_each_change_of_a_canned_reply_writes_an_event_with_the_agent(agent_client):
+    from xuala.desk.models import DeskEvent
+
+    agent_client.post("/console/canned/new/", {"title": "Cierre", "language": "es",
+                                               "body": "Cerramos el ticket."})
+    reply = CannedReply.objects.get()
+    agent_client.post(f"/console/canned/{reply.pk}/", {"title": "Cierre", "language": "es",
+                                                       "body": "Cerramos este ticket."})
+    agent_client.post(f"/console/canned/{reply.pk}/delete/")
+    events = list(DeskEvent.objects.order_by("id"))
+    assert [e.key for e in events] == ["canned.created", "canned.changed", "canned.deleted"]
+    agent = agent_client.session["_auth_user_id"]
+    assert all(str(e.actor_id) == agent and e.data["canned_reply"] == reply.pk for e in events)

@@ -152,7 +152,7 @@ def test_an_out_of_hours_request_is_told_when_it_will_be_attended(hosting_custom
 
 def test_hostile_deeply_nested_html_is_kept_as_text_quickly():
     """nh3 is quadratic in nesting depth; such markup is reduced to its text instead."""
-    from xuala.desk.services import sanitize_html
+    from xuala.core.html import sanitize_html
 
     hostile = "<div>" * 40_000 + "<script>alert(1)</script>hola" + "</div>" * 40_000
     clean = sanitize_html(hostile)

@@ -87,6 +87,19 @@ def test_offering_from_a_ticket_opens_the_request(console, frozen, plan_customer
     assert f'href="/console/meetings/{request.pk}/"' in html
 
 
+def test_the_ticket_offers_times_until_a_meeting_is_booked_and_again_once_it_is_cancelled(
+        console, offered):
+    form = 'id="meeting-offer-form"'
+    ticket_page = f"/console/tickets/{offered.ticket_id}/"
+    assert form in console.get(ticket_page).content.decode()  # waiting for a time
+    first = offered.slots.order_by("starts_at").first()
+    services.meeting_pick(request=offered, slot_id=first.pk,
+                          by=contact_user(offered.customer), now=NOW)
+    assert form not in console.get(ticket_page).content.decode()  # booked
+    services.meeting_cancel(meeting=Meeting.objects.get(), actor=None, now=NOW)
+    assert form in console.get(ticket_page).content.decode()  # cancelled: a new request
+
+
 def test_an_agent_confirms_the_clients_proposal(console, offered, available_agent):
     services.meeting_propose(request=offered, by=contact_user(offered.customer),
                              text="El viernes a las nueve", times=[madrid(27, 9)], now=NOW)

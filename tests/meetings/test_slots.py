@@ -21,9 +21,8 @@ from xuala.meetings.slots import (
     Slot,
     free_slots,
     is_free,
-    wall_instant,
 )
-from xuala.policy.calendar import BusinessCalendar
+from xuala.policy.calendar import BusinessCalendar, wall_instant
 
 MADRID = ZoneInfo("Europe/Madrid")
 CANARY = ZoneInfo("Atlantic/Canary")

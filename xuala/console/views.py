@@ -18,7 +18,6 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 from django_otp import match_token
-from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from xuala.console import selectors
 from xuala.console.access import (
@@ -127,14 +126,10 @@ def otp_setup_view(request):
         return redirect(_with_next(reverse("console:login"), request))
     if has_confirmed_device(user):
         return redirect(_with_next(reverse("console:otp"), request))
-    device = (TOTPDevice.objects.filter(user=user, confirmed=False).order_by("pk").first()
-              or TOTPDevice.objects.create(user=user, name="Xuala Desk console",
-                                           confirmed=False))
+    device = services.totp_device_pending(user=user)
     form = TokenForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
-        if device.verify_token(form.cleaned_data["token"]):
-            device.confirmed = True
-            device.save(update_fields=["confirmed"])
+        if services.totp_device_confirm(device=device, token=form.cleaned_data["token"]):
             complete_sign_in(request, user, device)
             messages.success(request, _("Two-factor sign-in is set up."))
             return redirect(safe_next(request))
@@ -415,7 +410,8 @@ def canned_edit_view(request, pk: int | None = None):
     instance = selectors.canned_reply(pk=pk) if pk is not None else None
     form = CannedReplyForm(request.POST or None, instance=instance)
     if request.method == "POST" and form.is_valid():
-        form.save()
+        services.canned_reply_save(reply=instance, actor=request.user, **{
+            name: form.cleaned_data[name] for name in ("title", "language", "body")})
         messages.success(request, _("Canned reply saved."))
         return redirect("console:canned_list")
     return render(request, "console/canned_form.html", {
@@ -427,7 +423,7 @@ def canned_edit_view(request, pk: int | None = None):
 def canned_delete_view(request, pk: int):
     reply = selectors.canned_reply(pk=pk)
     if request.method == "POST":
-        reply.delete()
+        services.canned_reply_delete(reply=reply, actor=request.user)
         messages.success(request, _("Canned reply deleted."))
         return redirect("console:canned_list")
     return render(request, "console/canned_delete.html", {"reply": reply, "nav": "canned"})

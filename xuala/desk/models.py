@@ -223,10 +223,9 @@ class Attachment(models.Model):
         return self.filename
 
 
-class TicketEvent(models.Model):
-    """Audit row with a machine key (ticket.opened, sla.breached…), never translated text."""
+class EventRow(models.Model):
+    """An audit row: a machine key (ticket.opened, sla.breached…), never translated text."""
 
-    ticket = models.ForeignKey(Ticket, on_delete=models.CASCADE, related_name="events")
     key = models.CharField(max_length=60, db_index=True)
     actor = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True,
                               blank=True, related_name="+")
@@ -234,7 +233,17 @@ class TicketEvent(models.Model):
     data = models.JSONField(default=dict, blank=True)
 
     class Meta:
+        abstract = True
         ordering = ["at", "id"]
+
+
+class TicketEvent(EventRow):
+    """What happened to a ticket."""
+
+    ticket = models.ForeignKey(Ticket, on_delete=models.CASCADE, related_name="events")
+
+    class Meta(EventRow.Meta):
+        pass
 
     def __str__(self) -> str:
         return f"{self.key} on ticket {self.ticket_id}"
@@ -251,3 +260,14 @@ class CannedReply(models.Model):
 
     def __str__(self) -> str:
         return self.title
+
+
+class DeskEvent(EventRow):
+    """A change outside any ticket (a canned reply saved or deleted, an agent's second
+    sign-in step set up)."""
+
+    class Meta(EventRow.Meta):
+        pass
+
+    def __str__(self) -> str:
+        return self.key

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet, prefetch_related_objects
@@ -18,8 +19,53 @@ from xuala.desk.models import (
     TicketEvent,
     TicketPause,
 )
-from xuala.policy.schema import QueueOrder
+from xuala.policy.schema import QueueOrder, TicketClass
 from xuala.policy.selectors import policy_active
+
+# ---------------------------------------------------------------- the response clock
+
+# §2: the response clock runs from receipt until the first public answer, except while the
+# ticket waits (on the client, a quote, a meeting: paused) and once it is resolved or closed.
+RESPONSE_CLOCK_RUNNING = (Q(first_response_at__isnull=True, paused_since__isnull=True)
+                          & ~Q(status__in=DONE_STATUSES))
+
+
+def response_clock_running(ticket: Ticket) -> bool:
+    """Whether the ticket's response clock runs (the rule of ``RESPONSE_CLOCK_RUNNING``)."""
+    return (ticket.first_response_at is None and ticket.paused_since is None
+            and ticket.status not in DONE_STATUSES)
+
+
+@dataclass(frozen=True)
+class Promise:
+    """What the acknowledgement of a new ticket promises (the mail and the page say it in
+    their own words): ``state`` is "answered" (the policy's answer is already given),
+    "emergency" (on-call answers by ``due_at``), "waiting" (the answer tells the next step),
+    "due" (answered by ``due_at``, aimed at ``target_at``) or "" (no promise); a request
+    that came in closed hours is attended from ``attended_from``."""
+
+    state: str
+    due_at: datetime | None
+    target_at: datetime | None
+    attended_from: datetime | None
+
+
+def acknowledgement_promise(*, ticket: Ticket, out_of_hours_from: datetime | None) -> Promise:
+    emergency = ticket.ticket_class == TicketClass.EMERGENCY
+    done = ticket.status in DONE_STATUSES
+    if done:
+        state = "answered"
+    elif emergency:
+        state = "emergency"
+    elif ticket.paused_since is not None:
+        state = "waiting"
+    elif ticket.due_at is not None:
+        state = "due"
+    else:
+        state = ""
+    attended_from = out_of_hours_from if not emergency and not done else None
+    return Promise(state, ticket.due_at, ticket.target_at, attended_from)
+
 
 
 def tickets_of_customer(*, customer: Customer) -> QuerySet[Ticket]:
@@ -112,7 +158,5 @@ def queue_order() -> tuple[str, ...]:
 def breaching_within(*, hours: int = 4, now: datetime | None = None) -> QuerySet[Ticket]:
     """Tickets whose clock runs and whose due instant falls within ``hours`` (or has passed)."""
     now = now or timezone.now()
-    return (Ticket.objects.filter(first_response_at__isnull=True, paused_since__isnull=True,
-                                  due_at__lte=now + timedelta(hours=hours))
-            .exclude(status__in=DONE_STATUSES)
+    return (Ticket.objects.filter(RESPONSE_CLOCK_RUNNING, due_at__lte=now + timedelta(hours=hours))
             .select_related("customer", "assignee").order_by("due_at"))

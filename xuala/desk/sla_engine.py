@@ -28,8 +28,9 @@ from django.db import transaction
 from django.utils import timezone
 
 from xuala.core.claims import claim_due
+from xuala.desk.clocks import refresh_queue_fields, sla_stages
+from xuala.desk.events import event_record
 from xuala.desk.models import Ticket
-from xuala.desk.services import _refresh_queue_fields, _sla_stages, event_record
 from xuala.notify.services import email_enqueue
 
 log = logging.getLogger(__name__)
@@ -41,7 +42,7 @@ def sla_sweep_step(*, now: datetime | None = None, batch: int = 200) -> int:
     acting: dict[int, tuple[datetime, str]] = {}  # ticket pk -> the claimed stage
 
     def next_stage(ticket: Ticket) -> dict | None:
-        stages = _sla_stages(ticket)
+        stages = sla_stages(ticket)
         stage = ticket.sla_stage
         if stage >= len(stages):
             return None
@@ -65,7 +66,7 @@ def sla_sweep_step(*, now: datetime | None = None, batch: int = 200) -> int:
 
 def _refresh_for_stage(ticket: Ticket, next_stage: int) -> None:
     ticket.sla_stage = next_stage
-    _refresh_queue_fields(ticket)
+    refresh_queue_fields(ticket)
 
 
 def _notify(ticket: Ticket, key: str, when: datetime) -> None:

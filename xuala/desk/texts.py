@@ -8,6 +8,7 @@ from functools import lru_cache
 from django.utils import formats, translation
 from django.utils.translation import gettext as _
 
+from xuala.desk.selectors import acknowledgement_promise
 from xuala.policy.loader import LoadedPolicy
 from xuala.policy.schema import Decision
 
@@ -37,17 +38,18 @@ def acknowledgement(*, ticket, loaded: LoadedPolicy,
             _("We have received your request and opened ticket %(ref)s.") % {
                 "ref": ticket.reference},
         ]
-        if ticket.ticket_class == "emergency":
+        promise = acknowledgement_promise(ticket=ticket, out_of_hours_from=out_of_hours_from)
+        if promise.state == "emergency":
             lines.append(_("It is being handled as a web-service emergency: the on-call team has "
                            "been alerted and will answer by %(due)s.") % {
-                "due": local_time(ticket.due_at, loaded)})
-        elif ticket.due_at and not ticket.paused_since:
+                "due": local_time(promise.due_at, loaded)})
+        elif promise.state == "due":
             lines.append(_("We will answer by %(due)s at the latest; we aim to answer by "
-                           "%(target)s.") % {"due": local_time(ticket.due_at, loaded),
-                                             "target": local_time(ticket.target_at, loaded)})
-        if out_of_hours_from and ticket.ticket_class != "emergency":
+                           "%(target)s.") % {"due": local_time(promise.due_at, loaded),
+                                             "target": local_time(promise.target_at, loaded)})
+        if promise.attended_from:
             lines.append(_("Your request arrived outside our opening hours; it will be attended "
-                           "from %(when)s.") % {"when": local_time(out_of_hours_from, loaded)})
+                           "from %(when)s.") % {"when": local_time(promise.attended_from, loaded)})
         lines += ["", _("You can follow it in your Client Area or by answering this e-mail."),
                   "", loaded.policy.policy.company]
     return subject, "\n".join(lines)

@@ -85,8 +85,8 @@ def extra_rule(policy: Policy, key: str) -> ScopeRule:
     """A plan extra (the closing paragraph) as a scope rule: by default it needs a quote
     (§5); a client whose plan includes it is covered (see ``_resolve``)."""
     extra = policy.extras[key]
-    return ScopeRule(key=key, decision=Decision.NEEDS_QUOTE, clause="5", label=extra.label,
-                     keywords=extra.keywords)
+    return ScopeRule(key=key, decision=Decision.NEEDS_QUOTE, clause=policy.quotes.clause,
+                     label=extra.label, keywords=extra.keywords)
 
 
 def rules_of(policy: Policy) -> list[ScopeRule]:
@@ -111,12 +111,13 @@ def _class_for(decision: Decision, has_plan: bool) -> TicketClass:
     return TicketClass.PRIORITY if has_plan else TicketClass.STANDARD
 
 
-def _resolve(rule: ScopeRule, facts: Facts) -> tuple[Decision, str]:
-    """A rule's decision given who is asking: a plan turns "needs a plan" into cover."""
+def _resolve(policy: Policy, rule: ScopeRule, facts: Facts) -> tuple[Decision, str]:
+    """A rule's decision given who is asking: a plan turns "needs a plan" into cover (the
+    urgent review of the website's problems, §6.3.6)."""
     if rule.key in facts.extras:  # a plan extra the customer's plan includes: covered
-        return Decision.COVERED, "6.3"
+        return Decision.COVERED, policy.coverage.plans_clause
     if rule.decision == Decision.NEEDS_PLAN and facts.has_plan:
-        return Decision.COVERED, "6.3.6"
+        return Decision.COVERED, policy.service_clause("urgent_review")
     if rule.decision == Decision.NEEDS_PLAN:
         return Decision.NEEDS_PLAN, rule.clause
     return rule.decision, rule.clause
@@ -124,17 +125,20 @@ def _resolve(rule: ScopeRule, facts: Facts) -> tuple[Decision, str]:
 
 def triage(policy: Policy, facts: Facts) -> Triage:
     if not facts.is_client:
-        return Triage(Decision.REFUSED, "6", "not_client", True, TicketClass.STANDARD)
-    default_clause = "6.3.2" if facts.has_plan else "2"
+        return Triage(Decision.REFUSED, policy.coverage.clause, "not_client", True,
+                      TicketClass.STANDARD)
+    # Plain cover cites the response-time promise of the client's class (§6.3.2 or §2).
+    default_clause = (policy.targets.priority if facts.has_plan
+                      else policy.targets.standard).clause
     if facts.category and facts.category != "other":
         rule = rule_of(policy, facts.category)
-        decision, clause = _resolve(rule, facts)
+        decision, clause = _resolve(policy, rule, facts)
         return Triage(decision, clause, rule.key, True, _class_for(decision, facts.has_plan))
     rule = match_rule(policy, facts.text)
     if rule is None or rule.decision == Decision.COVERED:
         return Triage(Decision.COVERED, default_clause, rule.key if rule else "default", True,
                       _class_for(Decision.COVERED, facts.has_plan))
-    decision, clause = _resolve(rule, facts)
+    decision, clause = _resolve(policy, rule, facts)
     if decision == Decision.COVERED:
         return Triage(decision, clause, rule.key, True, _class_for(decision, facts.has_plan))
     # A judgement on free text: the ticket stays on its ordinary class until an agent agrees.

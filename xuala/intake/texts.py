@@ -65,7 +65,8 @@ def not_client_answer(*, loaded: LoadedPolicy, original_subject: str) -> tuple[s
     parts = []
     for language in ANSWER_LANGUAGES:
         answer = desk_texts.policy_answer(decision=Decision.REFUSED, rule_key="not_client",
-                                          clause="6", loaded=loaded, language=language)
+                                          clause=loaded.policy.coverage.clause, loaded=loaded,
+                                          language=language)
         with translation.override(language):
             parts.append("\n".join([
                 _("Hello,"),

@@ -152,7 +152,7 @@ def build_article(loaded: LoadedPolicy) -> list[Section]:
     infra = p.policy.infrastructure
     sections: list[Section] = []
 
-    s1 = Section("1", _("Opening hours"))
+    s1 = Section(p.hours.clause, _("Opening hours"))
     s1.paragraphs.append(_("Our Customer Support service works %(hours)s (%(zone)s time).")
                          % {"hours": describe_hours(p), "zone": p.timezone})
     if closed:
@@ -172,7 +172,7 @@ def build_article(loaded: LoadedPolicy) -> list[Section]:
     sections.append(s1)
 
     std, pri, emg = p.targets.standard, p.targets.priority, p.targets.emergency
-    s2 = Section("2", _("Response time"))
+    s2 = Section(std.clause, _("Response time"))
     s2.paragraphs.append(
         _("Our default response time is %(due)s, although our team will do its best to attend "
           "to requests within a time frame of %(target)s, though we cannot guarantee it, since "
@@ -186,14 +186,14 @@ def build_article(loaded: LoadedPolicy) -> list[Section]:
     )
     sections.append(s2)
 
-    s3 = Section("3", _("The right way to ask for support"))
+    s3 = Section(p.channels.clause, _("The right way to ask for support"))
     s3.paragraphs.append(
         _("It is essential that you use %(channels)s. If you send messages by other means, "
           "they will not be attended.") % {"channels": describe_channels(p)}
     )
     sections.append(s3)
 
-    s4 = Section("4", _("Personal assistance"))
+    s4 = Section(p.meetings.clause, _("Personal assistance"))
     s4.paragraphs.append(
         _("Our customer service telephone is not meant for technical support or specialised "
           "assistance. If you wish to obtain dedicated personal assistance, please do not call "
@@ -204,7 +204,7 @@ def build_article(loaded: LoadedPolicy) -> list[Section]:
                     % {"length": describe_duration(p.meetings.length)})
     sections.append(s4)
 
-    s5 = Section("5", _("Additional costs"))
+    s5 = Section(p.quotes.clause, _("Additional costs"))
     s5.paragraphs.append(
         _("You may ask us for changes, improvements or features in your service that involve "
           "additional costs. If licensed components or service extensions must be acquired, "
@@ -216,7 +216,7 @@ def build_article(loaded: LoadedPolicy) -> list[Section]:
                     % {"tax": p.quotes.tax_name, "rate": number_format(p.quotes.tax_rate)})
     sections.append(s5)
 
-    s6 = Section("6", _("Scope of support"))
+    s6 = Section(p.coverage.clause, _("Scope of support"))
     s6.paragraphs.append(
         _("Our Technical Support is limited to clients who have contracted one of our "
           "services. We do not offer support for third-party services or external platforms. "
@@ -227,7 +227,7 @@ def build_article(loaded: LoadedPolicy) -> list[Section]:
     )
     sections.append(s6)
 
-    s61 = Section("6.1", pgettext("policy article heading", "Corporate mail"))
+    s61 = Section(p.coverage.mail_clause, pgettext("policy article heading", "Corporate mail"))
     s61.paragraphs.append(
         _("We only offer limited coverage of the %(infra)s mail service, ensuring that sending "
           "and receiving it works correctly at server level. Problems with mail arising from "
@@ -236,7 +236,7 @@ def build_article(loaded: LoadedPolicy) -> list[Section]:
     )
     sections.append(s61)
 
-    s62 = Section("6.2", _("Basic website cover"))
+    s62 = Section(p.uptime.clause, _("Basic website cover"))
     allowed = p.uptime.allowed_downtime.total_seconds() / 60
     s62.paragraphs.append(
         _("The basic coverage implicit in any hosting plan (%(infra)s web hosting) means "
@@ -262,7 +262,7 @@ def build_article(loaded: LoadedPolicy) -> list[Section]:
 
     title = (p.policy.priority_coverage_name.get(lang) if p.policy.priority_coverage_name
              else _("Priority Technical Coverage Policy"))
-    s63 = Section("6.3", _("Coverage of the %(name)s plans") % {"name": title})
+    s63 = Section(p.coverage.plans_clause, _("Coverage of the %(name)s plans") % {"name": title})
     s63.paragraphs.append(_("This coverage includes the following services by default:"))
     sections.append(s63)
     for service in sorted(p.services.values(), key=lambda s: [int(x) for x in

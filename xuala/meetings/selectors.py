@@ -100,6 +100,23 @@ def request_of_ticket(ticket) -> MeetingRequest | None:
     return (live or rows or [None])[0]
 
 
+def client_user(request: MeetingRequest):
+    """Who the client side of the meeting is: the ticket's contact, else a contact of the
+    customer (the primary one first)."""
+    if request.ticket.contact_id:
+        return request.ticket.contact
+    contact = (request.customer.contacts.select_related("user")
+               .order_by("-is_primary", "pk").first())
+    return contact.user if contact else None
+
+
+def meeting_may_be_offered(request: MeetingRequest | None) -> bool:
+    """Whether an agent may offer meeting times from the ticket (§4): with no request yet,
+    while the request waits for a time, or once its meeting was held or cancelled (a new
+    request); never over a meeting that is booked."""
+    return request is None or request.is_open or request.status in FINISHED_REQUEST_STATUSES
+
+
 def meeting_current(request: MeetingRequest) -> Meeting | None:
     """The request's meeting (confirmed if any, else the latest cancelled one)."""
     meetings = sorted(request.meetings.all(), key=lambda m: (m.status != MeetingStatus.CONFIRMED,

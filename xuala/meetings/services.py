@@ -16,10 +16,10 @@ import logging
 import secrets
 import uuid
 from collections.abc import Sequence
-from datetime import datetime, time, timedelta
+from datetime import datetime, timedelta
 
 from django.conf import settings
-from django.core.exceptions import ImproperlyConfigured, ValidationError
+from django.core.exceptions import ImproperlyConfigured
 from django.db import IntegrityError, transaction
 from django.urls import reverse
 from django.utils import timezone, translation
@@ -31,27 +31,26 @@ from xuala.desk.errors import InvalidTransition
 from xuala.desk.models import Status, Ticket
 from xuala.desk.services import event_record, ticket_set_status
 from xuala.meetings import ics, selectors, slots, texts
-from xuala.meetings.errors import (
-    AvailabilityInvalid,
-    NoFreeSlots,
-    OutsideOpeningHours,
-    SlotTaken,
+from xuala.meetings.availability import (  # noqa: F401 (the services of meetings, in one place)
+    agent_timezone_set,
+    availability_add,
+    availability_exception_add,
+    availability_exception_remove,
+    availability_remove,
+    availability_week_add,
 )
+from xuala.meetings.errors import NoFreeSlots, OutsideOpeningHours, SlotTaken
 from xuala.meetings.models import (
     BOOKED_REQUEST_STATUSES,
     FINISHED_REQUEST_STATUSES,
     OPEN_REQUEST_STATUSES,
-    AgentAvailability,
     AgentProfile,
-    AvailabilityException,
     ClientProposal,
-    ExceptionKind,
     Meeting,
     MeetingRequest,
     MeetingStatus,
     OfferedSlot,
     RequestStatus,
-    validate_timezone,
 )
 from xuala.notify.services import MailAttachment, email_enqueue
 from xuala.policy.selectors import policy_active
@@ -204,7 +203,7 @@ def meeting_offer(*, request: MeetingRequest, agent=None, actor=None,
         ticket = request.ticket
         event_record(ticket=ticket, key="meeting.offered", actor=actor, at=now,
                      request=request.pk, slots=[_iso(row.starts_at) for row in rows])
-        contact = _client_user(request)
+        contact = selectors.client_user(request)
         if notify and contact is not None:
             subject, body = texts.offer_mail(ticket=ticket, slots=rows, loaded=loaded,
                                              url=portal_url(request, ticket.language))
@@ -254,16 +253,6 @@ def meeting_propose(*, request: MeetingRequest, by, text: str,
 
 
 # ---------------------------------------------------------------- booking
-
-def _client_user(request: MeetingRequest):
-    """Who the client side of the meeting is: the ticket's contact, else a contact of the
-    customer (the primary one first)."""
-    if request.ticket.contact_id:
-        return request.ticket.contact
-    contact = (request.customer.contacts.select_related("user")
-               .order_by("-is_primary", "pk").first())
-    return contact.user if contact else None
-
 
 def _check_client(request: MeetingRequest, by) -> None:
     customer = customer_for_user(by)
@@ -524,7 +513,7 @@ def invitation_ics(meeting: Meeting, *, method: str, language: str,
     loaded = policy_active()
     request = meeting.request
     ticket = request.ticket
-    client = _client_user(request)
+    client = selectors.client_user(request)
     attendees = [ics.Person(email=client.email, name=client.get_full_name())] if client else []
     attendees.append(ics.Person(email=meeting.agent.email, name=meeting.agent.get_full_name()))
     return ics.invitation(
@@ -569,7 +558,7 @@ def _invitation_to(meeting: Meeting, *, who, for_agent: bool, kind: str,
 
 
 def _invitations_send(meeting: Meeting, *, kind: str, now: datetime) -> None:
-    client = _client_user(meeting.request)
+    client = selectors.client_user(meeting.request)
     if client is not None:
         _invitation_to(meeting, who=client, for_agent=False, kind=kind, now=now)
     _invitation_to(meeting, who=meeting.agent, for_agent=True, kind=kind, now=now)
@@ -604,61 +593,3 @@ def meeting_reminders_step(*, now: datetime | None = None, batch: int = 100) -> 
                          meeting=meeting.pk)
             reminded += 1
     return reminded
-
-
-# ---------------------------------------------------------------- availability
-
-def agent_timezone_set(*, agent, timezone_name: str) -> AgentProfile:
-    try:
-        validate_timezone(timezone_name)
-    except ValidationError:
-        raise AvailabilityInvalid(f"unknown time zone {timezone_name!r}",
-                                  code="timezone") from None
-    profile, _created = AgentProfile.objects.get_or_create(agent=agent)
-    profile.timezone = timezone_name
-    profile.save(update_fields=["timezone"])
-    return profile
-
-
-def availability_add(*, agent, weekday: int, starts: time, ends: time) -> AgentAvailability:
-    """A weekly window; it may not overlap another window of the same weekday."""
-    if not 0 <= weekday <= 6:
-        raise AvailabilityInvalid("weekday must be 0 (Monday) to 6 (Sunday)", code="weekday")
-    if ends <= starts:
-        raise AvailabilityInvalid("a window must end after it starts", code="order")
-    if AgentAvailability.objects.filter(agent=agent, weekday=weekday, starts__lt=ends,
-                                        ends__gt=starts).exists():
-        raise AvailabilityInvalid("it overlaps another window of that day", code="overlap")
-    AgentProfile.objects.get_or_create(agent=agent)  # the row bookings lock
-    return AgentAvailability.objects.create(agent=agent, weekday=weekday, starts=starts,
-                                            ends=ends)
-
-
-@transaction.atomic
-def availability_week_add(*, agent, weekdays: Sequence[int], starts: time,
-                          ends: time) -> list[AgentAvailability]:
-    """The same window on several weekdays at once (a working week): all of them, or none
-    if one overlaps a window already there."""
-    if not weekdays:
-        raise AvailabilityInvalid("choose at least one weekday", code="weekday")
-    return [availability_add(agent=agent, weekday=day, starts=starts, ends=ends)
-            for day in sorted(set(weekdays))]
-
-
-def availability_remove(*, agent, pk: int) -> None:
-    AgentAvailability.objects.filter(agent=agent, pk=pk).delete()
-
-
-def availability_exception_add(*, agent, date, kind: str, starts: time | None = None,
-                               ends: time | None = None) -> AvailabilityException:
-    try:
-        slots.DayException(date=date, kind=kind, starts=starts, ends=ends)
-    except ValueError as exc:
-        raise AvailabilityInvalid(str(exc), code="exception") from None
-    return AvailabilityException.objects.create(agent=agent, date=date,
-                                                kind=ExceptionKind(kind), starts=starts,
-                                                ends=ends)
-
-
-def availability_exception_remove(*, agent, pk: int) -> None:
-    AvailabilityException.objects.filter(agent=agent, pk=pk).delete()

@@ -27,8 +27,10 @@ from dataclasses import dataclass, field
 from typing import Protocol
 from zoneinfo import ZoneInfo
 
+from xuala.policy.calendar import wall_instant
+
 __all__ = ["Availability", "DayException", "Slot", "free_intervals", "free_slots",
-           "is_free", "wall_instant"]
+           "is_free"]
 
 UTC = _dt.UTC
 _ONE_DAY = _dt.timedelta(days=1)
@@ -118,24 +120,6 @@ class Availability:
 class Slot:
     starts_at: _dt.datetime
     ends_at: _dt.datetime
-
-
-def wall_instant(day: _dt.date, wall_time: _dt.time, tz: ZoneInfo) -> _dt.datetime:
-    """The first instant (UTC) at which a clock in ``tz`` shows ``day`` ``wall_time`` or later."""
-    wall = _dt.datetime.combine(day, wall_time.replace(tzinfo=None, fold=0))
-    first = wall.replace(tzinfo=tz).astimezone(UTC)  # fold=0: the first of a repeated hour
-    if first.astimezone(tz).replace(tzinfo=None) == wall:
-        return first
-    # In a spring-forward gap: the transition is the first instant showing a later time.
-    lo = int(wall.replace(tzinfo=tz, fold=1).timestamp())
-    hi = int(first.timestamp()) + 1
-    while hi - lo > 1:
-        mid = (lo + hi) // 2
-        if _dt.datetime.fromtimestamp(mid, tz).replace(tzinfo=None) >= wall:
-            hi = mid
-        else:
-            lo = mid
-    return _dt.datetime.fromtimestamp(hi, UTC)
 
 
 # ---------------------------------------------------------------- interval arithmetic

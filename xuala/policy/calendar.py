@@ -50,7 +50,7 @@ from collections.abc import Iterable, Iterator, Mapping, Sequence
 from types import MappingProxyType
 from zoneinfo import ZoneInfo
 
-__all__ = ["BusinessCalendar", "NaiveDatetimeError"]
+__all__ = ["BusinessCalendar", "NaiveDatetimeError", "wall_instant", "wall_to_us"]
 
 _UTC = _dt.UTC
 _EPOCH = _dt.datetime(1970, 1, 1, tzinfo=_UTC)
@@ -97,6 +97,34 @@ def from_us(us: int, tz: _dt.tzinfo) -> _dt.datetime:
     seconds, micro = divmod(us, _US)
     result = _dt.datetime.fromtimestamp(seconds, tz)
     return result.replace(microsecond=micro) if micro else result
+
+
+def wall_to_us(wall: _dt.datetime, tz: _dt.tzinfo) -> int:
+    """The first instant (µs since the epoch) at which a clock in ``tz`` shows the naive
+    ``wall`` time or a later one: the one local-time-to-instant rule of the desk (see the
+    module's "Wall time → instant"): the first of a repeated hour, the transition for a
+    time in a spring-forward gap."""
+    wall = wall.replace(tzinfo=None, fold=0)
+    first = to_us(wall.replace(tzinfo=tz))
+    second = to_us(wall.replace(tzinfo=tz, fold=1))
+    if first <= second:
+        # Normal (equal) or ambiguous (fold=0 is the earlier, first occurrence).
+        return first
+    # Non-existent (in a gap): fold=1 gives an instant before the transition, fold=0 one
+    # after it. Find the transition: the first second whose wall time is >= ``wall``.
+    lo, hi = second // _US, -(-first // _US)
+    while hi - lo > 1:
+        mid = (lo + hi) // 2
+        if _dt.datetime.fromtimestamp(mid, tz).replace(tzinfo=None) >= wall:
+            hi = mid
+        else:
+            lo = mid
+    return hi * _US
+
+
+def wall_instant(day: _dt.date, wall_time: _dt.time, tz: _dt.tzinfo) -> _dt.datetime:
+    """The first instant (UTC) at which a clock in ``tz`` shows ``day`` ``wall_time`` or later."""
+    return from_us(wall_to_us(_dt.datetime.combine(day, wall_time), tz), _UTC)
 
 
 def timedelta_us(value: _dt.timedelta, name: str = "duration") -> int:
@@ -245,23 +273,7 @@ class BusinessCalendar:
             day = day + _ONE_DAY
             minute -= _MINUTES_PER_DAY
         hour, minute = divmod(minute, 60)
-        wall = _dt.datetime(day.year, day.month, day.day, hour, minute)
-        first = to_us(wall.replace(tzinfo=self.tz))
-        second = to_us(wall.replace(tzinfo=self.tz, fold=1))
-        if first <= second:
-            # Normal (equal) or ambiguous (fold=0 is the earlier, first occurrence).
-            return first
-        # Non-existent (in a gap): fold=1 gives an instant before the transition, fold=0 one
-        # after it. Find the transition: the first second whose wall time is >= ``wall``.
-        lo, hi = second // _US, -(-first // _US)
-        tz = self.tz
-        while hi - lo > 1:
-            mid = (lo + hi) // 2
-            if _dt.datetime.fromtimestamp(mid, tz).replace(tzinfo=None) >= wall:
-                hi = mid
-            else:
-                lo = mid
-        return hi * _US
+        return wall_to_us(_dt.datetime(day.year, day.month, day.day, hour, minute), self.tz)
 
     def _table(self, kind: int, year: int) -> _YearTable:
         table = self._tables[kind].get(year)

@@ -289,6 +289,19 @@ class Uptime(Strict):
         return timedelta(seconds=float(seconds))
 
 
+class Coverage(Strict):
+    """§6, the scope of support: the clauses its answers cite that no other table holds.
+
+    ``clause``: support is for clients with a contracted service (a non-client is refused
+    citing it); ``mail_clause`` and ``plans_clause``: corporate mail and the coverage plans'
+    services (a plan extra the client's plan includes is covered citing ``plans_clause``).
+    """
+
+    clause: Clause = "6"
+    mail_clause: Clause = "6.1"
+    plans_clause: Clause = "6.3"
+
+
 class ScopeRule(Strict):
     key: str = Field(pattern=r"^[a-z][a-z0-9_]*$")
     decision: Decision
@@ -356,6 +369,7 @@ class Policy(Strict):
     meetings: Meetings
     quotes: Quotes
     uptime: Uptime
+    coverage: Coverage = Coverage()
     scope: list[ScopeRule] = Field(min_length=1)
     services: dict[str, Service]
     extras: dict[str, Extra] = {}
@@ -391,6 +405,11 @@ class Policy(Strict):
             if rule.key == key:
                 return rule
         raise KeyError(key)
+
+    def service_clause(self, key: str) -> str:
+        """The clause of the plan service ``key``; the plans' clause if the policy has none."""
+        service = self.services.get(key)
+        return service.clause if service is not None else self.coverage.plans_clause
 
     def plan(self, key: str) -> Plan:
         for plan in self.plans:

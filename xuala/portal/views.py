@@ -27,10 +27,14 @@ from xuala.customers.selectors import (
 )
 from xuala.desk.errors import AttachmentRejected, CoverageRefused, InvalidTransition
 from xuala.desk.models import DONE_STATUSES, Channel
-from xuala.desk.selectors import ticket_of_customer, tickets_of_customer
+from xuala.desk.selectors import (
+    acknowledgement_promise,
+    response_clock_running,
+    ticket_of_customer,
+    tickets_of_customer,
+)
 from xuala.desk.services import Opened, ticket_client_message, ticket_open
 from xuala.desk.texts import local_time
-from xuala.policy.schema import TicketClass
 from xuala.policy.selectors import policy_active
 from xuala.portal.forms import LoginForm, ReplyForm, TicketForm, as_uploads
 from xuala.portal.selectors import attachment_of_customer, contracts_active
@@ -167,21 +171,21 @@ def _opened_message(opened: Opened) -> str:
     loaded = policy_active()
     parts = [_("We have received your request and opened ticket %(ref)s.") % {
         "ref": ticket.reference}]
-    emergency = ticket.ticket_class == TicketClass.EMERGENCY
-    if ticket.status in DONE_STATUSES:
+    promise = acknowledgement_promise(ticket=ticket, out_of_hours_from=opened.out_of_hours_from)
+    if promise.state == "answered":
         parts.append(_("Our answer is below."))
-    elif emergency:
+    elif promise.state == "emergency":
         parts.append(_("It is being handled as a web-service emergency: the on-call team has "
                        "been alerted and will answer by %(due)s.") % {
-            "due": local_time(ticket.due_at, loaded)})
-    elif ticket.paused_since is not None:
+            "due": local_time(promise.due_at, loaded)})
+    elif promise.state == "waiting":
         parts.append(_("Please read our answer below about the next step."))
-    elif ticket.due_at is not None:
+    elif promise.state == "due":
         parts.append(_("We will answer by %(due)s at the latest.") % {
-            "due": local_time(ticket.due_at, loaded)})
-    if opened.out_of_hours_from and not emergency and ticket.status not in DONE_STATUSES:
+            "due": local_time(promise.due_at, loaded)})
+    if promise.attended_from:
         parts.append(_("Support is closed now; your request will be attended from %(when)s.")
-                     % {"when": local_time(opened.out_of_hours_from, loaded)})
+                     % {"when": local_time(promise.attended_from, loaded)})
     return " ".join(parts)
 
 
@@ -246,13 +250,12 @@ def ticket_detail(request, customer, pk: int):
             messages.success(request, _("Your message has been added to ticket %(ref)s.")
                              % {"ref": ticket.reference})
             return redirect("portal:ticket", pk=ticket.pk)
-    answered = ticket.first_response_at is not None
     done = ticket.status in DONE_STATUSES
     return render(request, "portal/ticket.html", {
         "ticket": ticket,
         "form": form,
         "done": done,
-        "show_due": not answered and not done and not ticket.is_paused and ticket.due_at,
+        "show_due": response_clock_running(ticket) and ticket.due_at,
         "files_lost": posted and bool(request.FILES),
     })
 

@@ -25,9 +25,9 @@ headers and the undecoded body as text ("parsed in degraded mode" in headers_def
 
 from __future__ import annotations
 
+from xuala.core.files import safe_filename
+from xuala.core.html import html_to_text
 from xuala.intake.charsets import decode_bytes
-from xuala.intake.parse.filenames import safe_filename
-from xuala.intake.parse.htmltext import html_to_text
 from xuala.intake.parse.message import extract_message_id, parse_message
 from xuala.intake.parse.mime import decode_base64
 from xuala.intake.parse.parsed import DsnInfo, ParsedAttachment, ParsedMail, UnparseableMail

@@ -10,8 +10,6 @@ import email.policy
 
 from xuala.intake.charsets import DeclaredCharsets
 
-MAX_FILENAME = 150
-DEFAULT_FILENAME = "attachment.bin"
 MAX_DEPTH = 40
 MAX_DEFECTS = 60
 MAX_HEADER_VALUE = 8_000          # longer header values are cut before decoding

@@ -12,6 +12,7 @@ import re
 from email.message import Message
 from email.parser import BytesParser
 
+from xuala.core.html import html_to_text
 from xuala.intake.charsets import DeclaredCharsets, decode_bytes
 from xuala.intake.parse.bounces import (
     _AUTO_HEADERS,
@@ -35,7 +36,6 @@ from xuala.intake.parse.headers import (
     _subject,
     _unique,
 )
-from xuala.intake.parse.htmltext import html_to_text
 from xuala.intake.parse.limits import LEADING_GARBAGE_LINES, MAX_DEFECTS, POLICY_COMPAT
 from xuala.intake.parse.mime import _cap_headers, _content_type, _param, _Walker
 from xuala.intake.parse.parsed import DsnInfo, ParsedMail, UnparseableMail

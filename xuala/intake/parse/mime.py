@@ -16,8 +16,8 @@ from email.message import Message
 from email.parser import BytesParser
 from io import BytesIO
 
+from xuala.core.files import safe_filename
 from xuala.intake.charsets import DeclaredCharsets, decode_bytes
-from xuala.intake.parse.filenames import safe_filename
 from xuala.intake.parse.headers import _subject
 from xuala.intake.parse.limits import (
     MAX_DEPTH,

@@ -18,6 +18,12 @@ def meeting_request_of(ticket):
     return selectors.request_of_ticket(ticket)
 
 
+@register.simple_tag
+def meeting_may_be_offered(meeting_request) -> bool:
+    """Whether the ticket page offers meeting times (the rule is the selector's)."""
+    return selectors.meeting_may_be_offered(meeting_request)
+
+
 @register.filter
 def meeting_when(item) -> str:
     """A meeting or slot as "jueves 26 noviembre 2026, 09:00–09:30 (CET)" (policy zone)."""

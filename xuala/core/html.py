@@ -1,8 +1,8 @@
-"""HTML to text: a small linear tokenizer that keeps paragraphs, links and quotes.
+"""HTML in the desk: the one sanitiser for what is shown, and the one way to text.
 
-Not html.parser: a regular-expression tokenizer that never backtracks and whose work is
-linear in the input, so hostile HTML cannot slow the intake; quotes are drawn with ">"
-(at most MAX_QUOTE_DEPTH deep).
+``sanitize_html`` keeps an allow-list of tags (nh3) for bodies shown in pages;
+``text_to_html`` turns plain text into paragraphs; ``html_to_text`` derives readable text
+(quotes marked with ">") from any HTML, in linear time, for mail bodies and search.
 """
 
 from __future__ import annotations
@@ -10,8 +10,42 @@ from __future__ import annotations
 import html as html_module
 import re
 
-from xuala.intake.parse.limits import MAX_QUOTE_DEPTH
+import nh3
 
+__all__ = ["ALLOWED_TAGS", "html_to_text", "sanitize_html", "text_to_html"]
+
+# --------------------------------------------------------------------------------------------
+# The sanitiser
+
+ALLOWED_TAGS = {"p", "br", "b", "strong", "i", "em", "u", "ul", "ol", "li", "blockquote",
+                "pre", "code", "a", "h1", "h2", "h3", "h4", "table", "thead", "tbody", "tr",
+                "td", "th", "span", "div", "hr"}
+
+# nh3's cost grows with the square of the nesting depth: a hostile mail of 20,000 nested
+# <div>s takes seconds. Past these bounds the markup is dropped and its text kept.
+MAX_HTML_CHARS = 300_000
+MAX_HTML_TAGS = 4_000
+_TAG_RE = re.compile(r"<[^>]*>")
+
+
+def sanitize_html(raw: str) -> str:
+    if len(raw) > MAX_HTML_CHARS or raw.count("<") > MAX_HTML_TAGS:
+        text = html_module.unescape(_TAG_RE.sub(" ", raw[:MAX_HTML_CHARS]))
+        return text_to_html(re.sub(r"[ \t]+", " ", text))
+    return nh3.clean(raw, tags=ALLOWED_TAGS, link_rel="noopener noreferrer nofollow",
+                     url_schemes={"http", "https", "mailto"})
+
+
+def text_to_html(text: str) -> str:
+    paragraphs = [p for p in text.replace("\r\n", "\n").split("\n\n") if p.strip()]
+    return "".join(f"<p>{html_module.escape(p).replace(chr(10), '<br>')}</p>"
+                   for p in paragraphs)
+
+
+# --------------------------------------------------------------------------------------------
+# HTML to text
+
+_MAX_QUOTE_DEPTH = 10              # deeper HTML blockquotes are drawn with ten ">"
 _HTML_SPACES = re.compile(r"[ \t\n\r\f]+")  # HTML's white space: &nbsp; is not collapsed
 # One token at a time, each pattern bounded by the next "<" or ">": linear on any input.
 # (The standard library's html.parser is not: thousands of unclosed ``<a b="`` take minutes,
@@ -121,10 +155,10 @@ class _HtmlText:
                 blank += 1
                 if blank > 1:
                     continue
-                out.append(("> " * min(depth, MAX_QUOTE_DEPTH)).rstrip())
+                out.append(("> " * min(depth, _MAX_QUOTE_DEPTH)).rstrip())
                 continue
             blank = 0
-            out.append("> " * min(depth, MAX_QUOTE_DEPTH) + line.replace("\xa0", " "))
+            out.append("> " * min(depth, _MAX_QUOTE_DEPTH) + line.replace("\xa0", " "))
         return "\n".join(out).strip("\n")
 
 
@@ -156,3 +190,4 @@ def html_to_text(html: str) -> str:
             if attrs.rstrip().endswith("/") and tag in {"blockquote", "pre", "a"}:
                 builder.end(tag)
     return builder.text()
+

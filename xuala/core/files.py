@@ -1,8 +1,9 @@
-"""Attachment file names made safe: no paths, no control characters, no reserved names.
+"""File names safe to store and show: the one rule for every door (mail, client area, console).
 
-A name from a message is untrusted: it is cut to MAX_FILENAME, stripped of anything a
-file system or a browser would read as a path or a device, and given an extension that
-matches its content type when it has none.
+A name from outside may carry a path, control characters, bidi overrides that make
+"gpj.exe" pass for "exe.jpg", characters Windows refuses, or a reserved device name; each is
+removed or defused here, and a name too long is shortened from the middle so the extension
+(what opens the file) is kept.
 """
 
 from __future__ import annotations
@@ -10,8 +11,24 @@ from __future__ import annotations
 import re
 import unicodedata
 
-from xuala.intake.parse.limits import DEFAULT_FILENAME, MAX_FILENAME
-from xuala.intake.parse.words import _SPACES, _clean_body
+__all__ = ["DEFAULT_FILENAME", "MAX_FILENAME", "safe_filename"]
+
+MAX_FILENAME = 150
+DEFAULT_FILENAME = "attachment.bin"
+
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+_SPACES = re.compile(r"\s+")
+
+
+def _without_controls(text: str) -> str:
+    text = text.replace("\r\n", "\n").replace("\r", "\n")
+    text = _CONTROL.sub("", text)
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:  # lone surrogates (undecodable bytes) become "?"
+        text = text.encode("utf-8", "replace").decode("utf-8")
+    return text
+
 
 _WINDOWS_RESERVED = re.compile(r"^(?:con|prn|aux|nul|com[0-9]|lpt[0-9]|clock\$)(?:\..*)?$",
                                re.IGNORECASE)
@@ -54,7 +71,7 @@ def safe_filename(name: str | None, content_type: str = "application/octet-strea
         content_type, "attachment" + extension if extension else DEFAULT_FILENAME)
     if not name:
         return default
-    name = unicodedata.normalize("NFC", _clean_body(str(name)))
+    name = unicodedata.normalize("NFC", _without_controls(str(name)))
     # Format characters (bidi overrides) let "gpj.exe" pass for "exe.jpg": drop them.
     name = "".join(ch for ch in name if unicodedata.category(ch) not in {"Cc", "Cf", "Cs"})
     name = name.replace("\\", "/").rstrip("/").rsplit("/", 1)[-1]
@@ -71,3 +88,4 @@ def safe_filename(name: str | None, content_type: str = "application/octet-strea
         else:
             name = name[:MAX_FILENAME].rstrip(". ")
     return name or default
+
