@@ -12,13 +12,12 @@ from __future__ import annotations
 import json
 import logging
 import threading
-import time
 import traceback
 import urllib.error
 import urllib.request
 from dataclasses import dataclass, field
 
-from xuala.nodes.kinds import KINDS, JobFailed
+from xuala.nodes.kinds import JobFailed, runner_for
 
 log = logging.getLogger("xuala.node")
 MAX_IDLE = 30.0
@@ -86,7 +85,7 @@ def run_job(desk: Desk, job: dict) -> bool:
     beat = _Heartbeat(desk, job)
     thread = threading.Thread(target=beat.run, name=f"heartbeat-{job['id']}", daemon=True)
     thread.start()
-    runner = KINDS.get(job["kind"])
+    runner = runner_for(job["kind"])
     ok, result, error = False, None, ""
     try:
         if runner is None:
@@ -140,11 +139,3 @@ def run_agent(desk: Desk, *, once: bool = False, stop: threading.Event | None = 
     return 0
 
 
-def sleep_job(params: dict, progress) -> dict:
-    """`node.sleep`: hold a lease for ``seconds`` (checks a node's plumbing end to end)."""
-    seconds = float(params.get("seconds", 1))
-    deadline = time.monotonic() + seconds
-    while (left := deadline - time.monotonic()) > 0:
-        progress({"left": round(left, 1)})
-        time.sleep(min(0.2, left))
-    return {"slept": seconds}

@@ -2,11 +2,15 @@
 
 A runner works on the node's own files only, raises ``JobFailed`` with a reason for an
 expected failure, and must be safe to run twice (a job whose node died is run again).
+
+Runners are named by their dotted path and imported when a job of their kind runs, so this
+table imports none of the apps that provide them (they import ``JobFailed`` from here).
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
+from importlib import import_module
 
 
 class JobFailed(Exception):
@@ -15,37 +19,23 @@ class JobFailed(Exception):
 
 Runner = Callable[[dict, Callable[[dict], None]], dict]
 
-
-def _wsa(name: str) -> Runner:
-    def run(params: dict, progress) -> dict:
-        from xuala.wsa import node_jobs
-
-        return getattr(node_jobs, name)(params, progress)
-    return run
-
-
-def _maintenance(name: str) -> Runner:
-    def run(params: dict, progress) -> dict:
-        from xuala.nodes import maintenance
-
-        return getattr(maintenance, name)(params, progress)
-    return run
-
-
-def _sleep(params: dict, progress) -> dict:
-    from xuala.nodes.agent import sleep_job
-
-    return sleep_job(params, progress)
-
-
-KINDS: dict[str, Runner] = {
-    "node.sleep": _sleep,
-    "wsa.audit": _wsa("audit"),
-    "wsa.quarantine": _wsa("quarantine_job"),
-    "wsa.restore": _wsa("restore"),
-    "wsa.core_replace": _wsa("core_replace"),
-    "wsa.db_strip": _wsa("strip_post"),
-    "wsa.admin_demote": _wsa("admin_demote"),
-    "site.suspend": _maintenance("suspend"),
-    "site.resume": _maintenance("resume"),
+KINDS: dict[str, str] = {
+    "node.sleep": "xuala.nodes.maintenance:sleep_job",
+    "wsa.audit": "xuala.wsa.node_jobs:audit",
+    "wsa.quarantine": "xuala.wsa.node_jobs:quarantine_job",
+    "wsa.restore": "xuala.wsa.node_jobs:restore",
+    "wsa.core_replace": "xuala.wsa.node_jobs:core_replace",
+    "wsa.db_strip": "xuala.wsa.node_jobs:strip_post",
+    "wsa.admin_demote": "xuala.wsa.node_jobs:admin_demote",
+    "site.suspend": "xuala.nodes.maintenance:suspend",
+    "site.resume": "xuala.nodes.maintenance:resume",
 }
+
+
+def runner_for(kind: str) -> Runner | None:
+    """The runner of a job kind, or None when this node does not run that kind."""
+    path = KINDS.get(kind)
+    if path is None:
+        return None
+    module, name = path.split(":")
+    return getattr(import_module(module), name)

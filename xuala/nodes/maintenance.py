@@ -14,6 +14,7 @@ import html
 import os
 import shlex
 import subprocess
+import time
 from pathlib import Path
 
 from xuala.nodes.kinds import JobFailed
@@ -111,3 +112,12 @@ def resume(params: dict, progress) -> dict:
     (nginx_dir() / f"{params['host']}.maintenance.conf").unlink(missing_ok=True)
     _reload()
     return {"resumed": True}
+
+def sleep_job(params: dict, progress) -> dict:
+    """`node.sleep`: hold a lease for ``seconds`` (checks a node's plumbing end to end)."""
+    seconds = float(params.get("seconds", 1))
+    deadline = time.monotonic() + seconds
+    while (left := deadline - time.monotonic()) > 0:
+        progress({"left": round(left, 1)})
+        time.sleep(min(0.2, left))
+    return {"slept": seconds}

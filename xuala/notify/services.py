@@ -167,7 +167,7 @@ def _gave_up(row: OutboundEmail, *, error: str, permanent: bool, at) -> None:
         return
     ticket = row.ticket
     if ticket is not None:
-        from xuala.desk.services import event_record  # desk builds on notify
+        from xuala.desk.events import event_record  # desk builds on notify
 
         event_record(ticket=ticket, key="mail.failed", at=at, outbound=row.pk,
                      purpose=row.purpose, to=row.to[:200], error=error[:500],

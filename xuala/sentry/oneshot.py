@@ -103,8 +103,9 @@ async def _check_all(targets: list[Target]) -> list[dict]:
 def emergency_verify(*, ticket_id: int) -> dict | None:
     """Check the client's sites and servers now; apply the emergency if a failure is
     confirmed. Returns the recorded result (None when the ticket is not a site-down one)."""
+    from xuala.desk.decisions import ticket_emergency_confirm
+    from xuala.desk.events import event_record
     from xuala.desk.models import Ticket, TriageState
-    from xuala.desk.services import event_record, ticket_emergency_confirm
     from xuala.policy.schema import Decision
 
     ticket = Ticket.objects.select_related("customer").filter(pk=ticket_id).first()
