@@ -23,8 +23,9 @@ from django.utils import timezone
 
 from tests import factories
 from tests.factories import contact_user
+from xuala.desk.clocks import sla_stages
 from xuala.desk.models import Channel, Ticket, TicketEvent
-from xuala.desk.services import _sla_stages, ticket_open
+from xuala.desk.services import ticket_open
 from xuala.desk.sla_engine import sla_sweep_step
 from xuala.notify.models import OutboundEmail, OutboundStatus
 from xuala.notify.services import outbox_step
@@ -85,7 +86,7 @@ def test_two_sla_sweeps_act_on_every_stage_of_every_ticket_once(hosting_customer
                         body_text="No puedo entrar", category="hosting", received_at=received)
     expected = Counter()
     for ticket in Ticket.objects.select_related("policy_version"):
-        expected.update((ticket.pk, key) for _when, key in _sla_stages(ticket))
+        expected.update((ticket.pk, key) for _when, key in sla_stages(ticket))
     now = datetime(2026, 12, 9, tzinfo=MADRID)  # every stage of every ticket has passed
     handled = race(lambda _engine: sla_sweep_step(now=now, batch=5))
     acted = Counter(TicketEvent.objects.filter(key__startswith="sla.")

@@ -36,10 +36,12 @@ from xuala.desk.services import Upload, ticket_open, ticket_reply
 from xuala.intake.models import InboundMessage
 from xuala.meetings import services as meeting_services
 from xuala.meetings.models import ClientProposal, Meeting
+from xuala.nodes.models import Job
 from xuala.notify.models import OutboundEmail
 from xuala.quotes.models import LineKind
 from xuala.quotes.services import quote_draft, quote_line_add, quote_send
 from xuala.sentry.models import Monitor, MonitorKind
+from xuala.wsa.models import Audit
 
 pytestmark = pytest.mark.django_db
 
@@ -102,6 +104,9 @@ ARGUMENTS = {
     "meetings_portal:propose": lambda w: w.meeting_request.pk,
     "meetings_portal:invitation": lambda w: w.meeting_request.pk,
     "sentry_portal:monitor": lambda w: w.monitor.pk,
+    "wsa_portal:audit": lambda w: w.audit.pk,
+    "wsa_portal:audit_pdf": lambda w: w.audit.pk,
+    "job_id": lambda w: w.job.pk,
 }
 # Arguments that address no customer's data: the knowledge base's public articles and the
 # demo's stand-in websites. They are asked with a name nobody owns.
@@ -129,6 +134,8 @@ class World:
     quote: object
     meeting_request: object
     monitor: Monitor
+    audit: Audit
+    job: Job
 
 
 def _world(booked: bool, capture) -> World:
@@ -167,10 +174,13 @@ def _world(booked: bool, capture) -> World:
                                      name=site.url, url=site.url, state="up")
     Monitor.objects.create(kind=MonitorKind.SERVER, server=site.server, name=site.server.name,
                            url=f"https://{site.server.hostname}/", state="up")
+    job = Job.objects.create(key="tenancy-a", kind="wsa.audit", server=site.server, site=site,
+                             params={"root": f"/srv/{SECRET}"})
+    audit = Audit.objects.create(site=site, job=job, error=f"{SECRET} audit")
     quote.refresh_from_db()
     return World(customer=a, site=site, ticket=ticket, held=held, quote=quote,
                  attachment=Attachment.objects.get(filename="secreto-a.txt"),
-                 meeting_request=meeting_request, monitor=monitor)
+                 meeting_request=meeting_request, monitor=monitor, audit=audit, job=job)
 
 
 def _customer_b():
@@ -264,9 +274,10 @@ def test_customer_b_never_reaches_customer_a_through_any_client_url(
                 post = client.post(url, form, headers=token)
             if kwargs and route.name not in PUBLIC_ARGUMENTS:
                 # The method a route takes answers 404 (an agents-only API operation refuses
-                # with 403 before looking); the other method is 405.
+                # with 403 before looking, a node's operation with 401: a client's token is
+                # not a node's); the other method is 405.
                 answers = {get.status_code, post.status_code}
-                assert answers in ({404}, {404, 405}, {403, 405}), (
+                assert answers in ({404}, {404, 405}, {403, 405}, {401, 405}), (
                     f"{url} answered GET {get.status_code}, POST {post.status_code}")
                 if route.localized:
                     assert get.status_code in (404, 405), f"GET {url}: {get.status_code}"
