@@ -56,6 +56,7 @@ INSTALLED_APPS = [
     "xuala.console",
     "xuala.api",
     "xuala.wsa",
+    "xuala.triage",
     "axes",
     "django_otp",
     "django_otp.plugins.otp_totp",

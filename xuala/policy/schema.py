@@ -299,6 +299,13 @@ class ScopeRule(Strict):
     needs_plan: bool = False
 
 
+class TriageSettings(Strict):
+    """The learned triage: below ``threshold`` (its calibrated probability) a free-text
+    judgement is not certain and an agent decides."""
+
+    threshold: float = Field(default=0.5, ge=0, le=1)
+
+
 class Service(Strict):
     clause: Clause
     name: LocalText
@@ -357,6 +364,7 @@ class Policy(Strict):
     quotes: Quotes
     uptime: Uptime
     scope: list[ScopeRule] = Field(min_length=1)
+    triage: TriageSettings = TriageSettings()
     services: dict[str, Service]
     extras: dict[str, Extra] = {}
     plans: list[Plan] = Field(min_length=1)

@@ -18,7 +18,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[3]))
 
-from xuala.triage.corpus import angry, fill, hurried, strip_accents, typos, write_jsonl  # noqa: E402
+from xuala.triage.corpus import angry, fill, hurried, strip_accents, typos, write_jsonl
 
 SEED = 20261204
 TOTAL = 2000
@@ -112,7 +112,10 @@ T: dict[str, dict[str, tuple[list[str], list[str]]]] = {
                 "Desde el webmail tampoco puedo enviar, se queda el mensaje en la bandeja de salida del servidor.",
                 "Nos dicen los proveedores que les rebotan los correos que nos mandan.",
                 "Los correos tardan horas en llegar o no llegan, también mirando desde el webmail.",
-                "Nos llegan avisos de entrega fallida de todos los correos enviados a {bigco}."]),
+                "Nos llegan avisos de entrega fallida de todos los correos enviados a {bigco}.",
+                "Nuestros clientes que tienen correo de {bigco} dicen que no les llega nada de lo que les mandamos.",
+                "Los destinatarios con dirección de {bigco} no reciben nuestros presupuestos; a los demás sí les llegan.",
+                "A la gente con cuenta de {bigco} no le llegan nuestras facturas, se quedan por el camino."]),
         "en": (["Not receiving mail", "Emails bouncing", "Mail problem", "Cannot send mail",
                 "Mail to {bigco} bounced"],
                ["We are not receiving mail at {mailbox}{domain} {when}.",
@@ -121,7 +124,9 @@ T: dict[str, dict[str, tuple[list[str], list[str]]]] = {
                 "A customer on {bigco} says our invoices from {mailbox}{domain} never arrive.",
                 "Mail sent to us from {bigco} never reaches our mailbox, not even in webmail.",
                 "I cannot send mail from {mailbox}{domain}; the server rejects every recipient.",
-                "Our suppliers say their emails to us bounce with 'user unknown'."]),
+                "Our suppliers say their emails to us bounce with 'user unknown'.",
+                "Customers with {bigco} accounts never get our invoices, others do.",
+                "People on {bigco} tell us nothing we send reaches them."]),
     },
     "mail_client": {
         "es": (["Configurar correo", "Outlook no funciona", "Correo en el móvil",
@@ -141,7 +146,9 @@ T: dict[str, dict[str, tuple[list[str], list[str]]]] = {
                 "I got a new {device_en}; which server settings do I use for my mail?",
                 "Webmail works but {mailapp_en} does not download new messages.",
                 "{mailapp_en} says the server certificate cannot be verified.",
-                "How do I set up my phone to read the company mail? Which IMAP port?"]),
+                "How do I set up my phone to read the company mail? Which IMAP port?",
+                "What settings do I enter to read {mailbox}{domain} on my {device_en}?",
+                "Outlook on my desktop stopped syncing the inbox although webmail is fine."]),
     },
     "hosting": {
         "es": (["DNS", "Dominio", "Certificado SSL", "Acceso FTP", "Copia de seguridad",
@@ -197,7 +204,10 @@ T: dict[str, dict[str, tuple[list[str], list[str]]]] = {
                 "Since the theme update the home page layout is broken.",
                 "The product images on the shop do not show up any more.",
                 "The WordPress admin shows a white screen but the public site works.",
-                "Only the blog page throws error 500 since I installed {plugin}; the rest works."]),
+                "Only the blog page throws error 500 since I installed {plugin}; the rest works.",
+                "In our shop the checkout button does nothing when customers click it.",
+                "The card payment step of the shop fails and buyers cannot pay.",
+                "The menu and header look broken since we changed the theme."]),
     },
     "paid_change": {
         "es": (["Presupuesto", "Ampliación", "Nueva funcionalidad", "Licencia del plugin",
@@ -212,14 +222,19 @@ T: dict[str, dict[str, tuple[list[str], list[str]]]] = {
                 "¿Cuánto costaría rediseñar la portada con un estilo más moderno?",
                 "Quiero añadir el plugin {premium} pero pide licencia, ¿me lo gestionáis y me decís el coste?",
                 "Queremos integrar la tienda con nuestro programa de facturación, ¿qué precio tendría?",
-                "Necesitamos una mejora en el catálogo para filtrar productos por talla y color."]),
+                "Necesitamos una mejora en el catálogo para filtrar productos por talla y color.",
+                "El plan se nos ha quedado pequeño, necesitamos más almacenamiento y más buzones.",
+                "¿Qué costaría crear una zona privada para socios en la web?"]),
         "en": (["Quote request", "Upgrade", "New feature", "Plugin licence", "Improvement"],
                ["We want {premium} installed; it needs a paid licence. Can you do it and how much?",
                 "Could you quote a new booking section for the website?",
                 "We need to upgrade the hosting: more disk space and more mailboxes.",
                 "How much would it cost to make the site multilingual?",
                 "I bought a {premium} license, please install and activate it on the site.",
-                "We would like a new feature so customers can download their invoices."]),
+                "We would like a new feature so customers can download their invoices.",
+                "Our plan is too small now; we need more storage and extra mailboxes.",
+                "What would a members-only area on the website cost?",
+                "We need a bigger hosting plan with more space, please send prices."]),
     },
     "meeting": {
         "es": (["Llamadme por favor", "Quiero una reunión", "Videollamada", "Asistencia personal",
@@ -230,13 +245,18 @@ T: dict[str, dict[str, tuple[list[str], list[str]]]] = {
                 "Necesito que alguien me atienda en persona o por videollamada, por escrito no me aclaro.",
                 "Llamadme al móvil cuando podáis, es más fácil que escribir.",
                 "Me gustaría concertar una cita con un técnico para revisar juntos la configuración.",
-                "¿Tenéis algún hueco para una reunión por Zoom o Meet?"]),
+                "¿Tenéis algún hueco para una reunión por Zoom o Meet?",
+                "¿Podría un técnico llamarme? Escribiendo me lío.",
+                "Prefiero hablar con una persona, ¿me dais un toque al teléfono?"]),
         "en": (["Please call me", "Meeting request", "Video call", "Personal help"],
                ["Could someone call me? It is easier to explain on the phone.",
                 "I would like a video call to go through the control panel together.",
                 "Can we schedule a meeting this week to review the site?",
                 "Please phone me back when you can.",
-                "I need personal help, can we book a session with a technician?"]),
+                "I need personal help, can we book a session with a technician?",
+                "Could a technician give me a ring? I get lost writing it down.",
+                "I would rather talk to a person; can someone give me a call?",
+                "Can we set up a short online meeting to look at it together?"]),
     },
     "third_party": {
         "es": (["Problema con {third}", "Ayuda con {third}", "Consulta {third}", "Mi cuenta de {third}"],
