@@ -15,7 +15,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 
-from xuala.triage.corpus import angry, fill, hurried, strip_accents, typos, write_jsonl  # noqa: E402
+from xuala.triage.corpus import angry, fill, hurried, strip_accents, typos, write_jsonl
 
 SEED = 77031
 OUT = Path(__file__).with_name("triage_test.jsonl")

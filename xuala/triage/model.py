@@ -36,8 +36,12 @@ def request_text(subject: str, body: str) -> str:
 
 
 # Short function words are left out of the reasons shown to agents (they still count).
-_STOP = frozenset(
-    ["a", "al", "and", "are", "at", "con", "de", "del", "do", "el", "en", "es", "for", "from", "hello", "hi", "hola", "i", "in", "is", "it", "la", "las", "los", "me", "mi", "mis", "my", "no", "of", "on", "or", "our", "para", "por", "que", "se", "su", "the", "there", "this", "to", "un", "una", "we", "with", "y", "you"])
+_STOP = frozenset((
+    "a", "al", "and", "are", "at", "con", "de", "del", "do", "el", "en", "es", "for", "from",
+    "hello", "hi", "hola", "i", "in", "is", "it", "la", "las", "los", "me", "mi", "mis", "my",
+    "no", "of", "on", "or", "our", "para", "por", "que", "se", "su", "the", "there", "this",
+    "to", "un", "una", "we", "with", "y", "you",
+))
 
 
 class KeywordHits(BaseEstimator, TransformerMixin):
