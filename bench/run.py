@@ -20,6 +20,7 @@ BENCHES = {
     "sentry": ("bench_sentry.py", [], ["--quick"]),
     "mail": ("bench_mail.py", [], ["--messages", "200"]),
     "wsa": ("bench_wsa.py", [], ["--files", "2000", "--rounds", "1"]),
+    "triage": ("bench_triage.py", [], []),
 }
 
 
