@@ -10,7 +10,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from xuala.desk.triage import Facts, Triage, rules_of, triage
+from xuala.desk.triage import Facts, Triage, rules_of
+from xuala.desk.triage import keyword_triage as triage
 from xuala.policy.schema import Policy
 from xuala.triage import model as triage_model
 

@@ -112,8 +112,10 @@ class TriageModel:
     labels: list[str]
     scores: dict = field(default_factory=dict)  # what training measured (accuracy, ...)
 
-    def fit(self, texts: list[str], labels: list[str]) -> TriageModel:
-        self.pipeline.fit(texts, labels)
+    def fit(self, texts: list[str], labels: list[str],
+            sample_weight: list[float] | None = None) -> TriageModel:
+        extra = {"model__sample_weight": sample_weight} if sample_weight else {}
+        self.pipeline.fit(texts, labels, **extra)
         for _name, vectorizer in self.pipeline.named_steps["features"].transformer_list:
             if hasattr(vectorizer, "stop_words_"):
                 vectorizer.stop_words_ = None  # pruned terms: not needed, and large
@@ -169,10 +171,11 @@ class TriageModel:
         return state
 
 
-def train(policy, rows: list[dict]) -> TriageModel:
+def train(policy, rows: list[dict], sample_weight: list[float] | None = None) -> TriageModel:
     """A model fitted on ``rows`` (each {"subject", "body", "label"}) for ``policy``."""
     texts = [request_text(r.get("subject", ""), r.get("body", "")) for r in rows]
-    return TriageModel(build_pipeline(policy), []).fit(texts, [r["label"] for r in rows])
+    return TriageModel(build_pipeline(policy), []).fit(texts, [r["label"] for r in rows],
+                                                       sample_weight)
 
 
 def save(model: TriageModel, path: str | Path) -> Path:
@@ -185,7 +188,19 @@ def save(model: TriageModel, path: str | Path) -> Path:
 
 
 def model_path() -> Path:
-    return Path(os.environ.get(MODEL_ENV) or PACKAGED_MODEL)
+    """$XUALA_TRIAGE_MODEL, else a retrained model adopted into the data dir, else the
+    packaged one."""
+    if os.environ.get(MODEL_ENV):
+        return Path(os.environ[MODEL_ENV])
+    try:
+        from django.conf import settings
+
+        adopted = Path(settings.DATA_DIR) / "triage" / "model.joblib"
+        if adopted.exists():
+            return adopted
+    except Exception:  # noqa: S110 (no Django settings: the packaged model)
+        pass
+    return PACKAGED_MODEL
 
 
 @functools.lru_cache(maxsize=4)

@@ -25,6 +25,8 @@ class Command(BaseCommand):
         train.add_argument("--out", default=None,
                            help=f"the model file (default: ${triage_model.MODEL_ENV} or the "
                                 "packaged model)")
+        sub.add_parser("retrain", help="retrain with the agents' examples; adopt the new "
+                       "model only if it scores at least as well on the held-back ones")
         evaluate = sub.add_parser("eval", help="triage every request of a JSONL file")
         evaluate.add_argument("file")
         evaluate.add_argument("--model", help="a model file (default: the one in use)")
@@ -36,6 +38,14 @@ class Command(BaseCommand):
             raise CommandError(str(exc)) from None
         if options["action"] == "train":
             return self._train(policy, options)
+        if options["action"] == "retrain":
+            from xuala.triage.services import model_retrain
+
+            t = model_retrain(policy=policy)
+            self.stdout.write(json.dumps({
+                "examples": t.examples, "held_back": t.held_back, "old_score": t.old_score,
+                "new_score": t.new_score, "adopted": t.adopted}))
+            return None
         return self._eval(policy, options)
 
     def _rows(self, path: str) -> list[dict]:
