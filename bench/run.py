@@ -21,6 +21,7 @@ BENCHES = {
     "mail": ("bench_mail.py", [], ["--messages", "200"]),
     "wsa": ("bench_wsa.py", [], ["--files", "2000", "--rounds", "1"]),
     "antispam": ("bench_antispam.py", ["--sa-bayes"], ["--limit", "200", "--seconds", "3"]),
+    "triage": ("bench_triage.py", [], []),
 }
 
 

@@ -58,6 +58,7 @@ INSTALLED_APPS = [
     "xuala.api",
     "xuala.wsa",
     "xuala.nodes",
+    "xuala.triage",
     "axes",
     "django_otp",
     "django_otp.plugins.otp_totp",

@@ -32,6 +32,7 @@ def desk_processes(*, host: str, port: int, web_workers: int) -> list[ProcessSpe
         ProcessSpec("intake", xuala_argv("engine", "intake")),
         ProcessSpec("quotes", xuala_argv("engine", "quotes")),
         ProcessSpec("meetings", xuala_argv("engine", "meetings")),
+        ProcessSpec("triage", xuala_argv("engine", "triage")),  # retrains from agents, daily
     ]
     from xuala.nodes.processes import local_node_processes, wsa_engine_process
 

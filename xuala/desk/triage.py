@@ -143,3 +143,22 @@ def triage(policy: Policy, facts: Facts) -> Triage:
         return Triage(decision, clause, rule.key, True, _class_for(decision, facts.has_plan))
     # A judgement on free text: the ticket stays on its ordinary class until an agent agrees.
     return Triage(decision, clause, rule.key, False, _class_for(Decision.COVERED, facts.has_plan))
+
+
+# --- Learned triage hook (issue 17; the model lives in xuala/triage) -----------------------
+# With the policy's [triage] model = true, free text is decided by the learned model when it
+# is sure (its calibrated probability at or above [triage] threshold) and proposed to an agent
+# when it is not. Without a model file, or with one trained for other scope rules, or with
+# model = false, the keyword rules above decide.
+keyword_triage = triage
+
+
+def triage(policy: Policy, facts: Facts) -> Triage:
+    free_text = not facts.category or facts.category == "other"
+    if policy.triage.model and facts.is_client and free_text and facts.text.strip():
+        from xuala.triage.learned import learned_triage
+
+        learned = learned_triage(policy, facts)
+        if learned is not None:
+            return learned.triage
+    return keyword_triage(policy, facts)

@@ -312,6 +312,14 @@ class ScopeRule(Strict):
     needs_plan: bool = False
 
 
+class TriageSettings(Strict):
+    """The learned triage: below ``threshold`` (its calibrated probability) a free-text
+    judgement is not certain and an agent decides."""
+
+    threshold: float = Field(default=0.5, ge=0, le=1)
+    model: bool = False  # the desk triages free text with the model (else: keyword rules)
+
+
 class Service(Strict):
     clause: Clause
     name: LocalText
@@ -371,6 +379,7 @@ class Policy(Strict):
     uptime: Uptime
     coverage: Coverage = Coverage()
     scope: list[ScopeRule] = Field(min_length=1)
+    triage: TriageSettings = TriageSettings()
     services: dict[str, Service]
     extras: dict[str, Extra] = {}
     plans: list[Plan] = Field(min_length=1)

@@ -1,0 +1,15 @@
+from django.apps import AppConfig
+
+
+class TriageConfig(AppConfig):
+    name = "xuala.triage"
+    verbose_name = "Learned triage"
+    default_auto_field = "django.db.models.BigAutoField"
+
+    def ready(self) -> None:
+        from django.db.models.signals import post_save
+
+        from xuala.desk.models import TicketEvent
+        from xuala.triage.signals import on_ticket_event
+
+        post_save.connect(on_ticket_event, sender=TicketEvent, dispatch_uid="triage-examples")
