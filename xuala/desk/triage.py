@@ -149,16 +149,23 @@ def triage(policy: Policy, facts: Facts) -> Triage:
 # With the policy's [triage] model = true, free text is decided by the learned model when it
 # is sure (its calibrated probability at or above [triage] threshold) and proposed to an agent
 # when it is not. Without a model file, or with one trained for other scope rules, or with
-# model = false, the keyword rules above decide.
+# model = false, the keyword rules above decide. The triage app registers the learned
+# decider when it is ready, so the desk does not import it (the learned decider builds on
+# the rules here).
 keyword_triage = triage
+_learned: list = []
+
+
+def learned_triage_register(decide) -> None:
+    """Register ``decide(policy, facts) -> result with .triage, or None`` (one at most)."""
+    _learned[:] = [decide]
 
 
 def triage(policy: Policy, facts: Facts) -> Triage:
     free_text = not facts.category or facts.category == "other"
-    if policy.triage.model and facts.is_client and free_text and facts.text.strip():
-        from xuala.triage.learned import learned_triage
-
-        learned = learned_triage(policy, facts)
+    if (_learned and policy.triage.model and facts.is_client and free_text
+            and facts.text.strip()):
+        learned = _learned[0](policy, facts)
         if learned is not None:
             return learned.triage
     return keyword_triage(policy, facts)
