@@ -156,7 +156,7 @@ def comment_check(request: HttpRequest) -> HttpResponse:
         return problem
     check, decided = services.antispam_check(site=found.site, item=item_from_form(form),
                                              languages=_languages(form), is_test=_is_test(form))
-    headers = {"X_akismet_guid": str(check.pk)}
+    headers = {"X_akismet_guid": check.guid}
     if decided.certain:
         headers["X_akismet_pro_tip"] = "discard"
     return _answer("true" if decided.spam else "false", **headers)

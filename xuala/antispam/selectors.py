@@ -59,6 +59,15 @@ def key_for_secret(*, secret: str, on: datetime) -> KeyCheck:
     return found
 
 
+def refresh_keys(*, on: datetime | None = None) -> None:
+    """Re-reads every key this process holds (the live state's thread, every 10 s)."""
+    from django.utils import timezone
+
+    on = on or timezone.now()
+    for digest in list(_KEYS):
+        _KEYS[digest] = (time.monotonic() + KEY_CACHE_SECONDS, _key_check(digest=digest, on=on))
+
+
 def forget_key(*, key_hash: str) -> None:
     _KEYS.pop(key_hash, None)
 
@@ -95,7 +104,7 @@ def ips_for_content(*, fingerprint: str, now: datetime) -> int:
 
 
 @lru_cache(maxsize=8)
-def _dnsbl(server: str, timeout: float):
+def dnsbl(server: str, timeout: float):
     if not server:
         return dnsbl_lookup(timeout=timeout)
     host, _, port = server.rpartition(":") if server.count(":") == 1 else (server, "", "53")
@@ -122,7 +131,7 @@ def site_context(*, site: Site, languages: tuple[str, ...], now: datetime,
         languages=languages, spam_ips=ips, spam_domains=domains,
         ips_for_content=lambda fingerprint: ips_for_content(fingerprint=fingerprint, now=now),
         dnsbl_zones=zones,
-        dnsbl_lookup=_dnsbl(settings.XUALA_ANTISPAM_DNS_SERVER, 0.5) if zones else None,
+        dnsbl_lookup=dnsbl(settings.XUALA_ANTISPAM_DNS_SERVER, 0.5) if zones else None,
     )
 
 
@@ -171,6 +180,10 @@ def site_figures(*, site: Site, since: datetime | None = None) -> SiteFigures:
 def check_for_report(*, site: Site, fingerprint: str, guid: str = "") -> Check | None:
     """The check a report is about: by its id (Akismet's guid) or the latest with that text."""
     rows = Check.objects.filter(site=site)
+    if guid and not guid.isdigit():
+        found = rows.filter(guid=guid).first()
+        if found is not None:
+            return found
     if guid.isdigit():
         found = rows.filter(pk=int(guid)).first()
         if found is not None:
