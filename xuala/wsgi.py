@@ -10,9 +10,11 @@ application = get_wsgi_application()
 
 # This process answers requests: the anti-spam checks read their state from memory and
 # write their verdicts in batches from a background thread (xuala/antispam/live.py).
-from xuala.antispam import live  # noqa: E402
+from xuala.antispam import live, wsgi_fast  # noqa: E402
 
 live.serve()
+# Akismet's endpoints answer past the pages' middleware (xuala/antispam/wsgi_fast.py).
+application = wsgi_fast.wrap(application)
 
 # What is loaded by now (Django, the apps, the URL map, the policy) lives as long as the
 # process: keep it out of the collector's generations so a collection scans only what a

@@ -119,6 +119,7 @@ SCRIPTS = {"cyrillic": "\u0400-\u04ff", "cjk": "\u4e00-\u9fff", "kana": "\u3040-
            "arabic": "\u0600-\u06ff", "hangul": "\uac00-\ud7af", "greek": "\u0370-\u03ff"}
 SCRIPT_RE = {name: re.compile(f"[{span}]") for name, span in SCRIPTS.items()}
 LETTER = re.compile(r"[^\W\d_]")
+WORDS = re.compile(r"[^\W\d_]+")
 LATIN_LANGUAGES = {"es", "en", "ca", "gl", "eu", "pt", "fr", "de", "it"}
 
 
@@ -186,21 +187,29 @@ for _code, _words in STOPWORDS.items():
 
 
 def plainly_in(words: list[str], languages: tuple[str, ...]) -> bool:
-    """Whether the short words say, beyond doubt, that a text is in one of these languages."""
-    hits: dict[str, int] = {}
+    """Whether the short words say, beyond doubt, that a text is in one of these languages.
+
+    Words the site's languages share with others ("de", "la") count for the site only;
+    another language needs words of its own to count against it.
+    """
+    ours = theirs = 0
+    others: dict[str, int] = {}
     for word in words:
-        for code in _WORD_LANGS.get(word, ()):
-            hits[code] = hits.get(code, 0) + 1
-    if not hits:
-        return False
-    ours = max((hits.get(code, 0) for code in languages), default=0)
-    theirs = max((n for code, n in hits.items() if code not in languages), default=0)
-    return ours >= 3 and ours >= 2 * theirs + 1
+        codes = _WORD_LANGS.get(word)
+        if not codes:
+            continue
+        if any(code in languages for code in codes):
+            ours += 1
+        else:
+            for code in codes:
+                others[code] = others.get(code, 0) + 1
+    theirs = max(others.values(), default=0)
+    return ours >= 3 and ours >= 3 * theirs + 1
 
 
 def rule_language(item: Item, site: SiteContext) -> Reason | None:
     text = item.content[:1000]
-    words = text.lower().split()
+    words = WORDS.findall(fold(text))
     if len(words) < MIN_WORDS_FOR_LANGUAGE or script_of(text)[1] >= 0.3:
         return None
     if plainly_in(words, site.languages):
