@@ -15,7 +15,8 @@ touches the database while the visitor waits:
   for `SAME_CONTENT_WINDOW`;
 - **verdict rows** go to a buffer written with `bulk_create` by the thread every
   `FLUSH_SECONDS` or as soon as `FLUSH_ROWS` are waiting. A clean shutdown (SIGTERM to
-  the server, interpreter exit) writes what is left (`atexit`). A crash (SIGKILL, power
+  the server, interpreter exit) writes what is left (`atexit`, and multiprocessing's
+  finalizers in granian's worker processes, which leave through `os._exit`). A crash (SIGKILL, power
   loss) loses the verdicts of at most the last `FLUSH_SECONDS` (and never more than
   `FLUSH_ROWS` plus what arrived during one write): the sites already had their answers;
   what is lost is those rows in the figures and the console. A write that fails (the
@@ -38,6 +39,7 @@ from __future__ import annotations
 
 import atexit
 import logging
+import multiprocessing.util
 import os
 import threading
 import time
@@ -141,7 +143,8 @@ class LiveState:
             log.exception("antispam: %d verdict rows not written; retrying", len(rows))
             with self.lock:
                 self.pending[:0] = rows
-            connection.close()
+            if not connection.in_atomic_block:  # a fresh connection for the next try
+                connection.close()
             return 0
         return len(rows)
 
@@ -259,6 +262,9 @@ def _ensure_thread() -> None:
         _thread_pid = os.getpid()
         threading.Thread(target=_run, name="antispam-live", daemon=True).start()
         atexit.register(_final_flush)
+        # granian's workers are multiprocessing children, which leave through os._exit
+        # after their own finalizers, never through atexit: register there too.
+        multiprocessing.util.Finalize(None, _final_flush, exitpriority=100)
 
 
 def _run() -> None:
