@@ -26,6 +26,9 @@ touches the database while the visitor waits:
   a lapsed plan is refused within about 10 s everywhere (30 s at worst if the thread is
   stuck), and at once in the process that revoked it.
 
+Rate limits per address and network (limits.py) count in Redis when it is configured, or
+in memory with the thread adding them to the database every `REFRESH_SECONDS`.
+
 A report (`submit-spam`/`submit-ham`, an agent's correction) is written at once and
 refreshes this process's state at once; the other processes follow within
 `REFRESH_SECONDS`.
@@ -45,9 +48,11 @@ import threading
 import time
 from datetime import datetime, timedelta
 
+from django.conf import settings
 from django.db import close_old_connections, connection
 from django.db.models import Count, Max
 
+from xuala.antispam import limits
 from xuala.antispam.filter import Item, SiteDelta, domain_of, links_of, registrable
 from xuala.antispam.models import Block, BlockKind, Check, SiteLearning
 from xuala.antispam.rules import SiteContext
@@ -82,7 +87,7 @@ class LiveState:
     # ------------------------------------------------------------------ reads
 
     def context(self, *, site, languages: tuple[str, ...], item: Item, now: datetime,
-                zones: tuple[str, ...] = (), lookup=None) -> SiteContext:
+                zones: tuple[str, ...] = (), lookup=None, rates: tuple = ()) -> SiteContext:
         stamp = now.timestamp()
         hosts = {domain_of(link) for link in links_of(item)}
         if item.url:
@@ -109,7 +114,7 @@ class LiveState:
 
         return SiteContext(languages=languages, spam_ips=frozenset(ips),
                            spam_domains=frozenset(domains), ips_for_content=ips_for_content,
-                           dnsbl_zones=zones, dnsbl_lookup=lookup)
+                           dnsbl_zones=zones, dnsbl_lookup=lookup, rates=rates)
 
     def delta(self, *, site) -> SiteDelta | None:
         held = self.deltas.get(site.pk)
@@ -227,12 +232,14 @@ def serving() -> bool:
 
 
 def context(*, site, languages, item, now, zones=(), lookup=None) -> SiteContext:
-    if not _serving.is_set():
+    served = _serving.is_set()
+    if not served:
         STATE.refresh(now=now)
     elif STATE.block_version is None:
         _first_load(now)
+    rates = tuple(limits.hit(item.user_ip, now=now, served=served)) if item.user_ip else ()
     return STATE.context(site=site, languages=languages, item=item, now=now, zones=zones,
-                         lookup=lookup)
+                         lookup=lookup, rates=rates)
 
 
 def delta(*, site) -> SiteDelta | None:
@@ -280,6 +287,8 @@ def _run() -> None:
             if clock >= next_refresh:
                 next_refresh = clock + REFRESH_SECONDS
                 STATE.refresh()
+                if not settings.XUALA_REDIS_URL:
+                    limits.DB.sync(minute=int(time.time() // 60))
             if clock >= next_keys:
                 next_keys = clock + KEY_REFRESH_SECONDS
                 selectors.refresh_keys()

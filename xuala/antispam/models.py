@@ -110,6 +110,21 @@ class Block(models.Model):
         return f"{self.kind} {self.value} until {self.expires_at:%Y-%m-%d}"
 
 
+class RateCount(models.Model):
+    """Submissions from one address or network in one minute (when Redis is not used)."""
+
+    scope = models.CharField(max_length=64)  # "ip:203.0.113.9", "net:203.0.113.0/24"
+    minute = models.BigIntegerField()  # Unix time // 60
+    count = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["scope", "minute"],
+                                               name="antispam_rate_once")]
+
+    def __str__(self) -> str:
+        return f"{self.scope} at minute {self.minute}: {self.count}"
+
+
 class AntispamEvent(models.Model):
     """Audit row with a machine key (antispam.key_created, antispam.reported…)."""
 

@@ -51,6 +51,7 @@ class SiteContext:
     dnsbl_zones: tuple[str, ...] = ()
     dnsbl_lookup: Callable[[str], bool] | None = None
     disposable_domains: Collection[str] | None = None
+    rates: tuple = ()  # limits.Rate of the sender's address and network this minute
     extra_rules: list = field(default_factory=list)
 
 
@@ -260,6 +261,18 @@ def rule_dnsbl(item: Item, site: SiteContext) -> Reason | None:
     return None
 
 
+def rule_rate(item: Item, site: SiteContext) -> list[Reason]:
+    found = []
+    for rate in site.rates:
+        if rate.over:
+            kind, _, scope = rate.scope.partition(":")
+            found.append(Reason("ip_rate" if kind == "ip" else "network_rate",
+                                4.0 if kind == "ip" else 3.0,
+                                f"{rate.count} submissions from {scope} this minute "
+                                f"(limit {rate.limit})"))
+    return found
+
+
 RULES: list[Callable[[Item, SiteContext], Reason | None]] = [
     rule_links, rule_link_domains, rule_honeypot, rule_too_fast, rule_disposable_email,
     rule_script, rule_language, rule_same_content, rule_spam_ip, rule_dnsbl,
@@ -272,4 +285,6 @@ def reasons(item: Item, site: SiteContext) -> list[Reason]:
         reason = rule(item, site)
         if reason is not None:
             found.append(reason)
+    if site.rates:
+        found.extend(rule_rate(item, site))
     return found

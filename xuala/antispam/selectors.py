@@ -97,6 +97,15 @@ def blocked_values(*, site: Site, ips: set[str], domains: set[str], now: datetim
     return frozenset(found[BlockKind.IP]), frozenset(found[BlockKind.DOMAIN])
 
 
+def blocked_addresses(*, now: datetime, site: Site | None = None) -> list[str]:
+    """The addresses blocked now: every site's and the global ones, or one site's and the
+    global ones (for the hosting servers' block lists)."""
+    rows = Block.objects.filter(kind=BlockKind.IP, expires_at__gt=now)
+    if site is not None:
+        rows = rows.filter(Q(site=site) | Q(site__isnull=True))
+    return sorted(set(rows.values_list("value", flat=True)))
+
+
 def ips_for_content(*, fingerprint: str, now: datetime) -> int:
     """How many distinct addresses sent this text (any site) in the last day."""
     return (Check.objects.filter(fingerprint=fingerprint, at__gte=now - SAME_CONTENT_WINDOW)
