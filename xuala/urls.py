@@ -34,6 +34,7 @@ urlpatterns += i18n_patterns(
     path("console/meetings/", include("xuala.meetings.urls_console")),
     path("console/kb/", include("xuala.kb.urls_console")),
     path("console/sentry/", include("xuala.sentry.urls_console")),
+    path("console/antispam/", include("xuala.antispam.urls_console")),
     path("console/", include("xuala.console.urls")),
     prefix_default_language=False,
 )

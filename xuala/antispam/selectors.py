@@ -161,6 +161,12 @@ def site_delta(*, site: Site) -> SiteDelta | None:
     return cached[1]
 
 
+def sites_with_keys() -> QuerySet[Site]:
+    """The sites that have (or had) an anti-spam key, by URL."""
+    return (Site.objects.filter(antispam_keys__isnull=False).distinct()
+            .select_related("customer").order_by("url"))
+
+
 def site_recent_checks(*, site: Site, limit: int = 50) -> QuerySet[Check]:
     return Check.objects.filter(site=site, is_test=False).order_by("-at", "-id")[:limit]
 
