@@ -13,6 +13,7 @@ application = get_wsgi_application()
 from xuala.antispam import live, wsgi_fast  # noqa: E402
 
 live.serve()
+live.warm()
 # Akismet's endpoints answer past the pages' middleware (xuala/antispam/wsgi_fast.py).
 application = wsgi_fast.wrap(application)
 

@@ -306,6 +306,18 @@ def _final_flush() -> None:
         time.sleep(0.2)
 
 
+def warm() -> None:
+    """Loads the global model, the language detector and the disposable-domain list now, so a
+    web process's first check does not wait for them (a plugin gives the service 3 s)."""
+    from xuala.antispam.filter import global_model
+    from xuala.antispam.rules import _detector, disposable_domains, language_of
+
+    global_model()
+    disposable_domains()
+    _detector()
+    language_of("a short text to wake the detector up")
+
+
 def start_in_worker() -> None:
     """Called by the WSGI entry point: this process answers requests."""
     serve()

@@ -22,7 +22,9 @@ if (!defined('ABSPATH')) {
     exit;
 }
 
-const XUALA_ANTISPAM_TIMEOUT = 3;
+if (!defined('XUALA_ANTISPAM_TIMEOUT')) {
+    define('XUALA_ANTISPAM_TIMEOUT', 3); // seconds the visitor may wait for the verdict
+}
 const XUALA_ANTISPAM_QUEUED = 'xuala_antispam_queued';
 const XUALA_ANTISPAM_GUID = 'xuala_antispam_guid';
 
