@@ -87,7 +87,7 @@ def main() -> int:
     random.Random(args.seed).shuffle(items)
     split = int(len(items) * args.feedback_share)
     tp = fp = fn = 0
-    with served(workers=1) as (port, key):
+    with served(workers=1) as (port, key, _stored):
         connection = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
         base = {"api_key": key, "blog": "https://bench.example/", "blog_lang": args.site_lang}
         for number, (fields, spam) in enumerate(items):

@@ -292,6 +292,12 @@ XUALA_ANTISPAM_BLOCK_DAYS = env_int("XUALA_ANTISPAM_BLOCK_DAYS", 30, minimum=1)
 XUALA_ANTISPAM_DNSBL_ZONES = env_list("XUALA_ANTISPAM_DNSBL_ZONES", [])
 # host:port of the resolver the block lists are asked through; empty: the system's.
 XUALA_ANTISPAM_DNS_SERVER = env_str("XUALA_ANTISPAM_DNS_SERVER", "")
+# Submissions per minute from one address, and from one /24 (IPv4) or /64 (IPv6), before
+# the verdict counts it as a flood (xuala/antispam/limits.py).
+XUALA_ANTISPAM_IP_PER_MINUTE = env_int("XUALA_ANTISPAM_IP_PER_MINUTE", 20, minimum=1)
+XUALA_ANTISPAM_NET_PER_MINUTE = env_int("XUALA_ANTISPAM_NET_PER_MINUTE", 120, minimum=1)
+# redis://host:port/db for shared counters (rate limits); empty: the database keeps them.
+XUALA_REDIS_URL = env_str("XUALA_REDIS_URL", "")
 
 # Uploads.
 XUALA_MAX_ATTACHMENT_BYTES = env_int("XUALA_MAX_ATTACHMENT_MB", 10, minimum=1) * 1024 * 1024

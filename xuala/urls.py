@@ -36,6 +36,7 @@ urlpatterns += i18n_patterns(
     path("console/kb/", include("xuala.kb.urls_console")),
     path("console/sentry/", include("xuala.sentry.urls_console")),
     path("console/wsa/", include("xuala.wsa.urls_console")),
+    path("console/antispam/", include("xuala.antispam.urls_console")),
     path("console/", include("xuala.console.urls")),
     prefix_default_language=False,
 )

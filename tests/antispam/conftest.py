@@ -6,6 +6,7 @@ import pytest
 from django.core.cache import cache
 
 from tests.api.conftest import agent_api, hosting_client, plan_client  # noqa: F401
+from xuala.antispam import limits, live
 from xuala.antispam.services import antispam_key_create
 
 PLAN_BLOG = "https://www.cliente-demo.es/"
@@ -14,8 +15,11 @@ PLAN_BLOG = "https://www.cliente-demo.es/"
 @pytest.fixture(autouse=True)
 def fresh_rate_counts():
     cache.clear()
+    live.STATE.reset()
+    limits.DB = limits.DbCounts()
     yield
     cache.clear()
+    live.STATE.reset()
 
 
 @pytest.fixture

@@ -63,7 +63,7 @@ def test_comment_check_answers_false_for_a_visitor_and_stores_the_verdict(akisme
     response = akismet.post("comment-check", **VISITOR)
     assert (response.status_code, response.content) == (200, b"false")
     assert "X-akismet-pro-tip" not in response
-    check = Check.objects.get(pk=int(response["X-akismet-guid"]))
+    check = Check.objects.get(guid=response["X-akismet-guid"])
     assert not check.spam and check.user_ip == "198.51.100.20" and check.author == "Pilar Gómez"
     assert check.reasons[0]["code"] == "model"
 
@@ -150,7 +150,7 @@ def test_a_spam_report_blocks_the_senders_address_and_link_domains_for_the_site(
     assert set(Block.objects.values_list("kind", "value")) == {
         ("ip", "203.0.113.9"), ("domain", "example.xyz")}
     later = akismet.post("comment-check", **{**VISITOR, "user_ip": "203.0.113.9"})
-    codes = {r["code"] for r in Check.objects.get(pk=int(later["X-akismet-guid"])).reasons}
+    codes = {r["code"] for r in Check.objects.get(guid=later["X-akismet-guid"]).reasons}
     assert "spam_ip" in codes
 
 
@@ -175,7 +175,7 @@ def test_a_configured_dns_block_list_is_asked_through_the_configured_resolver(ak
         settings.XUALA_ANTISPAM_DNSBL_ZONES = ["bl.example"]
         settings.XUALA_ANTISPAM_DNS_SERVER = f"127.0.0.1:{server.port}"
         response = akismet.post("comment-check", **VISITOR)
-    reasons = Check.objects.get(pk=int(response["X-akismet-guid"])).reasons
+    reasons = Check.objects.get(guid=response["X-akismet-guid"]).reasons
     assert {"code": "dnsbl", "weight": 3.0,
             "detail": "198.51.100.20 is listed in bl.example"} in reasons
 
@@ -198,4 +198,4 @@ def test_an_empty_post_is_an_invalid_key_not_a_crash(client, db):
                                             ("", "comment"), ("forum-post", "comment")])
 def test_akismets_comment_types_fold_into_the_kinds_the_filter_knows(akismet, sent, kind):
     response = akismet.post("comment-check", **{**VISITOR, "comment_type": sent})
-    assert Check.objects.get(pk=int(response["X-akismet-guid"])).comment_type == kind
+    assert Check.objects.get(guid=response["X-akismet-guid"]).comment_type == kind

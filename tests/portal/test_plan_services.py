@@ -56,7 +56,7 @@ def test_the_client_area_shows_each_service_of_the_plan_with_its_real_state(ana,
     sentry = row(page, "online_sentry")
     assert "En funcionamiento" in sentry and "2 Nov 2026" in sentry
     assert "25 Nov 2026, 11:59" in sentry and "25 Nov 2026, 12:00" in sentry  # Madrid time
-    for key in ("wsa", "antispam", "weekly_updates"):
+    for key in ("wsa", "antispam", "weekly_updates"):  # anti-spam: the site has no key yet
         assert "Todavía no en funcionamiento" in row(page, key), key
     english = ana.get("/en/portal/").content.decode()
     assert "In service" in row(english, "online_sentry")
@@ -75,13 +75,14 @@ def test_a_client_without_a_plan_sees_no_plan_services(client, hosting_customer)
 
 def test_the_article_marks_the_services_no_software_delivers_yet(client):
     es = client.get(ARTICLE_ES).content.decode()
-    for clause in ("6.3.4", "6.3.5"):
+    for clause in ("6.3.5",):
         assert "Estado:</strong> Este servicio todavía no está en funcionamiento" in section(
             es, clause), clause
-    for clause in ("6.3.1", "6.3.2", "6.3.3", "6.3.6"):  # 6.3.3: xuala.wsa delivers it
+    # 6.3.3: xuala.wsa delivers it; 6.3.4: anti-spam (issue 15)
+    for clause in ("6.3.1", "6.3.2", "6.3.3", "6.3.4", "6.3.6"):
         assert "service-state" not in section(es, clause), clause
     en = client.get(ARTICLE_EN).content.decode()
-    assert "State:</strong> This service is not in operation yet" in section(en, "6.3.4")
+    assert "State:</strong> This service is not in operation yet" in section(en, "6.3.5")
 
 
 def test_a_service_that_comes_into_being_is_published_and_shown_as_running(
@@ -96,3 +97,16 @@ def test_a_service_that_comes_into_being_is_published_and_shown_as_running(
     assert "service-state" not in section(client.get(ARTICLE_ES).content.decode(), "6.3.3")
     wsa = row(ana.get("/portal/").content.decode(), "wsa")
     assert "En funcionamiento" in wsa and "5 Dec 2026, 04:00" in wsa.replace("Dic", "Dec")
+
+
+def test_anti_spam_runs_from_the_sites_key_and_its_last_verdict(ana, plan_customer):
+    from xuala.antispam.filter import Item
+    from xuala.antispam.services import antispam_check, antispam_key_create
+
+    site = plan_customer.sites.get()
+    antispam_key_create(site=site, at=datetime(2026, 11, 3, 9, tzinfo=UTC))
+    antispam_check(site=site, item=Item(content="Hola, ¿abrís el sábado?", user_ip="192.0.2.5"),
+                   languages=("es",), now=datetime(2026, 11, 24, 17, 30, tzinfo=UTC))
+    antispam = row(ana.get("/portal/").content.decode(), "antispam")
+    assert "En funcionamiento" in antispam and "3 Nov 2026" in antispam
+    assert "24 Nov 2026, 18:30" in antispam  # Madrid time

@@ -69,8 +69,11 @@ def _form(request: HttpRequest) -> QueryDict | HttpResponse:
         if request.content_type == "multipart/form-data":
             return request.POST
         # Django reads form-encoded bodies as UTF-8 only; Akismet's clients name their charset.
-        probe = QueryDict(request.body, encoding="latin-1").get("blog_charset", "")
-        return QueryDict(request.body, encoding=_charset(probe))
+        body = request.body
+        if b"blog_charset" not in body:
+            return QueryDict(body, encoding="utf-8")
+        probe = QueryDict(body, encoding="latin-1").get("blog_charset", "")
+        return QueryDict(body, encoding=_charset(probe))
     except RequestDataTooBig:
         return _problem("Request body too large.", 413, f"Send at most {limit} bytes.")
     except TooManyFieldsSent:
@@ -156,7 +159,7 @@ def comment_check(request: HttpRequest) -> HttpResponse:
         return problem
     check, decided = services.antispam_check(site=found.site, item=item_from_form(form),
                                              languages=_languages(form), is_test=_is_test(form))
-    headers = {"X_akismet_guid": str(check.pk)}
+    headers = {"X_akismet_guid": check.guid}
     if decided.certain:
         headers["X_akismet_pro_tip"] = "discard"
     return _answer("true" if decided.spam else "false", **headers)

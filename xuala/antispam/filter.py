@@ -52,10 +52,18 @@ URL = re.compile(r"(?:https?://|www\.)[^\s<>\"'\]\[)]+|\b[a-z0-9][a-z0-9-]{1,62}
 WORD = re.compile(r"\w+", re.U)
 
 
+@lru_cache(maxsize=1)
+def _combining() -> re.Pattern:
+    marks = "".join(chr(c) for c in range(0x300, 0x10000)
+                    if unicodedata.combining(chr(c)) and not 0xD800 <= c <= 0xDFFF)
+    return re.compile("[" + re.escape(marks) + "]+")
+
+
 def fold(text: str) -> str:
     """Lower case without accents ("Envío" -> "envio"); other scripts are kept as they are."""
-    text = unicodedata.normalize("NFKD", text.lower())
-    return "".join(c for c in text if not unicodedata.combining(c))
+    if text.isascii():
+        return text.lower()
+    return _combining().sub("", unicodedata.normalize("NFKD", text.lower()))
 
 
 @dataclass(frozen=True)
@@ -87,7 +95,12 @@ def form_type(name: str) -> str:
 
 
 def links_of(item: Item) -> list[str]:
-    return URL.findall(item.content[:MAX_TEXT])
+    """The links in an item's text (found once per item: tokens, rules and block lists ask)."""
+    found = item.__dict__.get("_links")
+    if found is None:
+        found = URL.findall(item.content[:MAX_TEXT])
+        object.__setattr__(item, "_links", found)
+    return found
 
 
 def domain_of(link: str) -> str:
@@ -190,12 +203,22 @@ class Row:
     data: np.ndarray
 
 
+def item_tokens(item: Item) -> list[str]:
+    """`tokens(item)`, computed once per item (the row and the telling features share it)."""
+    found = item.__dict__.get("_tokens")
+    if found is None:
+        found = tokens(item)
+        object.__setattr__(item, "_tokens", found)
+    return found
+
+
 def row_of(item: Item) -> Row:
     """The same vector as `vectorize([item])[0]`, without scikit-learn's per-call checks.
 
     Scoring one item at a time is the service's hot path; tests hold the two equal.
     """
-    columns = np.fromiter((bucket_of(t) for t in tokens(item)), dtype=np.int64)
+    held = _BUCKETS.get
+    columns = np.fromiter((held(t) or bucket_of(t) for t in item_tokens(item)), dtype=np.int64)
     indices, counts = np.unique(columns, return_counts=True)
     data = counts.astype(np.float64)
     norm = math.sqrt(float(np.dot(data, data)))
@@ -253,7 +276,7 @@ class Model:
         """The readable features (words, domains, author words) that pushed the item's
         margin furthest towards spam (or towards ham), strongest first."""
         columns = {}
-        for token in tokens(item):
+        for token in item_tokens(item):
             if token.split(":", 1)[0] in READABLE:
                 columns.setdefault(token, bucket_of(token))
         if not columns:

@@ -51,6 +51,9 @@ class Check(models.Model):
     user_ip = models.CharField(max_length=45, blank=True)
     user_agent = models.CharField(max_length=500, blank=True)
     fingerprint = models.CharField(max_length=32)
+    # Akismet's guid of the check (X-akismet-guid): drawn when the verdict is given, before
+    # the row is written (verdict rows are written in batches, off the request path).
+    guid = models.CharField(max_length=32, blank=True, db_index=True)
     is_test = models.BooleanField(default=False)
     # Feedback: what the site (submit-spam/submit-ham) or an agent says it really was.
     corrected_to = models.CharField(max_length=4, choices=Label.choices, blank=True)
@@ -93,6 +96,9 @@ class Block(models.Model):
                              related_name="antispam_blocks")
     created_at = models.DateTimeField(default=timezone.now)
     expires_at = models.DateTimeField(db_index=True)
+    # Set on every create or extension: with the row count, the version that tells each
+    # process's in-memory block lists to reload.
+    changed_at = models.DateTimeField(default=timezone.now, db_index=True)
     check_row = models.ForeignKey(Check, on_delete=models.SET_NULL, null=True, blank=True,
                                   related_name="+")
 
@@ -102,6 +108,21 @@ class Block(models.Model):
 
     def __str__(self) -> str:
         return f"{self.kind} {self.value} until {self.expires_at:%Y-%m-%d}"
+
+
+class RateCount(models.Model):
+    """Submissions from one address or network in one minute (when Redis is not used)."""
+
+    scope = models.CharField(max_length=64)  # "ip:203.0.113.9", "net:203.0.113.0/24"
+    minute = models.BigIntegerField()  # Unix time // 60
+    count = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["scope", "minute"],
+                                               name="antispam_rate_once")]
+
+    def __str__(self) -> str:
+        return f"{self.scope} at minute {self.minute}: {self.count}"
 
 
 class AntispamEvent(models.Model):

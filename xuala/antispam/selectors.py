@@ -59,6 +59,15 @@ def key_for_secret(*, secret: str, on: datetime) -> KeyCheck:
     return found
 
 
+def refresh_keys(*, on: datetime | None = None) -> None:
+    """Re-reads every key this process holds (the live state's thread, every 10 s)."""
+    from django.utils import timezone
+
+    on = on or timezone.now()
+    for digest in list(_KEYS):
+        _KEYS[digest] = (time.monotonic() + KEY_CACHE_SECONDS, _key_check(digest=digest, on=on))
+
+
 def forget_key(*, key_hash: str) -> None:
     _KEYS.pop(key_hash, None)
 
@@ -88,6 +97,15 @@ def blocked_values(*, site: Site, ips: set[str], domains: set[str], now: datetim
     return frozenset(found[BlockKind.IP]), frozenset(found[BlockKind.DOMAIN])
 
 
+def blocked_addresses(*, now: datetime, site: Site | None = None) -> list[str]:
+    """The addresses blocked now: every site's and the global ones, or one site's and the
+    global ones (for the hosting servers' block lists)."""
+    rows = Block.objects.filter(kind=BlockKind.IP, expires_at__gt=now)
+    if site is not None:
+        rows = rows.filter(Q(site=site) | Q(site__isnull=True))
+    return sorted(set(rows.values_list("value", flat=True)))
+
+
 def ips_for_content(*, fingerprint: str, now: datetime) -> int:
     """How many distinct addresses sent this text (any site) in the last day."""
     return (Check.objects.filter(fingerprint=fingerprint, at__gte=now - SAME_CONTENT_WINDOW)
@@ -95,7 +113,7 @@ def ips_for_content(*, fingerprint: str, now: datetime) -> int:
 
 
 @lru_cache(maxsize=8)
-def _dnsbl(server: str, timeout: float):
+def dnsbl(server: str, timeout: float):
     if not server:
         return dnsbl_lookup(timeout=timeout)
     host, _, port = server.rpartition(":") if server.count(":") == 1 else (server, "", "53")
@@ -122,7 +140,7 @@ def site_context(*, site: Site, languages: tuple[str, ...], now: datetime,
         languages=languages, spam_ips=ips, spam_domains=domains,
         ips_for_content=lambda fingerprint: ips_for_content(fingerprint=fingerprint, now=now),
         dnsbl_zones=zones,
-        dnsbl_lookup=_dnsbl(settings.XUALA_ANTISPAM_DNS_SERVER, 0.5) if zones else None,
+        dnsbl_lookup=dnsbl(settings.XUALA_ANTISPAM_DNS_SERVER, 0.5) if zones else None,
     )
 
 
@@ -141,6 +159,12 @@ def site_delta(*, site: Site) -> SiteDelta | None:
         cached = (version, SiteDelta.loads(blob))
         _DELTAS[site.pk] = cached
     return cached[1]
+
+
+def sites_with_keys() -> QuerySet[Site]:
+    """The sites that have (or had) an anti-spam key, by URL."""
+    return (Site.objects.filter(antispam_keys__isnull=False).distinct()
+            .select_related("customer").order_by("url"))
 
 
 def site_recent_checks(*, site: Site, limit: int = 50) -> QuerySet[Check]:
@@ -171,6 +195,10 @@ def site_figures(*, site: Site, since: datetime | None = None) -> SiteFigures:
 def check_for_report(*, site: Site, fingerprint: str, guid: str = "") -> Check | None:
     """The check a report is about: by its id (Akismet's guid) or the latest with that text."""
     rows = Check.objects.filter(site=site)
+    if guid and not guid.isdigit():
+        found = rows.filter(guid=guid).first()
+        if found is not None:
+            return found
     if guid.isdigit():
         found = rows.filter(pk=int(guid)).first()
         if found is not None:

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import ipaddress
+import itertools
+import os
 import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -12,7 +14,7 @@ from django.core.cache import cache
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from xuala.antispam import selectors
+from xuala.antispam import live, selectors
 from xuala.antispam.filter import Item, SiteDelta, domain_of, links_of, registrable
 from xuala.antispam.models import (
     AntispamEvent,
@@ -96,23 +98,43 @@ def antispam_rate_allow(*, key: AntispamKey, now: datetime | None = None) -> boo
     return count <= settings.XUALA_ANTISPAM_RATE_PER_MINUTE
 
 
+_GUIDS: dict[int, tuple[str, itertools.count]] = {}
+
+
+def _guid() -> str:
+    """A check's guid: a random prefix per process and a counter (no system call per check)."""
+    pid = os.getpid()
+    held = _GUIDS.get(pid)
+    if held is None:
+        held = _GUIDS[pid] = (secrets.token_hex(8), itertools.count(1))
+    return f"{held[0]}{next(held[1]):016x}"
+
+
 def antispam_check(*, site: Site, item: Item, languages: tuple[str, ...], is_test: bool = False,
-                   now: datetime | None = None) -> tuple[Check, Verdict]:
+                   now: datetime | None = None, at_once: bool = False) -> tuple[Check, Verdict]:
     """Judges one submission for a site and stores the verdict with its reasons.
 
+    In a served process nothing here waits on the database (`xuala.antispam.live`): the
+    block lists, the site's learning and the recent texts are in memory, and the row is
+    written in a batch after the answer (its `guid` is drawn now, so the answer can name
+    it). `at_once` writes the row before returning (the JSON API answers with its id).
     The stored check is its own record: it carries no event row, which would double the
     writes of the service's busiest path. Reports and corrections do write events.
     """
     now = now or timezone.now()
-    context = selectors.site_context(site=site, languages=languages, now=now, item=item)
-    decided = verdict(item, context, delta=selectors.site_delta(site=site))
-    row = Check.objects.create(
-        site=site, at=now, spam=decided.spam, certain=decided.certain,
+    zones = tuple(settings.XUALA_ANTISPAM_DNSBL_ZONES)
+    lookup = selectors.dnsbl(settings.XUALA_ANTISPAM_DNS_SERVER, 0.5) if zones else None
+    context = live.context(site=site, languages=languages, item=item, now=now, zones=zones,
+                           lookup=lookup)
+    decided = verdict(item, context, delta=live.delta(site=site))
+    row = Check(
+        site=site, at=now, spam=decided.spam, certain=decided.certain, guid=_guid(),
         score=round(decided.score, 6), reasons=[r.as_dict() for r in decided.reasons],
         comment_type=item.type[:40], author=item.author[:200], email=item.email[:254],
         url=item.url[:500], content=item.content[:STORED_CONTENT], user_ip=item.user_ip[:45],
         user_agent=item.user_agent[:500], fingerprint=content_fingerprint(item.content),
         is_test=is_test)
+    live.STATE.record(row, at_once=at_once)
     return row, decided
 
 
@@ -120,10 +142,11 @@ def _block(*, kind: str, value: str, site: Site, check: Check | None, now: datet
     expires = now + timedelta(days=settings.XUALA_ANTISPAM_BLOCK_DAYS)
     block, created = Block.objects.get_or_create(
         kind=kind, value=value.lower(), site=site,
-        defaults={"expires_at": expires, "created_at": now, "check_row": check})
+        defaults={"expires_at": expires, "created_at": now, "check_row": check,
+                  "changed_at": timezone.now()})
     if not created and block.expires_at < expires:
-        block.expires_at = expires
-        block.save(update_fields=["expires_at"])
+        block.expires_at, block.changed_at = expires, timezone.now()
+        block.save(update_fields=["expires_at", "changed_at"])
 
 
 def _hosts(item: Item) -> set[str]:
@@ -143,6 +166,7 @@ def antispam_report(*, site: Site, item: Item, spam: bool, languages: tuple[str,
     lifts that site's blocks on them. Returns the check it corrects, when one is found.
     """
     now = now or timezone.now()
+    live.STATE.flush()  # the check it may be about could still be waiting in this process
     label = Label.SPAM if spam else Label.HAM
     fingerprint = content_fingerprint(item.content)
     with transaction.atomic():
@@ -172,6 +196,7 @@ def antispam_report(*, site: Site, item: Item, spam: bool, languages: tuple[str,
             site=site, key=f"antispam.reported_{label}", actor=actor, at=now,
             data={"via": via, "check": check.pk if check else None,
                   "was": ("spam" if check.spam else "ham") if check else None})
+    live.changed(now=now)
     return check
 
 
@@ -181,7 +206,7 @@ def antispam_correct(*, check: Check, spam: bool, actor, languages: tuple[str, .
     item = Item(content=check.content, author=check.author, email=check.email, url=check.url,
                 type=check.comment_type or "comment", user_ip=check.user_ip)
     return antispam_report(site=check.site, item=item, spam=spam, languages=languages,
-                           guid=str(check.pk), actor=actor, via="console", now=now)
+                           guid=check.guid or str(check.pk), actor=actor, via="console", now=now)
 
 
 def _normal_ip(text: str) -> str:

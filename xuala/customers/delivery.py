@@ -43,6 +43,7 @@ class _Records:
     sites: Sequence[Site]
     contracts: list[Contract]
     _cache: dict | None = None
+    _antispam: dict | None = None
 
     def _read(self) -> dict:
         if self._cache is None:
@@ -119,11 +120,33 @@ def _wsa(site: Site, records: _Records) -> dict:
     return site_audit_state(site)
 
 
+def _antispam(site: Site, records: _Records) -> dict:
+    # Running once the site has a live key (xuala antispam key create): since the oldest
+    # live key was created; last run, its latest verdict (test checks aside).
+    if records._antispam is None:
+        from xuala.antispam.models import AntispamKey, Check
+
+        ids = [s.pk for s in records.sites]
+        since = dict(AntispamKey.objects.filter(site_id__in=ids, revoked_at__isnull=True)
+                     .values("site_id").order_by().annotate(first=Min("created_at"))
+                     .values_list("site_id", "first"))
+        last = dict(Check.objects.filter(site_id__in=ids, is_test=False)
+                    .values("site_id").order_by().annotate(last=Max("at"))
+                    .values_list("site_id", "last"))
+        records._antispam = {site_id: (first, last.get(site_id))
+                             for site_id, first in since.items()}
+    found = records._antispam.get(site.pk)
+    if found is None:
+        return {"running": False}
+    return {"running": True, "active_since": found[0], "last_run": found[1]}
+
+
 PROVIDERS: dict[str, Callable[[Site, _Records], dict]] = {
     "online_sentry": _online_sentry,
     "priority_support": _priority_support,
     "urgent_review": _urgent_review,
     "wsa": _wsa,
+    "antispam": _antispam,
 }
 
 

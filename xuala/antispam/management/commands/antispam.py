@@ -3,6 +3,7 @@
     xuala antispam train [--corpus FILE] [--out FILE]
     xuala antispam key create --site URL     # prints the key alone on its line
     xuala antispam key revoke PREFIX
+    xuala antispam blocklist export --format nginx|apache|nft [--site URL] [--out FILE]
 
 Exit status 2 with one line on stderr for a site that is not known, a site without an
 active plan or an unknown key prefix.
@@ -15,7 +16,8 @@ from pathlib import Path
 from django.core.management.base import BaseCommand, CommandError
 from django.utils import timezone
 
-from xuala.antispam import services
+from xuala.antispam import selectors, services
+from xuala.antispam.blocklist import FORMATS, render
 from xuala.antispam.filter import MODEL_PATH
 from xuala.antispam.models import AntispamKey
 from xuala.antispam.training import CORPUS_PATH, build_global_model
@@ -23,7 +25,8 @@ from xuala.customers.selectors import customer_coverage
 
 
 class Command(BaseCommand):
-    help = "Anti-spam: train the global model (`train`); create or revoke site keys (`key`)."
+    help = ("Anti-spam: train the global model (`train`); create or revoke site keys (`key`); "
+            "export the blocked addresses (`blocklist export`).")
     requires_system_checks: list[str] = []
 
     def add_arguments(self, parser):
@@ -37,6 +40,12 @@ class Command(BaseCommand):
         create.add_argument("--site", required=True, help="the site's URL (or its host)")
         revoke = key_sub.add_parser("revoke", help="revoke a key by its prefix")
         revoke.add_argument("prefix")
+        blocklist = sub.add_parser("blocklist", help="the blocked addresses for the servers")
+        block_sub = blocklist.add_subparsers(dest="block_action", required=True)
+        export = block_sub.add_parser("export", help="write an nginx, Apache or nftables include")
+        export.add_argument("--format", required=True, choices=FORMATS)
+        export.add_argument("--site", help="only this site's blocks (and the global ones)")
+        export.add_argument("--out", type=Path, help="write here (atomically) instead of stdout")
 
     def handle(self, *args, action: str, **options):
         if action == "train":
@@ -44,6 +53,8 @@ class Command(BaseCommand):
             size = options["out"].stat().st_size
             self.stdout.write(f"trained on {model.meta['items']} items; "
                               f"{options['out']} ({size // 1024} KiB)")
+        elif action == "blocklist":
+            self.blocklist_export(options)
         elif options["key_action"] == "create":
             self.key_create(options["site"])
         else:
@@ -54,6 +65,24 @@ class Command(BaseCommand):
                                    returncode=2)
             services.antispam_key_revoke(key=key)
             self.stdout.write(f"revoked {key.prefix}… of {key.site.url}")
+
+    def blocklist_export(self, options) -> None:
+        site = None
+        if options.get("site"):
+            url = options["site"]
+            try:
+                site = services.site_for_url(url if "//" in url else f"https://{url}")
+            except services.SiteNotFound:
+                raise CommandError(f"no site with the URL {url!r}", returncode=2) from None
+        now = timezone.now()
+        text = render(options["format"], selectors.blocked_addresses(now=now, site=site), now=now)
+        out = options.get("out")
+        if out is None:
+            self.stdout.write(text, ending="")
+            return
+        partial = out.with_name(out.name + ".partial")
+        partial.write_text(text)
+        partial.replace(out)  # the server never reads a half-written file
 
     def key_create(self, url: str) -> None:
         try:

@@ -1,0 +1,79 @@
+"""The production server (granian, as `xuala run` starts it) stores every verdict it answered
+when it is stopped cleanly, although the rows are written in batches after the answers."""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.parse
+import urllib.request
+from pathlib import Path
+
+import pytest
+
+pytestmark = pytest.mark.real_clock
+
+ROOT = Path(__file__).resolve().parents[2]
+SETUP = """
+from datetime import date
+from xuala.customers.models import Billing, Contract, Customer, Service, ServiceKind, Site
+from xuala.antispam.services import antispam_key_create
+customer = Customer.objects.create(name="Recetas SL", language="es")
+service = Service.objects.create(customer=customer, kind=ServiceKind.WEB_HOSTING,
+                                 name="recetas.example", starts_on=date(2020, 1, 1))
+site = Site.objects.create(customer=customer, service=service, url="https://recetas.example/")
+Contract.objects.create(customer=customer, plan_key="cobertura-mensual",
+                        billing=Billing.MONTHLY, starts_on=date(2020, 1, 1))
+print(antispam_key_create(site=site).secret)
+"""
+COUNT = "from xuala.antispam.models import Check; print(Check.objects.count())"
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def _xuala(env, *args: str) -> str:
+    return subprocess.run([sys.executable, "-m", "xuala", *args], env=env, cwd=ROOT, check=True,
+                          capture_output=True, text=True).stdout.strip().splitlines()[-1]
+
+
+def test_every_answered_check_is_stored_after_a_clean_shutdown(tmp_path):
+    env = dict(os.environ, DJANGO_SETTINGS_MODULE="xuala.settings", XUALA_DATA_DIR=str(tmp_path),
+               XUALA_DATABASE_URL="", XUALA_DEBUG="0", XUALA_LOG_LEVEL="WARNING",
+               PYTHONPATH=str(ROOT))
+    subprocess.run([sys.executable, "-m", "xuala", "migrate", "--noinput"], env=env, cwd=ROOT,
+                   check=True, capture_output=True)
+    key = _xuala(env, "shell", "-c", SETUP)
+    port = _free_port()
+    server = subprocess.Popen(
+        [sys.executable, "-m", "xuala.core.web", "--interface", "wsgi", "--host", "127.0.0.1",
+         "--port", str(port), "--workers", "1", "--blocking-threads", "1", "--no-ws",
+         "--log-level", "warning", "xuala.wsgi:application"],
+        env=env, cwd=ROOT, start_new_session=True)
+    try:
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline:
+            with contextlib.suppress(OSError), socket.create_connection(("127.0.0.1", port), 1):
+                break
+            time.sleep(0.2)
+        answers = []
+        for number in range(40):
+            body = urllib.parse.urlencode({
+                "api_key": key, "blog": "https://recetas.example/", "user_ip": f"192.0.2.{number}",
+                "comment_content": f"Comentario número {number}: ¡qué buena receta!"}).encode()
+            with urllib.request.urlopen(f"http://127.0.0.1:{port}/akismet/1.1/comment-check",
+                                        data=body, timeout=30) as response:
+                answers.append(response.read())
+        assert set(answers) <= {b"true", b"false"}
+    finally:
+        os.killpg(server.pid, signal.SIGTERM)  # what `xuala run` sends on a clean stop
+        server.wait(30)
+    assert _xuala(env, "shell", "-c", COUNT) == "40"

@@ -1,0 +1,69 @@
+"""The production entry point answers Akismet's calls past the pages' middleware, with the
+same answers as Django's full handler (which the test client goes through)."""
+
+from __future__ import annotations
+
+import io
+import sys
+from urllib.parse import urlencode
+
+import pytest
+from django.core.handlers.wsgi import WSGIHandler
+
+from tests.antispam.conftest import PLAN_BLOG
+from xuala.antispam import wsgi_fast
+from xuala.antispam.models import Check
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+
+def _call(app, path: str, fields: dict | None, method: str = "POST"):
+    body = urlencode(fields or {}).encode()
+    environ = {"REQUEST_METHOD": method, "PATH_INFO": path, "SCRIPT_NAME": "", "QUERY_STRING": "",
+               "SERVER_NAME": "testserver", "SERVER_PORT": "80", "HTTP_HOST": "testserver",
+               "CONTENT_TYPE": "application/x-www-form-urlencoded",
+               "CONTENT_LENGTH": str(len(body)), "wsgi.input": io.BytesIO(body),
+               "wsgi.url_scheme": "http", "wsgi.errors": sys.stderr, "wsgi.version": (1, 0),
+               "wsgi.multithread": False, "wsgi.multiprocess": True, "wsgi.run_once": False,
+               "SERVER_PROTOCOL": "HTTP/1.1", "REMOTE_ADDR": "127.0.0.1"}
+    seen = {}
+
+    def start_response(status, headers, exc_info=None):
+        seen["status"], seen["headers"] = status, dict(headers)
+
+    result = app(environ, start_response)
+    body = b"".join(result)
+    if hasattr(result, "close"):
+        result.close()
+    return int(seen["status"].split()[0]), seen["headers"], body
+
+
+def _both(path, fields, method="POST"):
+    full = WSGIHandler()
+    return _call(wsgi_fast.wrap(full), path, fields, method), _call(full, path, fields, method)
+
+
+def test_comment_check_answers_as_the_full_handler_and_stores_the_verdict(plan_key):
+    fields = {"api_key": plan_key, "blog": PLAN_BLOG, "user_ip": "203.0.113.9",
+              "comment_content": "Buy cheap pills at https://pills.example.ru now http://x.ru"}
+    (status, headers, body), (full_status, _, full_body) = _both(
+        "/akismet/1.1/comment-check", fields)
+    assert (status, body) == (full_status, full_body) == (200, b"true")
+    assert headers["X-Content-Type-Options"] == "nosniff"
+    assert Check.objects.filter(guid=headers["X-akismet-guid"]).exists()
+
+
+@pytest.mark.parametrize(("path", "fields", "method"), [
+    ("/akismet/1.1/verify-key", {"api_key": "xs-nobody", "blog": PLAN_BLOG}, "POST"),
+    ("/akismet/1.1/comment-check", {}, "GET"),
+    ("/akismet/1.1/comment-check", {"api_key": "", "blog": PLAN_BLOG}, "POST"),
+])
+def test_problems_answer_as_the_full_handler(plan_key, path, fields, method):
+    (status, headers, body), (full_status, full_headers, full_body) = _both(path, fields, method)
+    assert (status, body) == (full_status, full_body)
+    assert headers.get("X-akismet-debug-help") == full_headers.get("X-akismet-debug-help")
+
+
+def test_other_paths_go_to_django(plan_key):
+    (status, _headers, _body), (full_status, _, _) = _both("/akismet/1.1/nothing-here", {})
+    assert status == full_status == 404
