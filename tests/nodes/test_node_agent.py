@@ -20,10 +20,10 @@ def agent(url: str, secret: str, *extra: str) -> subprocess.Popen:
                              *extra], env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
 
 
-def wait_for(predicate, seconds: float = 60.0) -> None:
+def wait_for(predicate, seconds: float = 60.0, why=lambda: "") -> None:
     deadline = time.monotonic() + seconds
     while not predicate():
-        assert time.monotonic() < deadline, "gave up waiting"
+        assert time.monotonic() < deadline, f"gave up waiting: {why()}"
         time.sleep(0.1)
 
 
@@ -67,13 +67,15 @@ def test_a_node_killed_mid_scan_has_its_audit_taken_again_and_recorded_once(
         sub = tree / "wp-content" / "uploads" / f"{folder:02d}"
         sub.mkdir(parents=True)
         for number in range(250):
-            (sub / f"img-{number}.txt").write_text(f"picture {folder}/{number}\n" * 20)
+            # ~30 KB each (300 MB in all): the scan lasts seconds, long enough to be killed
+            (sub / f"img-{number}.txt").write_text(f"picture {folder}/{number}\n" * 2000)
     monkeypatch.setenv("XUALA_WSA_OFFLINE", "1")  # the agents inherit the environment
     monkeypatch.setenv("XUALA_WSA_HOME", str(tmp_path / "wsa-home"))
     audit = wsa.audit_start(site=site_a)
     first = agent(live_server.url, node_a.secret)
     try:
-        wait_for(lambda: Job.objects.get(pk=audit.job_id).progress.get("files_done"))
+        wait_for(lambda: Job.objects.get(pk=audit.job_id).progress.get("files_done"),
+                 why=lambda: (Job.objects.get(pk=audit.job_id).__dict__, first.poll()))
     finally:
         first.send_signal(signal.SIGKILL)
         first.wait()
