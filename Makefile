@@ -47,9 +47,12 @@ imapserver:
 	  echo "WARNING: could not install dovecot-imapd; IMAP tests will fail"; \
 	  $$SUDO systemctl disable --now dovecot >/dev/null 2>&1 || true; }
 
-# Debian packages the Website Security Audit needs: WordPress and its theme (the clean tree of
-# the tests), yara and clamav (the bench's peers), the MariaDB client and PHP.
-WSA_PACKAGES := wordpress wordpress-theme-twentytwentythree yara clamav mariadb-client php-cli
+# Debian packages the plan services' tests and benches need: WordPress and its theme (the clean
+# tree of the audit, the site the anti-spam plugin runs in), yara and clamav (the scanner's
+# peers), the MariaDB client and PHP with its MySQL driver, nginx and nftables (the block-list
+# exports are parsed by them), SpamAssassin (the anti-spam bench's peer).
+WSA_PACKAGES := wordpress wordpress-theme-twentytwentythree yara clamav mariadb-client php-cli \
+                php-mysql nginx nftables spamassassin spamc
 wsatools:
 	@missing=; for p in $(WSA_PACKAGES); do \
 	  dpkg-query -W -f='$${Status}' $$p 2>/dev/null | grep -q 'install ok installed' || missing="$$missing $$p"; \
