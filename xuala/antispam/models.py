@@ -7,6 +7,7 @@ from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from xuala.core.models import EventRow
 from xuala.customers.models import Site
 
 
@@ -104,19 +105,11 @@ class Block(models.Model):
         return f"{self.kind} {self.value} until {self.expires_at:%Y-%m-%d}"
 
 
-class AntispamEvent(models.Model):
+class AntispamEvent(EventRow):
     """Audit row with a machine key (antispam.key_created, antispam.reported…)."""
 
     site = models.ForeignKey(Site, on_delete=models.CASCADE, null=True, blank=True,
                              related_name="antispam_events")
-    key = models.CharField(max_length=60, db_index=True)
-    actor = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True,
-                              blank=True, related_name="+")
-    at = models.DateTimeField(default=timezone.now)
-    data = models.JSONField(default=dict, blank=True)
 
-    class Meta:
-        ordering = ["at", "id"]
-
-    def __str__(self) -> str:
-        return f"{self.key} at {self.at:%Y-%m-%d %H:%M}"
+    class Meta(EventRow.Meta):
+        pass

@@ -8,6 +8,7 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from xuala.core.models import EventRow
 from xuala.policy.schema import TicketClass
 
 
@@ -221,20 +222,6 @@ class Attachment(models.Model):
 
     def __str__(self) -> str:
         return self.filename
-
-
-class EventRow(models.Model):
-    """An audit row: a machine key (ticket.opened, sla.breached…), never translated text."""
-
-    key = models.CharField(max_length=60, db_index=True)
-    actor = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True,
-                              blank=True, related_name="+")
-    at = models.DateTimeField(default=timezone.now)
-    data = models.JSONField(default=dict, blank=True)
-
-    class Meta:
-        abstract = True
-        ordering = ["at", "id"]
 
 
 class TicketEvent(EventRow):

@@ -6,6 +6,8 @@ from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from xuala.core.models import KeyedEvent
+
 
 class Node(models.Model):
     """What the desk knows of the agent of one hosting server.
@@ -96,16 +98,13 @@ class Job(models.Model):
         return f"{self.kind} {self.key} ({self.state})"
 
 
-class JobEvent(models.Model):
+class JobEvent(KeyedEvent):
     """What happened to a job, with a machine key (``job.claimed``, ``job.lease_lost``…)."""
 
     job = models.ForeignKey(Job, on_delete=models.CASCADE, related_name="events")
-    key = models.CharField(max_length=40)
-    at = models.DateTimeField(default=timezone.now)
-    data = models.JSONField(default=dict, blank=True)
 
-    class Meta:
-        ordering = ["at", "id"]
+    class Meta(KeyedEvent.Meta):
+        pass
 
     def __str__(self) -> str:
         return f"{self.key} at {self.at:%Y-%m-%d %H:%M:%S}"
