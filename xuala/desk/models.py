@@ -49,6 +49,14 @@ class TriageState(models.TextChoices):
     DISMISSED = "dismissed", _("Dismissed by the agent")
 
 
+def _rows_unless_none(instance: models.Model, flag: str, related) -> list:
+    """``related``'s rows; none, without a query, when the reader found there are none
+    (``flag`` annotated False on ``instance``, as ``ticket_for_agent`` does)."""
+    if getattr(instance, flag, True) is False:
+        return []
+    return list(related.all())
+
+
 def choice_label(choices: type[models.TextChoices], value: str) -> str:
     """The translated label of ``value`` (the value itself when it is not a choice): what
     ``get_FOO_display()`` answers without rebuilding the field's choices on every call
@@ -130,11 +138,8 @@ class Ticket(models.Model):
 
     @property
     def pause_list(self) -> list[TicketPause]:
-        """The ticket's pauses; none, without a query, when the reader found there are none
-        (``has_pauses`` annotated False, as ``ticket_for_agent`` does)."""
-        if getattr(self, "has_pauses", True) is False:
-            return []
-        return list(self.pauses.all())
+        """The ticket's pauses (none, without a query, when ``has_pauses`` says so)."""
+        return _rows_unless_none(self, "has_pauses", self.pauses)
 
     @property
     def status_label(self) -> str:
@@ -198,11 +203,8 @@ class Message(models.Model):
 
     @property
     def files(self) -> list[Attachment]:
-        """The message's attachments; none, without a query, when the reader found there
-        are none (``has_files`` annotated False, as ``ticket_for_agent`` does)."""
-        if getattr(self, "has_files", True) is False:
-            return []
-        return list(self.attachments.all())
+        """The message's attachments (none, without a query, when ``has_files`` says so)."""
+        return _rows_unless_none(self, "has_files", self.attachments)
 
     @property
     def kind_label(self) -> str:
