@@ -7,24 +7,19 @@ from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from xuala.core.models import EventRow
+from xuala.core.models import EventRow, HashedSecret
 from xuala.customers.models import Site
 
 
-class AntispamKey(models.Model):
+class AntispamKey(HashedSecret):
     """An Akismet-protocol key of one plan site, stored as its SHA-256 hash (shown once)."""
 
     site = models.ForeignKey(Site, on_delete=models.CASCADE, related_name="antispam_keys",
                              verbose_name=_("site"))
-    prefix = models.CharField(_("prefix"), max_length=16, unique=True)
-    key_hash = models.CharField(max_length=64, unique=True, editable=False)
-    created_at = models.DateTimeField(_("created"), default=timezone.now)
-    revoked_at = models.DateTimeField(_("revoked"), null=True, blank=True)
 
-    class Meta:
+    class Meta(HashedSecret.Meta):
         verbose_name = _("anti-spam key")
         verbose_name_plural = _("anti-spam keys")
-        ordering = ["-created_at", "-id"]
 
     def __str__(self) -> str:
         return f"{self.prefix}… ({self.site})"

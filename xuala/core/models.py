@@ -5,6 +5,7 @@ from __future__ import annotations
 from django.conf import settings
 from django.db import models
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 
 class KeyedEvent(models.Model):
@@ -31,3 +32,22 @@ class EventRow(KeyedEvent):
 
     class Meta(KeyedEvent.Meta):
         abstract = True
+
+
+class HashedSecret(models.Model):
+    """A secret shown once, at creation; the database keeps its SHA-256 hash (looked up by
+    equality, so no secret is ever compared character by character) and a short prefix that
+    people can see and name when they revoke it."""
+
+    prefix = models.CharField(_("prefix"), max_length=16, unique=True)
+    key_hash = models.CharField(max_length=64, unique=True, editable=False)
+    created_at = models.DateTimeField(_("created"), default=timezone.now)
+    revoked_at = models.DateTimeField(_("revoked"), null=True, blank=True)
+
+    class Meta:
+        abstract = True
+        ordering = ["-created_at", "-id"]
+
+    @property
+    def is_active(self) -> bool:
+        return self.revoked_at is None
