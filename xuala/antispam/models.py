@@ -7,23 +7,19 @@ from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from xuala.core.models import EventRow, HashedSecret
 from xuala.customers.models import Site
 
 
-class AntispamKey(models.Model):
+class AntispamKey(HashedSecret):
     """An Akismet-protocol key of one plan site, stored as its SHA-256 hash (shown once)."""
 
     site = models.ForeignKey(Site, on_delete=models.CASCADE, related_name="antispam_keys",
                              verbose_name=_("site"))
-    prefix = models.CharField(_("prefix"), max_length=16, unique=True)
-    key_hash = models.CharField(max_length=64, unique=True, editable=False)
-    created_at = models.DateTimeField(_("created"), default=timezone.now)
-    revoked_at = models.DateTimeField(_("revoked"), null=True, blank=True)
 
-    class Meta:
+    class Meta(HashedSecret.Meta):
         verbose_name = _("anti-spam key")
         verbose_name_plural = _("anti-spam keys")
-        ordering = ["-created_at", "-id"]
 
     def __str__(self) -> str:
         return f"{self.prefix}… ({self.site})"
@@ -125,19 +121,11 @@ class RateCount(models.Model):
         return f"{self.scope} at minute {self.minute}: {self.count}"
 
 
-class AntispamEvent(models.Model):
+class AntispamEvent(EventRow):
     """Audit row with a machine key (antispam.key_created, antispam.reported…)."""
 
     site = models.ForeignKey(Site, on_delete=models.CASCADE, null=True, blank=True,
                              related_name="antispam_events")
-    key = models.CharField(max_length=60, db_index=True)
-    actor = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True,
-                              blank=True, related_name="+")
-    at = models.DateTimeField(default=timezone.now)
-    data = models.JSONField(default=dict, blank=True)
 
-    class Meta:
-        ordering = ["at", "id"]
-
-    def __str__(self) -> str:
-        return f"{self.key} at {self.at:%Y-%m-%d %H:%M}"
+    class Meta(EventRow.Meta):
+        pass

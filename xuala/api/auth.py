@@ -28,10 +28,13 @@ class Principal:
         return self.customer is None
 
 
-class BearerToken(HttpBearer):
-    """``Authorization: Bearer <token>``; anything else is a 401 with a machine code."""
+class StrictBearer(HttpBearer):
+    """``Authorization: Bearer <token>``; anything else is a 401 with a machine code.
 
-    def __call__(self, request: HttpRequest) -> Principal:
+    Subclasses say what a token is in ``authenticate`` (a user's API token, a node's token).
+    """
+
+    def __call__(self, request: HttpRequest):
         header = request.headers.get(self.header, "")
         scheme, _sep, value = header.partition(" ")
         if not header:
@@ -39,6 +42,10 @@ class BearerToken(HttpBearer):
         if scheme.lower() != self.openapi_scheme or not value.strip():
             raise Unauthenticated("token_invalid")
         return self.authenticate(request, value)
+
+
+class BearerToken(StrictBearer):
+    """A user's API token: the caller is an agent or one customer's contact."""
 
     def authenticate(self, request: HttpRequest, token: str) -> Principal:
         try:

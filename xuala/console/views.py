@@ -241,6 +241,12 @@ def _ticket_page(request, ticket: Ticket, *, reply_form: ReplyForm | None = None
     })
 
 
+def _perform(request, ticket: Ticket, action, *, success: str, wanted: str = "") -> bool:
+    """``perform`` on a ticket: the desk's errors, told as ``_error_text`` tells them."""
+    return perform(request, action, errors=DeskError, success=success,
+                   error_text=lambda exc: _error_text(exc, ticket, wanted))
+
+
 def _error_text(exc: DeskError, ticket: Ticket | None = None, wanted: str = "") -> str:
     labels = dict(Status.choices)
     if isinstance(exc, InvalidTransition):
@@ -292,14 +298,10 @@ def ticket_reply_view(request, pk: int):
     form = ReplyForm(request.POST, statuses=_reachable_statuses(ticket))
     if form.is_valid():
         wanted = form.cleaned_data["status"] or None
-        try:
-            services.ticket_reply(ticket=ticket, author=request.user,
-                                  body_text=form.cleaned_data["body"],
-                                  uploads=_uploads(request), status=wanted)
-        except DeskError as exc:
-            messages.error(request, _error_text(exc, ticket, wanted or ""))
-        else:
-            messages.success(request, _("Your reply was sent to the client."))
+        if _perform(request, ticket, lambda: services.ticket_reply(
+                        ticket=ticket, author=request.user, body_text=form.cleaned_data["body"],
+                        uploads=_uploads(request), status=wanted),
+                    success=_("Your reply was sent to the client."), wanted=wanted or ""):
             return _back_to(ticket, "conversation")
     return _ticket_page(request, ticket_for_agent(pk=pk), reply_form=form)
 
@@ -309,15 +311,12 @@ def ticket_reply_view(request, pk: int):
 def ticket_note_view(request, pk: int):
     ticket = selectors.ticket_for_action(pk=pk)
     form = NoteForm(request.POST)
-    if form.is_valid():
-        try:
-            services.ticket_note(ticket=ticket, author=request.user,
-                                 body_text=form.cleaned_data["body"], uploads=_uploads(request))
-        except DeskError as exc:
-            messages.error(request, _error_text(exc, ticket))
-        else:
-            messages.success(request, _("Internal note added."))
-            return _back_to(ticket, "conversation")
+    if form.is_valid() and _perform(
+            request, ticket, lambda: services.ticket_note(
+                ticket=ticket, author=request.user, body_text=form.cleaned_data["body"],
+                uploads=_uploads(request)),
+            success=_("Internal note added.")):
+        return _back_to(ticket, "conversation")
     return _ticket_page(request, ticket_for_agent(pk=pk), note_form=form)
 
 
@@ -333,15 +332,10 @@ def ticket_assign_view(request, pk: int):
     value = form.cleaned_data["assignee"]
     assignee = (request.user if value == "me" else None if not value
                 else next(agent for agent in agents if str(agent.pk) == value))
-    try:
-        services.ticket_assign(ticket=ticket, assignee=assignee, actor=request.user)
-    except DeskError as exc:
-        messages.error(request, _error_text(exc, ticket))
-    else:
-        if assignee is None:
-            messages.success(request, _("The ticket is now unassigned."))
-        else:
-            messages.success(request, _("Assigned to %(agent)s.") % {"agent": assignee})
+    _perform(request, ticket,
+             lambda: services.ticket_assign(ticket=ticket, assignee=assignee, actor=request.user),
+             success=(_("The ticket is now unassigned.") if assignee is None
+                      else _("Assigned to %(agent)s.") % {"agent": assignee}))
     return _back_to(ticket)
 
 
@@ -370,10 +364,9 @@ def ticket_status_view(request, pk: int):
 @require_POST
 def ticket_triage_apply_view(request, pk: int):
     ticket = selectors.ticket_for_action(pk=pk)
-    perform(request, lambda: services.ticket_triage_apply(ticket=ticket, actor=request.user),
-            errors=DeskError, error_text=lambda exc: _error_text(exc, ticket),
-            success=_("The triage proposal was applied and the client "
-                      "answered."))
+    _perform(request, ticket,
+             lambda: services.ticket_triage_apply(ticket=ticket, actor=request.user),
+             success=_("The triage proposal was applied and the client answered."))
     return _back_to(ticket)
 
 
@@ -381,9 +374,9 @@ def ticket_triage_apply_view(request, pk: int):
 @require_POST
 def ticket_triage_dismiss_view(request, pk: int):
     ticket = selectors.ticket_for_action(pk=pk)
-    perform(request, lambda: services.ticket_triage_dismiss(ticket=ticket, actor=request.user),
-            errors=DeskError, error_text=lambda exc: _error_text(exc, ticket),
-            success=_("The triage proposal was dismissed."))
+    _perform(request, ticket,
+             lambda: services.ticket_triage_dismiss(ticket=ticket, actor=request.user),
+             success=_("The triage proposal was dismissed."))
     return _back_to(ticket)
 
 

@@ -8,6 +8,7 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from xuala.core.models import EventRow
 from xuala.policy.schema import TicketClass
 
 
@@ -46,6 +47,14 @@ class TriageState(models.TextChoices):
     APPLIED = "applied", _("Applied")
     PROPOSED = "proposed", _("Proposed to the agent")
     DISMISSED = "dismissed", _("Dismissed by the agent")
+
+
+def _rows_unless_none(instance: models.Model, flag: str, related) -> list:
+    """``related``'s rows; none, without a query, when the reader found there are none
+    (``flag`` annotated False on ``instance``, as ``ticket_for_agent`` does)."""
+    if getattr(instance, flag, True) is False:
+        return []
+    return list(related.all())
 
 
 def choice_label(choices: type[models.TextChoices], value: str) -> str:
@@ -129,11 +138,8 @@ class Ticket(models.Model):
 
     @property
     def pause_list(self) -> list[TicketPause]:
-        """The ticket's pauses; none, without a query, when the reader found there are none
-        (``has_pauses`` annotated False, as ``ticket_for_agent`` does)."""
-        if getattr(self, "has_pauses", True) is False:
-            return []
-        return list(self.pauses.all())
+        """The ticket's pauses (none, without a query, when ``has_pauses`` says so)."""
+        return _rows_unless_none(self, "has_pauses", self.pauses)
 
     @property
     def status_label(self) -> str:
@@ -197,11 +203,8 @@ class Message(models.Model):
 
     @property
     def files(self) -> list[Attachment]:
-        """The message's attachments; none, without a query, when the reader found there
-        are none (``has_files`` annotated False, as ``ticket_for_agent`` does)."""
-        if getattr(self, "has_files", True) is False:
-            return []
-        return list(self.attachments.all())
+        """The message's attachments (none, without a query, when ``has_files`` says so)."""
+        return _rows_unless_none(self, "has_files", self.attachments)
 
     @property
     def kind_label(self) -> str:
@@ -221,20 +224,6 @@ class Attachment(models.Model):
 
     def __str__(self) -> str:
         return self.filename
-
-
-class EventRow(models.Model):
-    """An audit row: a machine key (ticket.opened, sla.breached…), never translated text."""
-
-    key = models.CharField(max_length=60, db_index=True)
-    actor = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True,
-                              blank=True, related_name="+")
-    at = models.DateTimeField(default=timezone.now)
-    data = models.JSONField(default=dict, blank=True)
-
-    class Meta:
-        abstract = True
-        ordering = ["at", "id"]
 
 
 class TicketEvent(EventRow):

@@ -33,6 +33,11 @@ from xuala.policy.selectors import policy_active
 from xuala.web.access import agent_required
 
 
+def _perform(request, action, *, success: str) -> bool:
+    """``perform`` with the desk's errors and the meetings' texts for them."""
+    return perform(request, action, errors=DeskError, error_text=error_text, success=success)
+
+
 def error_text(exc: DeskError) -> str:
     if isinstance(exc, NoFreeSlots):
         return _("No agent has a free slot in the coming weeks. Add availability, or fix a "
@@ -155,15 +160,10 @@ def confirm_view(request, pk: int):
     form = TimeForm(request.POST, agents=list(selectors.agents_all()))
     if not form.is_valid():
         return _request_page(request, pk, time_form=form, status=400)
-    try:
-        services.meeting_confirm(request=meeting_request,
-                                 starts_at=form.cleaned_data["starts_at"],
-                                 agent=_agent_of(form, request.user), actor=request.user)
-    except DeskError as exc:
-        messages.error(request, error_text(exc))
-    else:
-        messages.success(request, _("The meeting is confirmed; both sides got the "
-                                    "invitation."))
+    _perform(request, lambda: services.meeting_confirm(
+                 request=meeting_request, starts_at=form.cleaned_data["starts_at"],
+                 agent=_agent_of(form, request.user), actor=request.user),
+             success=_("The meeting is confirmed; both sides got the invitation."))
     return redirect("meetings_console:request", pk=pk)
 
 
@@ -171,11 +171,10 @@ def confirm_view(request, pk: int):
 @require_POST
 def withdraw_view(request, pk: int):
     meeting_request = selectors.request_for_agent(pk=pk)
-    perform(request,
-            lambda: services.meeting_request_cancel(request=meeting_request, actor=request.user),
-            errors=DeskError, error_text=error_text,
-            success=_("The meeting request was withdrawn; the ticket is open "
-                      "again."))
+    _perform(request,
+             lambda: services.meeting_request_cancel(request=meeting_request, actor=request.user),
+             success=_("The meeting request was withdrawn; the ticket is open "
+                       "again."))
     return redirect("meetings_console:request", pk=pk)
 
 
@@ -186,14 +185,10 @@ def reschedule_view(request, pk: int):
     form = TimeForm(request.POST, agents=list(selectors.agents_all()), prefix="move")
     if not form.is_valid():
         return _request_page(request, meeting.request_id, reschedule_form=form, status=400)
-    try:
-        services.meeting_reschedule(meeting=meeting, starts_at=form.cleaned_data["starts_at"],
-                                    agent=_agent_of(form, meeting.agent), actor=request.user)
-    except DeskError as exc:
-        messages.error(request, error_text(exc))
-    else:
-        messages.success(request, _("The meeting was moved; both sides got the updated "
-                                    "invitation."))
+    _perform(request, lambda: services.meeting_reschedule(
+                 meeting=meeting, starts_at=form.cleaned_data["starts_at"],
+                 agent=_agent_of(form, meeting.agent), actor=request.user),
+             success=_("The meeting was moved; both sides got the updated invitation."))
     return redirect("meetings_console:request", pk=meeting.request_id)
 
 
@@ -203,11 +198,10 @@ def cancel_view(request, pk: int):
     meeting = selectors.meeting_for_agent(pk=pk)
     form = CancelForm(request.POST)
     reason = form.cleaned_data["reason"] if form.is_valid() else ""
-    perform(request,
-            lambda: services.meeting_cancel(meeting=meeting, actor=request.user, reason=reason),
-            errors=DeskError, error_text=error_text,
-            success=_("The meeting was cancelled; both sides got the "
-                      "cancellation."))
+    _perform(request,
+             lambda: services.meeting_cancel(meeting=meeting, actor=request.user, reason=reason),
+             success=_("The meeting was cancelled; both sides got the "
+                       "cancellation."))
     return redirect("meetings_console:request", pk=meeting.request_id)
 
 
@@ -215,10 +209,9 @@ def cancel_view(request, pk: int):
 @require_POST
 def done_view(request, pk: int):
     meeting = selectors.meeting_for_agent(pk=pk)
-    perform(request, lambda: services.meeting_done(meeting=meeting, actor=request.user),
-            errors=DeskError, error_text=error_text,
-            success=_("The meeting is marked as held; the ticket is open again "
-                      "for the follow-up."))
+    _perform(request, lambda: services.meeting_done(meeting=meeting, actor=request.user),
+             success=_("The meeting is marked as held; the ticket is open again "
+                       "for the follow-up."))
     return redirect("meetings_console:request", pk=meeting.request_id)
 
 
@@ -251,11 +244,10 @@ def window_add_view(request):
     if not form.is_valid():
         return _availability_page(request, window_form=form, status=400)
     data = form.cleaned_data
-    perform(request, lambda: services.availability_week_add(
-                agent=request.user, weekdays=data["weekday"], starts=data["starts"],
-                ends=data["ends"]),
-            errors=DeskError, error_text=error_text,
-            success=_("Availability added."))
+    _perform(request, lambda: services.availability_week_add(
+                 agent=request.user, weekdays=data["weekday"], starts=data["starts"],
+                 ends=data["ends"]),
+             success=_("Availability added."))
     return redirect("meetings_console:availability")
 
 
@@ -273,10 +265,9 @@ def exception_add_view(request):
     form = ExceptionForm(request.POST)
     if not form.is_valid():
         return _availability_page(request, exception_form=form, status=400)
-    perform(request,
-            lambda: services.availability_exception_add(agent=request.user, **form.cleaned_data),
-            errors=DeskError, error_text=error_text,
-            success=_("Exception added."))
+    _perform(request,
+             lambda: services.availability_exception_add(agent=request.user, **form.cleaned_data),
+             success=_("Exception added."))
     return redirect("meetings_console:availability")
 
 

@@ -12,8 +12,8 @@ from typing import Any
 from django.http import HttpRequest
 from django.utils.translation import gettext as _
 from ninja import Field, Router, Schema
-from ninja.security import HttpBearer
 
+from xuala.api.auth import StrictBearer
 from xuala.api.errors import ApiError, TokenRejected, Unauthenticated
 from xuala.api.schemas import ErrorOut
 from xuala.nodes import services
@@ -21,15 +21,8 @@ from xuala.nodes.errors import JobNotYours, LeaseLost
 from xuala.nodes.models import NodeToken
 
 
-class NodeBearer(HttpBearer):
-    def __call__(self, request: HttpRequest) -> NodeToken:
-        header = request.headers.get(self.header, "")
-        scheme, _sep, value = header.partition(" ")
-        if not header:
-            raise Unauthenticated("token_missing")
-        if scheme.lower() != self.openapi_scheme or not value.strip():
-            raise Unauthenticated("token_invalid")
-        return self.authenticate(request, value)
+class NodeBearer(StrictBearer):
+    """A node's token (``xn_…``); a user's API token is refused."""
 
     def authenticate(self, request: HttpRequest, token: str) -> NodeToken:
         try:

@@ -6,6 +6,9 @@ from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from xuala.api.models import HashedToken
+from xuala.core.models import KeyedEvent
+
 
 class Node(models.Model):
     """What the desk knows of the agent of one hosting server.
@@ -22,20 +25,14 @@ class Node(models.Model):
         return f"node of {self.server}"
 
 
-class NodeToken(models.Model):
+class NodeToken(HashedToken):
     """A node's bearer credential; like an API token, only its SHA-256 is kept."""
 
     server = models.ForeignKey("customers.HostingServer", on_delete=models.CASCADE,
                                related_name="node_tokens")
-    name = models.CharField(_("name"), max_length=100, blank=True)
-    prefix = models.CharField(_("prefix"), max_length=16, unique=True)
-    key_hash = models.CharField(max_length=64, unique=True, editable=False)
-    created_at = models.DateTimeField(_("created"), default=timezone.now)
-    last_used_at = models.DateTimeField(_("last used"), null=True, blank=True)
-    revoked_at = models.DateTimeField(_("revoked"), null=True, blank=True)
 
-    class Meta:
-        ordering = ["-created_at", "-id"]
+    class Meta(HashedToken.Meta):
+        pass
 
     def __str__(self) -> str:
         return f"{self.prefix}… ({self.server})"
@@ -96,16 +93,13 @@ class Job(models.Model):
         return f"{self.kind} {self.key} ({self.state})"
 
 
-class JobEvent(models.Model):
+class JobEvent(KeyedEvent):
     """What happened to a job, with a machine key (``job.claimed``, ``job.lease_lost``…)."""
 
     job = models.ForeignKey(Job, on_delete=models.CASCADE, related_name="events")
-    key = models.CharField(max_length=40)
-    at = models.DateTimeField(default=timezone.now)
-    data = models.JSONField(default=dict, blank=True)
 
-    class Meta:
-        ordering = ["at", "id"]
+    class Meta(KeyedEvent.Meta):
+        pass
 
     def __str__(self) -> str:
         return f"{self.key} at {self.at:%Y-%m-%d %H:%M:%S}"

@@ -50,24 +50,12 @@ class MailAttachment:
     content_type: str = "application/octet-stream"
 
 
-def email_enqueue(
-    *,
-    to: str,
-    subject: str,
-    body_text: str,
-    body_html: str = "",
-    purpose: str,
-    ticket=None,
-    in_reply_to: str = "",
-    references: str = "",
-    auto_submitted: bool = False,
-    attachments: Sequence[MailAttachment] = (),
-) -> OutboundEmail:
-    """Store a message for the outbox; it is sent after the surrounding transaction commits."""
-    mail = email_build(to=to, subject=subject, body_text=body_text, body_html=body_html,
-                       purpose=purpose, ticket=ticket, in_reply_to=in_reply_to,
-                       references=references, auto_submitted=auto_submitted,
-                       attachments=attachments)
+def email_enqueue(**fields) -> OutboundEmail:
+    """Store a message for the outbox; it is sent after the surrounding transaction commits.
+
+    Takes the keyword arguments of ``email_build``.
+    """
+    mail = email_build(**fields)
     mail.save(force_insert=True)
     return mail
 

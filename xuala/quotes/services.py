@@ -330,8 +330,7 @@ def _check_undecided(quote: Quote) -> None:
     if quote.status == QuoteStatus.WITHDRAWN:
         raise QuoteAlreadyDecided(f"quote {quote.number} was withdrawn", code="withdrawn")
     if quote.status == QuoteStatus.EXPIRED:
-        raise QuoteExpired(f"quote {quote.number} expired on {quote.valid_until}",
-                           code="expired")
+        raise _expired(quote)
 
 
 def _agent_to_tell(quote: Quote, ticket: Ticket | None):
@@ -387,17 +386,12 @@ def quote_accept(*, quote: Quote, user, terms_accepted: bool, ip: str | None = N
     """
     at = at or timezone.now()
     with transaction.atomic():
-        quote = _locked(quote)
-        _check_client(quote, user)
-        _check_undecided(quote)
-        expired = _expire_if_due(quote, at)
+        quote, expired = _decision_open(quote, user=user, at=at)
         if not expired:
             if not terms_accepted:
                 raise TermsNotAccepted("the terms must be accepted", code="terms")
-            _record_decision(quote, QuoteStatus.ACCEPTED, user=user, at=at, ip=ip,
-                             user_agent=user_agent)
-            ticket = _locked_ticket(quote)
-            _event(quote, "quote.accepted", actor=user, at=at, ip=quote.decided_ip)
+            ticket = _record_decision(quote, QuoteStatus.ACCEPTED, key="quote.accepted",
+                                      user=user, at=at, ip=ip, user_agent=user_agent)
             if ticket is not None and ticket.status != Status.OPEN:
                 ticket_set_status(ticket=ticket, status=Status.OPEN, actor=user, at=at,
                                   reason="quote.accepted")
@@ -406,20 +400,36 @@ def quote_accept(*, quote: Quote, user, terms_accepted: bool, ip: str | None = N
             email_enqueue(to=user.email, subject=subject, body_text=body,
                           purpose="quote.receipt", ticket=ticket)
     if expired:
-        raise QuoteExpired(f"quote {quote.number} expired on {quote.valid_until}",
-                           code="expired")
+        raise _expired(quote)
     return quote
 
 
-def _record_decision(quote: Quote, status: str, *, user, at: datetime, ip: str | None,
-                     user_agent: str) -> None:
-    """Who decided, when and from where (§5: acceptance must be provable)."""
+def _decision_open(quote: Quote, *, user, at: datetime) -> tuple[Quote, bool]:
+    """The quote, locked for its client's decision: theirs and undecided. The flag: it has
+    just been marked expired (raise ``_expired`` once that is committed)."""
+    quote = _locked(quote)
+    _check_client(quote, user)
+    _check_undecided(quote)
+    return quote, _expire_if_due(quote, at)
+
+
+def _expired(quote: Quote) -> QuoteExpired:
+    return QuoteExpired(f"quote {quote.number} expired on {quote.valid_until}", code="expired")
+
+
+def _record_decision(quote: Quote, status: str, *, key: str, user, at: datetime,
+                     ip: str | None, user_agent: str) -> Ticket | None:
+    """Who decided, when and from where (§5: acceptance must be provable), with the event
+    ``key``; the quote's ticket, locked, if it has one."""
     quote.status = status
     quote.decided_at = at
     quote.decided_by = user
     quote.decided_ip = ip or None
     quote.decided_user_agent = (user_agent or "")[:500]
     quote.save()
+    ticket = _locked_ticket(quote)
+    _event(quote, key, actor=user, at=at, ip=quote.decided_ip)
+    return ticket
 
 
 def quote_reject(*, quote: Quote, user, reason: str, ip: str | None = None,
@@ -429,25 +439,19 @@ def quote_reject(*, quote: Quote, user, reason: str, ip: str | None = None,
     at = at or timezone.now()
     reason = (reason or "").strip()
     with transaction.atomic():
-        quote = _locked(quote)
-        _check_client(quote, user)
-        _check_undecided(quote)
-        expired = _expire_if_due(quote, at)
+        quote, expired = _decision_open(quote, user=user, at=at)
         if not expired:
             if not reason:
                 raise QuoteInvalid("a rejection needs a reason", code="reason")
             quote.rejection_reason = reason[:MAX_REASON]
-            _record_decision(quote, QuoteStatus.REJECTED, user=user, at=at, ip=ip,
-                             user_agent=user_agent)
-            ticket = _locked_ticket(quote)
-            _event(quote, "quote.rejected", actor=user, at=at, ip=quote.decided_ip)
+            ticket = _record_decision(quote, QuoteStatus.REJECTED, key="quote.rejected",
+                                      user=user, at=at, ip=ip, user_agent=user_agent)
             if ticket is not None and ticket.status not in DONE_STATUSES:
                 ticket_reply(ticket=ticket, author=None, body_text=texts.rejection_answer(quote),
                              status=Status.RESOLVED, at=at, reason="quote.rejected")
             _tell_agent(quote, ticket, decision="rejected", purpose="quote.rejected")
     if expired:
-        raise QuoteExpired(f"quote {quote.number} expired on {quote.valid_until}",
-                           code="expired")
+        raise _expired(quote)
     return quote
 
 

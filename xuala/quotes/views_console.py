@@ -35,6 +35,11 @@ _INVALID_TEXTS = {
 }
 
 
+def _perform(request, action, *, success: str) -> bool:
+    """``perform`` with the quotes' errors and their texts."""
+    return perform(request, action, errors=QuoteError, error_text=_error_text, success=success)
+
+
 def _error_text(exc: QuoteError) -> str:
     if isinstance(exc, QuoteNotEditable):
         return _("Only a draft can be changed or sent.")
@@ -137,14 +142,10 @@ def quote_edit(request, number: str):
         return _detail(request, selectors.quote_for_agent(number=number), quote_form=form,
                        status=400)
     data = form.cleaned_data
-    try:
-        services.quote_update(quote=quote, actor=request.user, discount=data["discount"],
-                              valid_until=data["valid_until"], terms=data["terms"],
-                              language=data["language"])
-    except QuoteError as exc:
-        messages.error(request, _error_text(exc))
-    else:
-        messages.success(request, _("Quote saved."))
+    _perform(request, lambda: services.quote_update(
+                 quote=quote, actor=request.user, discount=data["discount"],
+                 valid_until=data["valid_until"], terms=data["terms"], language=data["language"]),
+             success=_("Quote saved."))
     return _back(quote)
 
 
@@ -156,10 +157,9 @@ def quote_line_add(request, number: str):
     if not form.is_valid():
         return _detail(request, selectors.quote_for_agent(number=number), line_form=form,
                        status=400)
-    perform(request,
-            lambda: services.quote_line_add(quote=quote, actor=request.user, **form.cleaned_data),
-            errors=QuoteError, error_text=_error_text,
-            success=_("Line added."))
+    _perform(request,
+             lambda: services.quote_line_add(quote=quote, actor=request.user, **form.cleaned_data),
+             success=_("Line added."))
     return _back(quote, "lines")
 
 
@@ -173,10 +173,9 @@ def quote_line_edit(request, number: str, pk: int):
         messages.error(request, _("Check the line: every field is needed, with a quantity "
                                   "over 0 and a price of 0 or more."))
         return _back(quote, "lines")
-    perform(request,
-            lambda: services.quote_line_update(line=line, actor=request.user, **form.cleaned_data),
-            errors=QuoteError, error_text=_error_text,
-            success=_("Line saved."))
+    _perform(request,
+             lambda: services.quote_line_update(line=line, actor=request.user, **form.cleaned_data),
+             success=_("Line saved."))
     return _back(quote, "lines")
 
 
@@ -185,9 +184,8 @@ def quote_line_edit(request, number: str, pk: int):
 def quote_line_remove(request, number: str, pk: int):
     quote = selectors.quote_for_action(number=number)
     line = selectors.quote_line_for_action(quote=quote, pk=pk)
-    perform(request, lambda: services.quote_line_remove(line=line, actor=request.user),
-            errors=QuoteError, error_text=_error_text,
-            success=_("Line removed."))
+    _perform(request, lambda: services.quote_line_remove(line=line, actor=request.user),
+             success=_("Line removed."))
     return _back(quote, "lines")
 
 
@@ -195,10 +193,9 @@ def quote_line_remove(request, number: str, pk: int):
 @require_POST
 def quote_send(request, number: str):
     quote = selectors.quote_for_action(number=number)
-    perform(request, lambda: services.quote_send(quote=quote, actor=request.user),
-            errors=QuoteError, error_text=_error_text,
-            success=_("Quote %(number)s was sent to the client; the ticket waits "
-                      "on it with its clock paused.") % {"number": quote.number})
+    _perform(request, lambda: services.quote_send(quote=quote, actor=request.user),
+             success=_("Quote %(number)s was sent to the client; the ticket waits "
+                       "on it with its clock paused.") % {"number": quote.number})
     return _back(quote)
 
 
@@ -207,10 +204,9 @@ def quote_send(request, number: str):
 def quote_withdraw(request, number: str):
     quote = selectors.quote_for_action(number=number)
     reason = request.POST.get("reason", "")
-    perform(request, lambda: services.quote_withdraw(quote=quote, actor=request.user,
-                                                     reason=reason),
-            errors=QuoteError, error_text=_error_text,
-            success=_("Quote %(number)s was withdrawn.") % {"number": quote.number})
+    _perform(request, lambda: services.quote_withdraw(quote=quote, actor=request.user,
+                                                      reason=reason),
+             success=_("Quote %(number)s was withdrawn.") % {"number": quote.number})
     return _back(quote)
 
 
@@ -220,10 +216,9 @@ def ticket_quote_withdraw(request, pk: int):
     """End a ticket's wait on a quote (§5): its quotes are withdrawn, with the reason."""
     ticket = ticket_for_agent(pk=pk)
     reason = request.POST.get("reason", "")
-    perform(request, lambda: services.ticket_quote_withdraw(ticket=ticket, actor=request.user,
-                                                            reason=reason),
-            errors=QuoteError, error_text=_error_text,
-            success=_("The quote was withdrawn; the ticket is open again."))
+    _perform(request, lambda: services.ticket_quote_withdraw(ticket=ticket, actor=request.user,
+                                                             reason=reason),
+             success=_("The quote was withdrawn; the ticket is open again."))
     return redirect("console:ticket", pk=ticket.pk)
 
 

@@ -150,16 +150,25 @@ class MaintenanceWindow(models.Model):
         return f"{self.reason} {self.starts_at:%Y-%m-%d %H:%M} - {self.ends_at:%H:%M}"
 
 
-class UptimeHour(models.Model):
-    """One monitor-hour: check counts, latency, and a bitmap of its minutes that were down."""
+class UptimeTally(models.Model):
+    """A monitor's counts over one period (an hour, a day): checks, failures, latency, and
+    the seconds it was down and in maintenance."""
 
-    monitor = models.ForeignKey(Monitor, on_delete=models.CASCADE, related_name="hours")
-    hour = models.DateTimeField()
     checks = models.PositiveIntegerField(default=0)
     failures = models.PositiveIntegerField(default=0)
     total_ms_sum = models.FloatField(default=0)
     down_seconds = models.PositiveIntegerField(default=0)
     maintenance_seconds = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        abstract = True
+
+
+class UptimeHour(UptimeTally):
+    """One monitor-hour: check counts, latency, and a bitmap of its minutes that were down."""
+
+    monitor = models.ForeignKey(Monitor, on_delete=models.CASCADE, related_name="hours")
+    hour = models.DateTimeField()
     down_minutes = models.BigIntegerField(default=0)  # bit m set: minute m of the hour was down
 
     class Meta:
@@ -170,14 +179,9 @@ class UptimeHour(models.Model):
         return f"{self.monitor_id} {self.hour:%Y-%m-%d %H}h"
 
 
-class UptimeDay(models.Model):
+class UptimeDay(UptimeTally):
     monitor = models.ForeignKey(Monitor, on_delete=models.CASCADE, related_name="days")
     day = models.DateField()
-    checks = models.PositiveIntegerField(default=0)
-    failures = models.PositiveIntegerField(default=0)
-    total_ms_sum = models.FloatField(default=0)
-    down_seconds = models.PositiveIntegerField(default=0)
-    maintenance_seconds = models.PositiveIntegerField(default=0)
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["monitor", "day"],

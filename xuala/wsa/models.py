@@ -7,6 +7,8 @@ from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from xuala.core.models import KeyedEvent
+
 
 class AuditSchedule(models.Model):
     """Due work: the site's next audit is at ``next_at`` (every services.wsa.interval)."""
@@ -108,14 +110,8 @@ class Suspension(models.Model):
         return f"{self.site} suspended until {self.ends_at:%Y-%m-%d}"
 
 
-class WsaEvent(models.Model):
+class WsaEvent(KeyedEvent):
     site = models.ForeignKey("customers.Site", on_delete=models.CASCADE, related_name="+")
-    key = models.CharField(max_length=40)
-    at = models.DateTimeField(default=timezone.now)
-    data = models.JSONField(default=dict, blank=True)
 
-    class Meta:
-        ordering = ["at", "id"]
-
-    def __str__(self) -> str:
-        return f"{self.key} at {self.at:%Y-%m-%d %H:%M}"
+    class Meta(KeyedEvent.Meta):
+        pass

@@ -19,6 +19,13 @@ from xuala.wsa.report import audit_pdf, report_words
 
 # ---------------------------------------------------------------- client area
 
+def _client_audit(customer, pk: int) -> Audit:
+    """The customer's audit ``pk``; anyone else's, or none, is a 404."""
+    audit = selectors.audit_for_customer(customer=customer, audit_id=pk)
+    if audit is None:
+        raise Http404
+    return audit
+
 
 @client_view
 @require_GET
@@ -30,9 +37,7 @@ def portal_audits(request, customer):
 @client_view
 @require_GET
 def portal_audit(request, customer, pk: int):
-    audit = selectors.audit_for_customer(customer=customer, audit_id=pk)
-    if audit is None:
-        raise Http404
+    audit = _client_audit(customer, pk)
     return render(request, "wsa/report.html", {"audit": audit, **report_words(audit),
                                                "base_template": "portal/base.html",
                                                "audience": "client"})
@@ -41,9 +46,7 @@ def portal_audit(request, customer, pk: int):
 @client_view
 @require_GET
 def portal_audit_pdf(request, customer, pk: int):
-    audit = selectors.audit_for_customer(customer=customer, audit_id=pk)
-    if audit is None:
-        raise Http404
+    audit = _client_audit(customer, pk)
     response = HttpResponse(audit_pdf(audit, language=get_language()),
                             content_type="application/pdf")
     response["Content-Disposition"] = f'attachment; filename="audit-{audit.pk}.pdf"'
