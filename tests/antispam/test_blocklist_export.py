@@ -37,6 +37,7 @@ def blocked(plan_site, hosting_customer):
                          expires_at=now - timedelta(seconds=1))  # expired
 
 
+@pytest.mark.real_clock  # runs nginx or nft
 def test_nginx_export_denies_each_live_address_and_nginx_accepts_it(blocked, tmp_path):
     text = _export("nginx")
     assert "deny 203.0.113.9;" in text and "deny 2001:db8::7;" in text
@@ -55,6 +56,7 @@ def test_nginx_export_denies_each_live_address_and_nginx_accepts_it(blocked, tmp
     assert result.returncode == 0, result.stderr
 
 
+@pytest.mark.real_clock  # runs nginx or nft
 def test_a_broken_include_is_refused_by_nginx(tmp_path):
     (tmp_path / "nginx.conf").write_text(
         f"pid {tmp_path}/nginx.pid;\nerror_log {tmp_path}/error.log;\nevents {{}}\n"
@@ -64,6 +66,7 @@ def test_a_broken_include_is_refused_by_nginx(tmp_path):
     assert result.returncode != 0
 
 
+@pytest.mark.real_clock  # runs nginx or nft
 def test_nft_export_is_a_whole_table_that_nft_accepts(blocked, tmp_path):
     text = _export("nft")
     assert "elements = { 198.51.100.4, 203.0.113.9 }" in text
@@ -75,6 +78,7 @@ def test_nft_export_is_a_whole_table_that_nft_accepts(blocked, tmp_path):
     assert result.returncode == 0, result.stderr
 
 
+@pytest.mark.real_clock  # runs nginx or nft
 def test_nft_export_without_blocks_is_still_valid(db, tmp_path):
     (tmp_path / "antispam.nft").write_text(_export("nft"))
     result = subprocess.run(["/usr/sbin/nft", "-c", "-f", str(tmp_path / "antispam.nft")],
