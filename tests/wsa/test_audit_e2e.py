@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 
 from tests.nodes.agents import ClientDesk, drain
+from tests.wsa.conftest import wsa
 from tests.wsa.wordpress_db import ADMIN, wordpress_database
 from xuala.customers.models import Site
 from xuala.desk.models import Ticket
@@ -41,7 +42,7 @@ def database():
 
 
 @pytest.fixture
-def infected(tmp_path, database, monkeypatch):
+def infected(tmp_path, database):
     _server, name = database
     root = tmp_path / "www" / "cliente-demo"
     shutil.copytree(DEBIAN, root, symlinks=False, ignore=shutil.ignore_patterns(".htaccess"))
@@ -56,10 +57,8 @@ def infected(tmp_path, database, monkeypatch):
     os.utime(plugin / "seo-helper.php", ns=(1_700_000_000_123_456_789, 1_700_000_000_987_654_321))
     core = root / "wp-includes" / "functions.php"
     core.write_bytes(core.read_bytes() + b"\n// tampered\n")
-    monkeypatch.setenv("XUALA_WSA_PRISTINE", str(DEBIAN))
-    from xuala.wsa import integrity
-
-    integrity.import_checksums(str(DEBIAN))
+    # The release's checksums, and its files kept in the node's pristine store.
+    assert wsa("checksums", "import", str(DEBIAN))[0] == 0
     return root
 
 

@@ -16,6 +16,8 @@ import tarfile
 import tempfile
 import urllib.request
 import zipfile
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 from xuala.wsa.findings import Finding, home
@@ -90,33 +92,49 @@ def _tree_sums(root: Path) -> tuple[dict[str, str], dict[str, str]]:
     return sums, sha
 
 
-def _find_root(top: Path) -> Path | None:
+def find_root(top: Path) -> Path | None:
+    """The WordPress tree at ``top`` or in one of its folders (a release unpacks into
+    ``wordpress/``)."""
     for candidate in [top, *sorted(p for p in top.iterdir() if p.is_dir())]:
         if (candidate / "wp-includes" / "version.php").is_file():
             return candidate
     return None
 
 
-def import_checksums(source: str | Path) -> tuple[str, int]:
-    """Fill the store from a release archive (.zip, .tar.gz) or a pristine tree."""
+@contextmanager
+def release_tree(source: str | Path) -> Iterator[Path]:
+    """The WordPress tree of a directory or of a release archive (.zip, .tar.gz), the
+    archive unpacked into a temporary directory that is removed afterwards."""
     source = Path(source)
     if source.is_dir():
-        root = _find_root(source)
+        root = find_root(source)
         if root is None:
             raise ValueError(f"{source} holds no WordPress tree (wp-includes/version.php)")
+        yield root
+        return
+    if not source.is_file():
+        raise ValueError(f"no such file or directory: {source}")
+    with tempfile.TemporaryDirectory(prefix="xuala-release-") as scratch:
+        _extract(source, Path(scratch))
+        root = find_root(Path(scratch))
+        if root is None:
+            raise ValueError(f"{source} holds no WordPress tree")
+        yield root
+
+
+def import_checksums(source: str | Path, *,
+                     keep: Callable[[Path, str, dict[str, str]], object] | None = None,
+                     ) -> tuple[str, int]:
+    """Fill the store from a release archive (.zip, .tar.gz) or a pristine tree; ``keep``
+    is then called with the tree, its version and its checksums (the pristine store)."""
+    with release_tree(source) as root:
         version = installed_version(root)
+        if not version:
+            raise ValueError("the tree's wp-includes/version.php names no version")
         sums, sha = _tree_sums(root)
-    else:
-        with tempfile.TemporaryDirectory() as scratch:
-            _extract(source, Path(scratch))
-            root = _find_root(Path(scratch))
-            if root is None:
-                raise ValueError(f"{source} holds no WordPress tree")
-            version = installed_version(root)
-            sums, sha = _tree_sums(root)
-    if not version:
-        raise ValueError("the tree's wp-includes/version.php names no version")
-    save(version, sums, sha)
+        save(version, sums, sha)
+        if keep is not None:
+            keep(root, version, sums)
     return version, len(sums)
 
 

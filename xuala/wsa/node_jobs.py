@@ -14,8 +14,7 @@ import re
 from pathlib import Path
 
 from xuala.nodes.kinds import JobFailed
-from xuala.wsa import integrity, quarantine
-from xuala.wsa.findings import home
+from xuala.wsa import integrity, pristine, quarantine
 from xuala.wsa.scan import ScanError, scan_tree
 
 MAX_FINDINGS = 2000  # a result stays well below the desk's request size limit
@@ -103,38 +102,35 @@ def restore(params: dict, progress) -> dict:
     return {"id": item, "path": record["path"], "sha256": record["sha256"]}
 
 
-def pristine_file(version: str, rel: str) -> bytes | None:
-    """The release's own bytes of ``rel``, from a pristine tree of that version, checked
-    against the stored checksums: `<WSA home>/pristine/<version>/` or a tree named in
-    ``XUALA_WSA_PRISTINE`` (colon-separated) whose version.php says ``version``."""
-    sums = integrity.stored(version) or {}
-    expected = sums.get(rel)
-    if expected is None:
-        return None
-    trees = [home() / "pristine" / version]
-    trees += [Path(p) for p in os.environ.get("XUALA_WSA_PRISTINE", "").split(":") if p]
-    for tree in trees:
-        if integrity.installed_version(tree) != version:
-            continue
-        candidate = tree / rel
-        if candidate.is_file():
-            data = candidate.read_bytes()
-            if integrity.md5_of(data) == expected:
-                return data
-    return None
+def _pristine_copy(version: str, rel: str, *, network: bool) -> tuple[bytes | None, str]:
+    """The release's bytes of ``rel`` from the node's pristine store; when they are not
+    there and the network is allowed, the release is fetched into the store first (from
+    the official download or XUALA_WSA_RELEASES_URL, checked file by file)."""
+    data = pristine.pristine_file(version, rel)
+    if data is not None or not network or os.environ.get("XUALA_WSA_OFFLINE"):
+        return data, "" if data is not None else "offline"
+    try:
+        pristine.pristine_import(version)
+    except (pristine.PristineError, ValueError, OSError) as error:
+        return None, str(error)
+    return pristine.pristine_file(version, rel), ""
 
 
 def core_replace(params: dict, progress) -> dict:
-    """`wsa.core_replace`: quarantine a modified core file and put the release's copy back."""
+    """`wsa.core_replace`: quarantine a modified core file and put the release's copy back.
+
+    Without a checked copy of the file on this node, nothing is touched and the result says
+    so (``pristine_missing``): the desk hands the finding to a technician."""
     root = _root(params)
     rel = params["path"]
     target = _inside(root, rel)
     version = integrity.installed_version(root)
     if version is None:
         raise JobFailed("not a WordPress tree (no wp-includes/version.php)")
-    data = pristine_file(version, rel)
+    data, why = _pristine_copy(version, rel, network=not params.get("offline", False))
     if data is None:
-        raise JobFailed(f"no pristine copy of {rel} for WordPress {version}")
+        return {"path": rel, "version": version, "pristine_missing": True,
+                "store": str(pristine.store_dir(version)), "why": why[:500]}
     if target.is_file() and target.read_bytes() == data:
         earlier = _already_quarantined(target, "core-file-modified")
         return {"path": rel, "version": version, "already": True,

@@ -169,7 +169,11 @@ def finding_clean(*, finding: Finding, by=None, now: datetime | None = None) -> 
     # Findings of one audit on the same file or row share one job (a shell that matches
     # three rules is quarantined once).
     target = hashlib.sha256(finding.path.encode()).hexdigest()[:32]
-    job, _ = job_enqueue(kind=finding.remedy, key=f"{finding.remedy}:{finding.audit_id}:{target}",
+    # A second try (after a failure, or a core file whose pristine copy was missing) is a
+    # new job: its key names the job it follows.
+    again = f":after{finding.action_job_id}" if finding.action_job_id else ""
+    job, _ = job_enqueue(kind=finding.remedy,
+                         key=f"{finding.remedy}:{finding.audit_id}:{target}{again}",
                          site=finding.audit.site, params=_remedy_params(finding), at=now)
     Finding.objects.filter(pk=finding.pk).update(action=Action.PENDING, action_job=job)
     finding.action, finding.action_job = Action.PENDING, job
@@ -201,6 +205,11 @@ def audit_record(job: Job) -> None:
             severity=item["severity"], evidence=item.get("evidence", ""),
             offset=item.get("offset", 0), action=Action.NONE if action == Action.PENDING
             else action, remedy=remedy))
+    # A core file is put back from the release, never quarantined: the site needs it.
+    core = {f.path for f in findings if f.remedy == "wsa.core_replace"}
+    for finding in findings:
+        if finding.path in core and finding.remedy == "wsa.quarantine":
+            finding.remedy, finding.action = "wsa.core_replace", Action.NONE
     Finding.objects.bulk_create(findings)
     wsa_event(site=audit.site, key="wsa.audit_done", at=now, audit=audit.pk,
               findings=len(findings))
@@ -240,8 +249,34 @@ def _quarantined(job: Job) -> None:
 @result_handler("wsa.core_replace")
 def _replaced(job: Job) -> None:
     result = job.result or {}
+    if job.state == JobState.DONE and result.get("pristine_missing"):
+        _pristine_missing(job, result)
+        return
     _action_done(job, Action.REPLACED,
                  quarantine_id=(result.get("quarantine") or {}).get("id", ""), detail=result)
+
+
+def _pristine_missing(job: Job, result: dict) -> None:
+    """The node has no checked copy of the core file: nothing was touched, and the finding
+    goes back to a technician (Approve retries once the copy is there), with a note on the
+    site's urgent ticket saying what to do."""
+    findings = list(Finding.objects.filter(action_job=job).select_related("audit"))
+    Finding.objects.filter(action_job=job).update(action=Action.PROPOSED, detail=result)
+    wsa_event(site=job.site, key="wsa.pristine_missing", findings=[f.pk for f in findings],
+              job=job.pk, version=result.get("version"))
+    tickets = {f.audit.ticket_id for f in findings if f.audit.ticket_id}
+    if tickets:
+        from xuala.desk.models import Ticket
+        from xuala.desk.services import ticket_note
+
+        version = result.get("version")
+        text = (f"WSA: {result.get('path')} differs from WordPress {version} and was NOT "
+                f"replaced: the node has no checked copy of it ({result.get('store')}; "
+                f"{result.get('why') or 'no reason given'}). On the node run `xuala wsa "
+                f"pristine import {version}` (or with --from a release archive), then "
+                "approve the replacement on the audit's console page.")
+        for ticket in Ticket.objects.filter(pk__in=tickets):
+            ticket_note(ticket=ticket, author=None, body_text=text)
 
 
 @result_handler("wsa.db_strip")

@@ -69,7 +69,8 @@ def console_site(request, site_id: int):
 def console_audit(request, pk: int):
     audit = get_object_or_404(Audit.objects.select_related("site"), pk=pk)
     return render(request, "wsa/report.html", {
-        "audit": audit, **report_words(audit), "findings": audit.findings.all(),
+        "audit": audit, **report_words(audit),
+        "findings": audit.findings.select_related("action_job"),
         "base_template": "console/base.html", "audience": "agent", "Action": Action})
 
 
@@ -85,7 +86,8 @@ def console_audit_now(request, site_id: int):
 @agent_required
 @require_POST
 def console_finding_approve(request, pk: int):
-    finding = get_object_or_404(Finding, pk=pk, action=Action.PROPOSED)
+    finding = get_object_or_404(Finding.objects.exclude(remedy=""), pk=pk,
+                                action__in=[Action.PROPOSED, Action.FAILED])
     services.finding_clean(finding=finding, by=request.user)
     messages.success(request, _("Cleaning approved and queued on the site's node."))
     return redirect("wsa_console:audit", finding.audit_id)

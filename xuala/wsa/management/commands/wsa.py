@@ -1,7 +1,8 @@
 """`xuala wsa ...`: the Website Security Audit's scanner and its stores.
 
     xuala wsa scan PATH [--json] [--db-from-wp-config] [--full]
-    xuala wsa checksums import ARCHIVE_OR_DIR
+    xuala wsa checksums import ARCHIVE_OR_DIR [--no-pristine]
+    xuala wsa pristine import VERSION [--from ZIP|DIR|URL] [--offline]
     xuala wsa vulns import FILE
     xuala wsa quarantine FILE [--reason TEXT] [--quarantine DIR]
     xuala wsa restore ID [--quarantine DIR]
@@ -21,7 +22,7 @@ from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
 
-from xuala.wsa import integrity, vulns
+from xuala.wsa import integrity, pristine, vulns
 from xuala.wsa.scan import ScanError, scan_tree
 
 
@@ -48,26 +49,30 @@ class Command(BaseCommand):
         scan.add_argument("--offline", action="store_true",
                           help="do not fetch checksums from api.wordpress.org")
 
-        checksums = sub.add_parser("checksums", help="the WordPress checksum store")
-        checksums_sub = checksums.add_subparsers(dest="checksums_action", required=True)
-        imp = checksums_sub.add_parser("import", help="from a release archive or pristine tree")
+        imp = _importer(sub, "checksums", "the WordPress checksum store",
+                        "from a release archive or pristine tree (its files are kept in the "
+                        "pristine store too)")
         imp.add_argument("source")
+        imp.add_argument("--no-pristine", action="store_true",
+                         help="store the checksums only, not the pristine copies")
+        imp = _importer(sub, "pristine", "the pristine copies core files are put back from",
+                        "a release's files, each checked against the checksum store")
+        imp.add_argument("version")
+        imp.add_argument("--from", dest="source", metavar="ZIP|DIR|URL",
+                         help="default: the official download (or XUALA_WSA_RELEASES_URL)")
+        imp.add_argument("--offline", action="store_true",
+                         help="fetch nothing: neither the release nor its checksums")
+        _importer(sub, "vulns", "the vulnerability feed (OSV JSON)",
+                  "merge an OSV file (.json or .zip)").add_argument("file")
 
-        feed = sub.add_parser("vulns", help="the vulnerability feed (OSV JSON)")
-        feed_sub = feed.add_subparsers(dest="vulns_action", required=True)
-        vimp = feed_sub.add_parser("import", help="merge an OSV file (.json or .zip)")
-        vimp.add_argument("file")
-
-        move = sub.add_parser("quarantine", help="move a file into the quarantine store")
-        move.add_argument("file")
-        move.add_argument("--reason", default="")
-        move.add_argument("--quarantine", metavar="DIR",
-                          help="the quarantine store (default: the WSA home's)")
-
-        restore = sub.add_parser("restore", help="put a quarantined file back, byte for byte")
-        restore.add_argument("id")
-        restore.add_argument("--quarantine", metavar="DIR",
-                             help="the quarantine store (default: the WSA home's)")
+        for name, about in (("quarantine", "move a file into the quarantine store"),
+                            ("restore", "put a quarantined file back, byte for byte")):
+            store = sub.add_parser(name, help=about)
+            store.add_argument("file" if name == "quarantine" else "id")
+            if name == "quarantine":
+                store.add_argument("--reason", default="")
+            store.add_argument("--quarantine", metavar="DIR",
+                               help="the quarantine store (default: the WSA home's)")
 
         audit = sub.add_parser("audit", help="desk: audits of plan sites")
         audit_sub = audit.add_subparsers(dest="audit_action", required=True)
@@ -89,9 +94,16 @@ class Command(BaseCommand):
             if action == "scan":
                 code = self.scan(options)
             elif action == "checksums":
-                version, count = integrity.import_checksums(options["source"])
+                kept = []
+                version, count = integrity.import_checksums(
+                    options["source"], keep=None if options["no_pristine"] else
+                    lambda *tree: kept.append(pristine.keep(*tree)))
                 self.stdout.write(f"WordPress {version}: {count} checksums stored")
+                for imported in kept:
+                    self.stdout.write(f"{len(imported.stored)} files kept in the pristine store")
                 code = 0
+            elif action == "pristine":
+                code = self.pristine(options)
             elif action == "vulns":
                 total = vulns.import_feed(options["file"])
                 self.stdout.write(f"{total} advisories in the feed")
@@ -104,6 +116,21 @@ class Command(BaseCommand):
             raise CommandError(str(error), returncode=2) from error
         if code:
             sys.exit(code)
+
+    def pristine(self, options) -> int:
+        imported = pristine.pristine_import(options["version"], options["source"],
+                                            network=not options["offline"])
+        out = self.stdout
+        out.write(f"WordPress {imported.version} from {imported.source}: "
+                  f"{len(imported.stored)} files checked and stored in "
+                  f"{pristine.store_dir(imported.version)}")
+        for label, paths in (("differ from the release, not stored", imported.differ),
+                             ("not in the source", imported.missing)):
+            if paths:
+                out.write(f"{len(paths)} {label}:")
+                for rel in paths:
+                    out.write(f"  {rel}")
+        return 0 if imported.stored else 1
 
     def quarantine(self, options) -> int:
         from xuala.wsa import quarantine
@@ -167,3 +194,10 @@ class Command(BaseCommand):
                 out.write(f"  {item['path']}: {item['reason']}")
         serious = sum(1 for f in body["findings"] if f["severity"] in ("critical", "high"))
         out.write(f"{serious} finding(s) of severity high or critical.")
+
+
+def _importer(sub, name: str, about: str, what: str):
+    """``xuala wsa NAME import ...``: a store filled by its one action, import."""
+    store = sub.add_parser(name, help=about)
+    actions = store.add_subparsers(dest=f"{name}_action", required=True)
+    return actions.add_parser("import", help=what)
