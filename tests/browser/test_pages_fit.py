@@ -127,6 +127,47 @@ def test_the_console_pages_fit_the_window(new_page, world, live_server, tmp_path
 
 
 @pytest.mark.parametrize("size", WIDTHS)
+def test_the_security_audit_pages_fit_the_window(new_page, world, live_server, tmp_path, size):
+    from xuala.wsa.models import Action, Audit, AuditSchedule, Finding
+
+    site = world["ticket"].customer.sites.get()
+    type(world["ticket"]).objects.filter(pk=world["ticket"].pk).update(site=site)
+    AuditSchedule.objects.create(site=site, next_at=timezone.now() + timedelta(days=9))
+    audit = Audit.objects.create(site=site, state="done", finished_at=timezone.now(),
+                                 files=2736, bytes=85_279_031, seconds=2.3, database=True)
+    deep = "wp-content/plugins/woocommerce-extra-checkout-fields-for-brazil/includes/" * 2
+    Finding.objects.create(audit=audit, path=deep + "class-extra-checkout-fields-loader.php",
+                           kind="malware", rule="php_exec_request_data", severity="critical",
+                           evidence="eval(base64_decode($_POST['" + "A" * 150 + "']))",
+                           action=Action.QUARANTINED, quarantine_id="20260310T120000-1a2b3c4d")
+    Finding.objects.create(audit=audit, path="db:wp_posts/2", kind="database",
+                           rule="injected-script", severity="high", action=Action.STRIPPED,
+                           evidence="<script>eval(atob('ZG9jdW1lbnQ'))</script>",
+                           diff="--- wp_posts/2 (before)\n+++ wp_posts/2 (after)\n-<p>Tienda</p>"
+                                f"<script>eval(atob('{'ZG9jdW1lbnQud3JpdGUo' * 20}'))</script>\n")
+    Finding.objects.create(audit=audit, path="wp-includes/functions.php", kind="integrity",
+                           rule="core-file-modified", severity="high", action=Action.PROPOSED,
+                           remedy="wsa.core_replace", evidence="differs from WordPress 6.1.9",
+                           detail={"pristine_missing": True, "version": "6.1.9"})
+    page = new_page()
+    page.set_viewport_size({"width": WIDTHS[size], "height": 900})
+    page.context.add_cookies([session_cookie(world["agent"], live_server, verified=True)])
+    for name, path in [("sites", "/console/wsa/"), ("site", f"/console/wsa/sites/{site.pk}/"),
+                       ("audit", f"/console/wsa/audits/{audit.pk}/"),
+                       ("ticket", f"/console/tickets/{world['ticket'].pk}/")]:
+        layout = look(page, path, tmp_path / f"console-wsa-{name}-{size}.png")
+        assert_fits(layout, f"{path} at {size}")
+        assert page.locator("#nav-wsa").count() == 1, path
+    page.goto(f"/console/tickets/{world['ticket'].pk}/")
+    page.locator("#ticket-site-audits").click()
+    page.locator("#wsa-audits a").first.click()
+    assert page.locator("#wsa-findings tbody tr").count() == 3
+    page.goto("/console/wsa/")
+    assert page.locator("#nav-wsa").get_attribute("aria-current") == "page"
+    assert page.locator(f"#wsa-sites tr[data-site='{site.pk}']").count() == 1
+
+
+@pytest.mark.parametrize("size", WIDTHS)
 def test_a_missing_page_is_styled_and_fits(new_page, world, tmp_path, size):
     page = new_page()
     page.set_viewport_size({"width": WIDTHS[size], "height": 900})

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from django.db.models import Min
+from django.db.models import Count, Min, Q
 
 from xuala.customers.models import Customer, Site
 from xuala.wsa.findings import SERIOUS
@@ -21,6 +21,33 @@ def site_audit_state(site: Site) -> dict:
             "active_since": done.aggregate(first=Min("finished_at"))["first"],
             "last_run": done.values_list("finished_at", flat=True).first(),
             "next_run": schedule.next_at}
+
+
+@dataclass(frozen=True)
+class SiteRow:
+    site: Site
+    last: Audit | None
+    next_at: object  # datetime | None
+    suspended_until: object  # datetime | None
+
+
+def sites_overview() -> list[SiteRow]:
+    """For the console: every site with an audit schedule or an audit, its latest audit
+    (with how many serious findings it has), its next one and any active suspension."""
+    schedules = dict(AuditSchedule.objects.values_list("site_id", "next_at"))
+    audited = set(Audit.objects.values_list("site_id", flat=True).distinct())
+    ids = set(schedules) | audited
+    latest: dict[int, Audit] = {}
+    for audit in (Audit.objects.filter(site_id__in=ids)
+                  .annotate(serious=Count("findings", filter=Q(
+                      findings__severity__in=SERIOUS)))
+                  .order_by("site_id", "-created_at", "-id")):
+        latest.setdefault(audit.site_id, audit)
+    suspended = dict(Suspension.objects.filter(site_id__in=ids, is_active=True)
+                     .values_list("site_id", "ends_at"))
+    sites = Site.objects.filter(pk__in=ids).select_related("customer").order_by("url")
+    return [SiteRow(site=site, last=latest.get(site.pk), next_at=schedules.get(site.pk),
+                    suspended_until=suspended.get(site.pk)) for site in sites]
 
 
 def audits_of_customer(*, customer: Customer):

@@ -6,6 +6,7 @@ from xuala.wsa import views
 
 app_name = "wsa_console"
 urlpatterns = [
+    path("", views.console_sites, name="sites"),
     path("sites/<int:site_id>/", views.console_site, name="site"),
     path("sites/<int:site_id>/audit/", views.console_audit_now, name="audit_now"),
     path("audits/<int:pk>/", views.console_audit, name="audit"),

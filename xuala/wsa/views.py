@@ -5,6 +5,7 @@ quarantined file. Thin views over xuala.wsa.services and selectors."""
 from __future__ import annotations
 
 from django.contrib import messages
+from django.db.models import Count
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import get_language
@@ -57,11 +58,20 @@ def portal_audit_pdf(request, customer, pk: int):
 
 @agent_required
 @require_GET
+def console_sites(request):
+    """Every audited site: its last audit, its next one, any suspension."""
+    return render(request, "wsa/console_sites.html", {
+        "rows": selectors.sites_overview(), "nav": "wsa",
+        "interval_days": services.audit_interval().days})
+
+
+@agent_required
+@require_GET
 def console_site(request, site_id: int):
     site = get_object_or_404(Site.objects.select_related("customer"), pk=site_id)
     return render(request, "wsa/console_site.html", {
-        "site": site, "audits": site.audits.all()[:30],
-        "suspensions": site.suspensions.all()[:10]})
+        "site": site, "audits": site.audits.annotate(found=Count("findings"))[:30],
+        "suspensions": site.suspensions.all()[:10], "nav": "wsa"})
 
 
 @agent_required
@@ -71,7 +81,8 @@ def console_audit(request, pk: int):
     return render(request, "wsa/report.html", {
         "audit": audit, **report_words(audit),
         "findings": audit.findings.select_related("action_job"),
-        "base_template": "console/base.html", "audience": "agent", "Action": Action})
+        "base_template": "console/base.html", "audience": "agent", "Action": Action,
+        "nav": "wsa"})
 
 
 @agent_required
