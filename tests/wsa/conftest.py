@@ -1,5 +1,8 @@
+import http.server
 import io
 import json
+import threading
+from contextlib import contextmanager
 
 import pytest
 from django.core.management import call_command
@@ -54,3 +57,31 @@ def serious(report: dict) -> list[dict]:
 
 def rules_of(report: dict) -> set[str]:
     return {f["rule"] for f in report["findings"]}
+
+
+@contextmanager
+def internet(answer):
+    """A real HTTP server on loopback standing in for a site on the internet (the only thing
+    the tests fake): ``answer(path)`` gives (status, content type, body) for each GET.
+    Yields (its base URL, the paths it was asked)."""
+    asked = []
+
+    class Handler(http.server.BaseHTTPRequestHandler):
+        def do_GET(self):
+            asked.append(self.path)
+            status, kind, body = answer(self.path)
+            self.send_response(status)
+            self.send_header("Content-Type", kind)
+            self.end_headers()
+            self.wfile.write(body)
+
+        def log_message(self, *args):
+            pass
+
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        yield f"http://127.0.0.1:{server.server_port}", asked
+    finally:
+        server.shutdown()
+        server.server_close()

@@ -13,9 +13,10 @@ from tests.wsa.conftest import wsa
 from tests.wsa.wordpress_db import ADMIN, wordpress_database
 from xuala.customers.models import Site
 from xuala.desk.models import Ticket
+from xuala.nodes.models import JobState
 from xuala.nodes.services import node_token_create, site_attach
 from xuala.wsa import services
-from xuala.wsa.models import Action, Audit, AuditState
+from xuala.wsa.models import Action, Audit
 
 DEBIAN = Path("/usr/share/wordpress")
 INJECTED = ("<p>Nuestra tienda</p><script>eval(atob('ZG9jdW1lbnQud3JpdGUoJzxpZnJhbWUgc3Jj"
@@ -72,7 +73,7 @@ def test_an_infected_wordpress_is_found_cleaned_and_a_quarantined_file_restored(
     audit = services.audit_start(site=site, by=agent_user)
     drain(desk)
     audit.refresh_from_db()
-    assert audit.state == AuditState.DONE and audit.files > 2500 and audit.database
+    assert audit.state == JobState.DONE and audit.files > 2500 and audit.database
     by_rule = {(f.path, f.rule): f for f in audit.findings.all()}
     backdoor = next(f for (path, _), f in by_rule.items()
                     if path == "wp-content/plugins/seo-helper/seo-helper.php"

@@ -1,13 +1,11 @@
 """Core integrity against the checksum store, filled from a tree or a release archive."""
 
-import http.server
 import json
-import threading
 import zipfile
 
 import pytest
 
-from tests.wsa.conftest import rules_of, scan_json, write_wordpress, wsa
+from tests.wsa.conftest import internet, rules_of, scan_json, write_wordpress, wsa
 
 
 def _pristine_and_site(tmp_path):
@@ -107,28 +105,12 @@ def checksum_service(tmp_path, monkeypatch):
     pristine = write_wordpress(tmp_path / "service-release")
     sums = {p.relative_to(pristine).as_posix(): integrity.md5_of(p.read_bytes())
             for p in pristine.rglob("*") if p.is_file()}
-    asked = []
-
-    class Service(http.server.BaseHTTPRequestHandler):
-        def do_GET(self):
-            asked.append(self.path)
-            body = json.dumps({"checksums": sums}).encode()
-            self.send_response(200)
-            self.send_header("Content-Type", "application/json")
-            self.end_headers()
-            self.wfile.write(body)
-
-        def log_message(self, *args):
-            pass
-
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Service)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    monkeypatch.delenv("XUALA_WSA_OFFLINE")
-    monkeypatch.setenv("XUALA_WSA_CHECKSUMS_URL", f"http://127.0.0.1:{server.server_port}"
-                       "/core/checksums/1.0/?version={version}&locale=en_US")
-    yield asked
-    server.shutdown()
-    server.server_close()
+    body = json.dumps({"checksums": sums}).encode()
+    with internet(lambda path: (200, "application/json", body)) as (base, asked):
+        monkeypatch.delenv("XUALA_WSA_OFFLINE")
+        monkeypatch.setenv("XUALA_WSA_CHECKSUMS_URL",
+                           base + "/core/checksums/1.0/?version={version}&locale=en_US")
+        yield asked
 
 
 def test_checksums_fetched_from_the_service_when_the_store_lacks_them(

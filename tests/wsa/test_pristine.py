@@ -3,9 +3,7 @@ the official download (a real HTTP server on loopback stands in for downloads.wo
 a local release archive or tree (Debian's own), each file checked against the checksum store;
 and used by an audit on a node, where a missing copy goes to a technician."""
 
-import http.server
 import json
-import threading
 import zipfile
 from pathlib import Path
 
@@ -15,7 +13,7 @@ from django.test import Client
 
 from tests.console.conftest import verify_session
 from tests.nodes.agents import ClientDesk, drain
-from tests.wsa.conftest import write_wordpress, wsa
+from tests.wsa.conftest import internet, write_wordpress, wsa
 from xuala.customers.models import Site
 from xuala.desk.models import Ticket
 from xuala.nodes.services import node_token_create, site_attach
@@ -52,28 +50,15 @@ def downloads(tmp_path, monkeypatch, release):
     """A real HTTP server on loopback standing in for downloads.wordpress.org/release/: it
     serves a zip of the release in which the mirror has altered one file."""
     body = release_zip(release, tmp_path, changes={"wp-login.php": "<?php // mirror's own\n"})
-    asked = []
 
-    class Downloads(http.server.BaseHTTPRequestHandler):
-        def do_GET(self):
-            asked.append(self.path)
-            found = self.path == "/release/wordpress-6.1.9.zip"
-            self.send_response(200 if found else 404)
-            self.send_header("Content-Type", "application/zip")
-            self.end_headers()
-            if found:
-                self.wfile.write(body)
+    def answer(path):
+        found = path == "/release/wordpress-6.1.9.zip"
+        return (200, "application/zip", body) if found else (404, "text/plain", b"")
 
-        def log_message(self, *args):
-            pass
-
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Downloads)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    monkeypatch.delenv("XUALA_WSA_OFFLINE")
-    monkeypatch.setenv("XUALA_WSA_RELEASES_URL", f"http://127.0.0.1:{server.server_port}/release/")
-    yield asked
-    server.shutdown()
-    server.server_close()
+    with internet(answer) as (base, asked):
+        monkeypatch.delenv("XUALA_WSA_OFFLINE")
+        monkeypatch.setenv("XUALA_WSA_RELEASES_URL", base + "/release/")
+        yield asked
 
 
 def test_the_release_is_downloaded_and_each_file_checked_before_it_is_stored(

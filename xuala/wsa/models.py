@@ -8,6 +8,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from xuala.core.models import KeyedEvent
+from xuala.nodes.models import JobState
 
 
 class AuditSchedule(models.Model):
@@ -21,12 +22,6 @@ class AuditSchedule(models.Model):
         return f"{self.site} next {self.next_at:%Y-%m-%d %H:%M}"
 
 
-class AuditState(models.TextChoices):
-    QUEUED = "queued", _("Queued")
-    DONE = "done", _("Done")
-    FAILED = "failed", _("Failed")
-
-
 class Audit(models.Model):
     site = models.ForeignKey("customers.Site", on_delete=models.CASCADE, related_name="audits")
     job = models.OneToOneField("nodes.Job", on_delete=models.SET_NULL, null=True, blank=True,
@@ -34,8 +29,8 @@ class Audit(models.Model):
     trigger = models.CharField(max_length=10, default="schedule")  # schedule | agent
     requested_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL,
                                      null=True, blank=True, related_name="+")
-    state = models.CharField(max_length=10, choices=AuditState.choices,
-                             default=AuditState.QUEUED)
+    # The state of the audit is that of its job (queued, running, done, failed).
+    state = models.CharField(max_length=10, choices=JobState.choices, default=JobState.QUEUED)
     created_at = models.DateTimeField(default=timezone.now)
     finished_at = models.DateTimeField(null=True, blank=True)
     files = models.PositiveIntegerField(default=0)

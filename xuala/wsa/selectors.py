@@ -7,8 +7,9 @@ from dataclasses import dataclass
 from django.db.models import Count, Min, Q
 
 from xuala.customers.models import Customer, Site
+from xuala.nodes.models import JobState
 from xuala.wsa.findings import SERIOUS
-from xuala.wsa.models import Action, Audit, AuditSchedule, AuditState, Finding, Suspension
+from xuala.wsa.models import Action, Audit, AuditSchedule, Finding, Suspension
 
 
 def site_audit_state(site: Site) -> dict:
@@ -16,7 +17,7 @@ def site_audit_state(site: Site) -> dict:
     schedule = AuditSchedule.objects.filter(site=site).first()
     if schedule is None:
         return {"running": False}
-    done = Audit.objects.filter(site=site, state=AuditState.DONE)
+    done = Audit.objects.filter(site=site, state=JobState.DONE)
     return {"running": True,
             "active_since": done.aggregate(first=Min("finished_at"))["first"],
             "last_run": done.values_list("finished_at", flat=True).first(),
@@ -51,7 +52,8 @@ def sites_overview() -> list[SiteRow]:
 
 
 def audits_of_customer(*, customer: Customer):
-    return (Audit.objects.filter(site__customer=customer).exclude(state=AuditState.QUEUED)
+    return (Audit.objects.filter(site__customer=customer)
+            .exclude(state__in=[JobState.QUEUED, JobState.RUNNING])
             .select_related("site"))
 
 

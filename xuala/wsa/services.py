@@ -25,7 +25,6 @@ from xuala.wsa.models import (
     Action,
     Audit,
     AuditSchedule,
-    AuditState,
     Finding,
     Suspension,
     WsaEvent,
@@ -187,12 +186,12 @@ def audit_record(job: Job) -> None:
     audit = Audit.objects.select_related("site").get(job=job)
     now = job.finished_at or timezone.now()
     if job.state != JobState.DONE:
-        Audit.objects.filter(pk=audit.pk).update(state=AuditState.FAILED, finished_at=now,
+        Audit.objects.filter(pk=audit.pk).update(state=JobState.FAILED, finished_at=now,
                                                  error=job.error)
         wsa_event(site=audit.site, key="wsa.audit_failed", at=now, audit=audit.pk)
         return
     body = job.result or {}
-    audit.state, audit.finished_at = AuditState.DONE, now
+    audit.state, audit.finished_at = JobState.DONE, now
     audit.files, audit.bytes = body.get("files", 0), body.get("bytes", 0)
     audit.seconds, audit.database = body.get("seconds", 0), bool(body.get("database"))
     audit.skipped = body.get("skipped", [])
