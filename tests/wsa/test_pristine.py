@@ -16,6 +16,7 @@ from tests.nodes.agents import ClientDesk, drain
 from tests.wsa.conftest import internet, write_wordpress, wsa
 from xuala.customers.models import Site
 from xuala.desk.models import Ticket
+from xuala.nodes.models import Job
 from xuala.nodes.services import node_token_create, site_attach
 from xuala.wsa import integrity, pristine, services
 from xuala.wsa.models import Action, Finding
@@ -165,6 +166,13 @@ def test_an_audit_replaces_a_tampered_core_file_from_the_imported_store(tampered
     assert (root / "wp-includes" / "load.php").read_bytes() == (
         release / "wp-includes" / "load.php").read_bytes()
     assert finding.quarantine_id  # the tampered copy kept, restorable
+    # The backdoor's own finding in that core file is settled by the same replacement: a
+    # core file is never quarantined (the site needs it).
+    others = Finding.objects.filter(path="wp-includes/load.php").exclude(pk=finding.pk)
+    assert {f.rule for f in others} >= {"php_exec_request_data"}
+    assert {(f.action, f.action_job_id) for f in others} == {(Action.REPLACED,
+                                                              finding.action_job_id)}
+    assert not Job.objects.filter(kind="wsa.quarantine").exists()
 
 
 def test_the_node_fetches_the_release_itself_when_its_store_lacks_it(tampered, release,

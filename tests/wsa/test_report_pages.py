@@ -23,16 +23,31 @@ RESULT = {"files": 1200, "bytes": 3_400_000, "seconds": 1.5, "database": True, "
                "severity": "high", "evidence": "administrator intruso", "offset": 0}]}
 
 
-@pytest.fixture
-def audit(plan_customer, tmp_path):
-    site = Site.objects.get(customer=plan_customer)
-    site_attach(site=site, root=str(tmp_path))
+def audited(customer, root, result):
+    """An audit of the customer's site whose node uploaded ``result``."""
+    site = Site.objects.get(customer=customer)
+    site_attach(site=site, root=str(root))
     token = node_token_create(server=site.server).token
     audit = services.audit_start(site=site, now=NOW)
     [job] = job_claim(token=token, now=NOW)
-    job_finish(token=token, job_id=job.pk, attempt=job.attempts, ok=True, result=RESULT, now=NOW)
+    job_finish(token=token, job_id=job.pk, attempt=job.attempts, ok=True, result=result, now=NOW)
     audit.refresh_from_db()
     return audit
+
+
+@pytest.fixture
+def audit(plan_customer, tmp_path):
+    return audited(plan_customer, tmp_path, RESULT)
+
+
+def test_a_vulnerable_plugin_is_noted_for_its_update_not_quarantined(plan_customer, tmp_path):
+    vulnerable = {"path": "wp-content/plugins/forms/forms.php", "kind": "vulnerability",
+                  "rule": "WPV-2026-0001", "severity": "high", "offset": 0,
+                  "evidence": "plugin forms 1.2.0: SQL injection (fixed in 1.2.1)"}
+    audit = audited(plan_customer, tmp_path, {**RESULT, "findings": [vulnerable]})
+    finding = audit.findings.get()
+    assert (finding.action, finding.remedy, finding.action_job) == (Action.NONE, "", None)
+    assert audit.ticket is not None  # serious: the urgent ticket still carries it
 
 
 def test_the_client_reads_its_report_in_four_parts(client, audit, plan_customer):

@@ -147,6 +147,10 @@ def _remedy(item: dict) -> tuple[str, str]:
         return Action.PENDING, "wsa.quarantine"
     if rule in ("admin-unknown", "admin-recent"):
         return Action.PROPOSED, "wsa.admin_demote"
+    if item["kind"] == "vulnerability":
+        # The file is the vulnerable software's own, not malware: the cure is its update,
+        # not a quarantine that would take the plugin or theme off the site.
+        return Action.NONE, ""
     if not path.startswith("db:") and severity in SERIOUS:
         return Action.PROPOSED, "wsa.quarantine"
     return Action.NONE, ""
