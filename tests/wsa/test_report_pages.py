@@ -3,15 +3,23 @@
 from datetime import UTC, datetime
 
 import pytest
+import time_machine
 from django.test import Client
 
 from tests import factories
 from tests.console.conftest import verify_session
 from xuala.customers.models import Site
-from xuala.nodes.models import JobState
-from xuala.nodes.services import job_claim, job_finish, node_token_create, site_attach
+from xuala.nodes.models import Job, JobState
+from xuala.nodes.services import (
+    job_claim,
+    job_finish,
+    job_heartbeat,
+    node_token_create,
+    site_attach,
+)
+from xuala.policy.selectors import policy_active
 from xuala.wsa import services
-from xuala.wsa.models import Action, Finding
+from xuala.wsa.models import Action, Finding, Suspension
 
 NOW = datetime(2026, 3, 10, 9, 0, tzinfo=UTC)
 RESULT = {"files": 1200, "bytes": 3_400_000, "seconds": 1.5, "database": True, "skipped": [],
@@ -103,3 +111,41 @@ def test_a_client_cannot_use_the_console_buttons(client, audit, plan_customer):
     client.force_login(factories.contact_user(plan_customer))
     client.post(f"/console/wsa/sites/{audit.site_id}/audit/")
     assert audit.site.audits.count() == 1
+
+
+def test_an_agent_suspends_a_site_from_the_console_within_15_days_and_lifts_it(
+        client, agent_user, audit):
+    verify_session(client, agent_user)
+    site_page = f"/en/console/wsa/sites/{audit.site_id}/"
+    with time_machine.travel(NOW, tick=False):
+        refused = client.post(f"/en/console/wsa/sites/{audit.site_id}/suspend/",
+                              {"until": "2026-03-30", "reason": "Malware"}, follow=True)
+        assert "a suspension lasts at most 15 days" in refused.content.decode()
+        assert not Suspension.objects.exists()
+        client.post(f"/en/console/wsa/sites/{audit.site_id}/suspend/",
+                    {"until": "2026-03-20", "reason": "Malware en la base de datos"})
+    suspension = Suspension.objects.get()
+    assert suspension.is_active and suspension.created_by == agent_user
+    assert suspension.ends_at.astimezone(policy_active().calendar.tz).strftime(
+        "%Y-%m-%d %H:%M") == "2026-03-20 23:59"
+    assert Job.objects.filter(kind="site.suspend", site_id=audit.site_id).count() == 1
+    page = client.get(site_page).content.decode()
+    assert f"/en/console/wsa/suspensions/{suspension.pk}/lift/" in page
+    client.post(f"/en/console/wsa/suspensions/{suspension.pk}/lift/")
+    suspension.refresh_from_db()
+    assert not suspension.is_active
+    assert Job.objects.filter(kind="site.resume", site_id=audit.site_id).count() == 1
+
+
+def test_the_console_shows_a_running_audits_progress(client, agent_user, plan_customer,
+                                                     tmp_path):
+    site = Site.objects.get(customer=plan_customer)
+    site_attach(site=site, root=str(tmp_path))
+    token = node_token_create(server=site.server).token
+    audit = services.audit_start(site=site, now=NOW)
+    [job] = job_claim(token=token, now=NOW)
+    job_heartbeat(token=token, job_id=job.pk, attempt=job.attempts, now=NOW,
+                  progress={"files_done": 1234, "files_total": 10000, "bytes": 5})
+    verify_session(client, agent_user)
+    page = client.get(f"/en/console/wsa/audits/{audit.pk}/").content.decode()
+    assert "Running on the node: 1234 of 10000 files so far." in page

@@ -10,7 +10,7 @@ critical opens (or joins) one urgent ticket for the site with the evidence (§6.
 from __future__ import annotations
 
 import hashlib
-from datetime import datetime, timedelta
+from datetime import date, datetime, time, timedelta
 
 from django.db import transaction
 from django.utils import timezone, translation
@@ -372,12 +372,12 @@ def site_suspend(*, site: Site, until: datetime, reason: str, by=None,
     15 days), open a Sentry maintenance window for the same period, and tell the client."""
     now = now or timezone.now()
     if until <= now:
-        raise SuspensionRefused("a suspension must end in the future")
+        raise SuspensionRefused(_("A suspension must end in the future."))
     if until - now > max_suspension():
-        raise SuspensionRefused(
-            f"§6.3.3: a suspension lasts at most {max_suspension().days} days")
+        raise SuspensionRefused(_("§6.3.3: a suspension lasts at most %(days)s days.") % {
+            "days": max_suspension().days})
     if not reason.strip():
-        raise SuspensionRefused("a suspension needs its reason")
+        raise SuspensionRefused(_("A suspension needs its reason."))
     _user, language = _language(site)
     with transaction.atomic():
         suspension = Suspension.objects.create(site=site, starts_at=now, ends_at=until,
@@ -404,6 +404,13 @@ def site_suspend(*, site: Site, until: datetime, reason: str, by=None,
             subject = _("%(site)s suspended for a security cleaning") % {"site": site.url}
         urgent_ticket(site=site, audit=None, findings=[], at=now, subject=subject, body=body)
     return suspension
+
+
+def suspension_end(day: date) -> datetime:
+    """A suspension given as a day ends at 23:59 of that day in the policy's time zone."""
+    from xuala.policy.selectors import policy_active
+
+    return datetime.combine(day, time(23, 59), tzinfo=policy_active().calendar.tz)
 
 
 def _maintenance_window(*, site: Site, starts_at: datetime, ends_at: datetime) -> None:

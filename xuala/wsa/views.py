@@ -4,18 +4,20 @@ quarantined file. Thin views over xuala.wsa.services and selectors."""
 
 from __future__ import annotations
 
+from django import forms
 from django.contrib import messages
 from django.db.models import Count
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _lazy
 from django.views.decorators.http import require_GET, require_POST
 
 from xuala.customers.models import Site
 from xuala.web.access import agent_required, client_view
 from xuala.wsa import selectors, services
-from xuala.wsa.models import Action, Audit, Finding
+from xuala.wsa.models import Action, Audit, Finding, Suspension
 from xuala.wsa.report import audit_pdf, report_words
 
 # ---------------------------------------------------------------- client area
@@ -71,13 +73,14 @@ def console_site(request, site_id: int):
     site = get_object_or_404(Site.objects.select_related("customer"), pk=site_id)
     return render(request, "wsa/console_site.html", {
         "site": site, "audits": site.audits.annotate(found=Count("findings"))[:30],
-        "suspensions": site.suspensions.all()[:10], "nav": "wsa"})
+        "suspensions": site.suspensions.all()[:10], "nav": "wsa",
+        "suspend_form": SuspendForm()})
 
 
 @agent_required
 @require_GET
 def console_audit(request, pk: int):
-    audit = get_object_or_404(Audit.objects.select_related("site"), pk=pk)
+    audit = get_object_or_404(Audit.objects.select_related("site", "job"), pk=pk)
     return render(request, "wsa/report.html", {
         "audit": audit, **report_words(audit),
         "findings": audit.findings.select_related("action_job"),
@@ -92,6 +95,40 @@ def console_audit_now(request, site_id: int):
     audit = services.audit_start(site=site, by=request.user)
     messages.success(request, _("Audit queued on the site's node."))
     return redirect("wsa_console:audit", audit.pk)
+
+
+class SuspendForm(forms.Form):
+    until = forms.DateField(label=_lazy("Until the end of the day"),
+                            widget=forms.DateInput(attrs={"type": "date"}))
+    reason = forms.CharField(label=_lazy("Reason, told to the client"), max_length=500)
+
+
+@agent_required
+@require_POST
+def console_suspend(request, site_id: int):
+    """§6.3.3: the site closed for cleaning until the end of a day (at most 15 days)."""
+    site = get_object_or_404(Site, pk=site_id)
+    form = SuspendForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, " ".join(e for errors in form.errors.values() for e in errors))
+        return redirect("wsa_console:site", site.pk)
+    try:
+        services.site_suspend(site=site, until=services.suspension_end(form.cleaned_data["until"]),
+                              reason=form.cleaned_data["reason"], by=request.user)
+    except services.SuspensionRefused as refused:
+        messages.error(request, str(refused))
+    else:
+        messages.success(request, _("Site suspended; the node puts up the maintenance page."))
+    return redirect("wsa_console:site", site.pk)
+
+
+@agent_required
+@require_POST
+def console_resume(request, pk: int):
+    suspension = get_object_or_404(Suspension, pk=pk, is_active=True)
+    services.site_resume(suspension=suspension)
+    messages.success(request, _("Suspension lifted; the node takes the maintenance page down."))
+    return redirect("wsa_console:site", suspension.site_id)
 
 
 @agent_required

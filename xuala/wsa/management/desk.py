@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime, time
+from datetime import datetime
 
 from django.core.management.base import CommandError
 from django.utils import timezone
@@ -26,7 +26,9 @@ def _instant(text: str) -> datetime:
     except ValueError:
         raise CommandError(f"--until: not an ISO date or date-time: {text!r}") from None
     if len(text) <= 10:
-        value = datetime.combine(value.date(), time(23, 59))
+        from xuala.wsa.services import suspension_end
+
+        return suspension_end(value.date())
     if timezone.is_naive(value):
         value = value.replace(tzinfo=policy_active().calendar.tz)
     return value
