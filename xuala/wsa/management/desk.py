@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from django.core.management.base import CommandError
-from django.utils import timezone
+from django.utils import timezone, translation
 
 
 def _site(url: str):
@@ -46,8 +46,9 @@ def desk_action(command, action: str, options: dict) -> None:
         command.stdout.write(f"audit {audit.pk} queued (job {audit.job_id}) for {site.url}")
     elif action == "suspend":
         try:
-            suspension = services.site_suspend(site=site, until=_instant(options["until"]),
-                                               reason=options["reason"])
+            with translation.override(None):  # the command speaks English, like its help
+                suspension = services.site_suspend(site=site, until=_instant(options["until"]),
+                                                   reason=options["reason"])
         except services.SuspensionRefused as exc:
             raise CommandError(str(exc)) from None
         command.stdout.write(f"{site.url} suspended until {suspension.ends_at.isoformat()}")
