@@ -22,6 +22,18 @@ def test_checksums_import_from_a_pristine_tree(tmp_path, wsa_home):
     assert (wsa_home / "checksums" / "6.1.9.json").exists()
 
 
+def test_a_trees_htaccess_is_no_release_file(tmp_path, wsa_home):
+    """Debian's tree links its .htaccess from /etc/wordpress: a site's own .htaccess must
+    never be reported as modified core, nor be put back from the pristine store."""
+    pristine, site = _pristine_and_site(tmp_path)
+    (pristine / ".htaccess").write_text("# Debian's\n")
+    (site / ".htaccess").write_text("# BEGIN WordPress\nRewriteEngine On\n# END WordPress\n")
+    wsa("checksums", "import", str(pristine))
+    assert ".htaccess" not in json.loads((wsa_home / "checksums" / "6.1.9.json").read_text())
+    _, report = scan_json(site)
+    assert "core-file-modified" not in rules_of(report)
+
+
 def test_checksums_import_from_a_release_zip(tmp_path, wsa_home):
     pristine, _ = _pristine_and_site(tmp_path)
     archive = tmp_path / "wordpress-6.1.9.zip"

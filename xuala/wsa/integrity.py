@@ -25,7 +25,9 @@ from xuala.wsa.findings import Finding, home
 VERSION_RE = re.compile(rb"\$wp_version\s*=\s*['\"]([0-9][0-9A-Za-z.\-]*)['\"]")
 CORE_DIRS = ("wp-admin/", "wp-includes/")
 PHP_SUFFIXES = (".php", ".phtml", ".php3", ".php4", ".php5", ".php7", ".phar", ".pht", ".phps")
-NOT_CHECKED = ("wp-config.php",)
+# Each site's own: a tree's copy (Debian links /etc/wordpress/htaccess there) is no release
+# file, and putting it back over a site's would undo the site's configuration.
+NOT_CHECKED = ("wp-config.php", ".htaccess", ".user.ini")
 API = "https://api.wordpress.org/core/checksums/1.0/?version={version}&locale=en_US"
 
 
