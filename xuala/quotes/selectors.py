@@ -46,8 +46,10 @@ def quote_for_action(*, number: str) -> Quote:
     return get_object_or_404(Quote, number=number)
 
 
-def quote_line_for_action(*, quote: Quote, pk: int) -> QuoteLine:
-    return get_object_or_404(QuoteLine, pk=pk, quote=quote)
+def quote_line_for_action(*, number: str, pk: int) -> QuoteLine:
+    """A line of quote ``number``, with its quote, to hand to a service."""
+    return get_object_or_404(QuoteLine.objects.select_related("quote"), pk=pk,
+                             quote__number=number)
 
 
 def quotes_for_agents(*, status: str | None = None, search: str | None = None,
