@@ -25,8 +25,9 @@ def perform(request, action: Callable[[], object], *, errors: type[Exception] | 
 
 class Actions:
     """The form actions on one kind of object in one face (the console's on a quote, on a
-    meeting…): ``load(**url arguments)`` finds the object, ``back(obj, anchor)`` is the page
-    the user returns to, and ``error_text(exc)`` tells one of the services' ``errors``.
+    meeting…): ``access`` is the decorator that says who may take them (``agent_required``),
+    ``load(**url arguments)`` finds the object, ``back(obj, anchor)`` is the page the user
+    returns to, and ``error_text(exc)`` tells one of the services' ``errors``.
 
     ``@actions.post()`` turns ``view(request, obj)`` into such an action, for POST only. The
     view makes one change through a service and returns the text that tells it was made; the
@@ -35,13 +36,15 @@ class Actions:
     form is valid, as ``view(request, obj, data)`` with its cleaned data; an invalid form goes
     to ``invalid(request, obj, form)``. A view may also return a response of its own."""
 
-    def __init__(self, *, load: Callable, back: Callable, errors: type[Exception] | tuple,
-                 error_text: Callable[[Exception], str]):
-        self.load, self.back, self.errors, self.error_text = load, back, errors, error_text
+    def __init__(self, *, access: Callable, load: Callable, back: Callable,
+                 errors: type[Exception] | tuple, error_text: Callable[[Exception], str]):
+        self.access, self.load, self.back = access, load, back
+        self.errors, self.error_text = errors, error_text
 
     def post(self, *, form: Callable | None = None, invalid: Callable | None = None,
              anchor: str = "") -> Callable:
         def decorate(view: Callable) -> Callable:
+            @self.access
             @wraps(view)
             @require_POST
             def action(request, **arguments):

@@ -142,28 +142,25 @@ def _line_again(request, line, form):
 
 
 # The agent's changes to a draft, its lines, and its sending or withdrawal.
-on_quote = Actions(load=selectors.quote_for_action, back=_back, errors=QuoteError,
-                   error_text=_error_text)
-on_line = Actions(load=selectors.quote_line_for_action,
+on_quote = Actions(access=agent_required, load=selectors.quote_for_action, back=_back,
+                   errors=QuoteError, error_text=_error_text)
+on_line = Actions(access=agent_required, load=selectors.quote_line_for_action,
                   back=lambda line, _anchor: _back(line.quote, "lines"),
                   errors=QuoteError, error_text=_error_text)
 
 
-@agent_required
 @on_quote.post(form=QuoteForm, invalid=_page_again("quote_form"))
 def quote_edit(request, quote: Quote, data: dict):
     services.quote_update(quote=quote, actor=request.user, **data)
     return _("Quote saved.")
 
 
-@agent_required
 @on_quote.post(form=LineForm, invalid=_page_again("line_form"), anchor="lines")
 def quote_line_add(request, quote: Quote, data: dict):
     services.quote_line_add(quote=quote, actor=request.user, **data)
     return _("Line added.")
 
 
-@agent_required
 @on_line.post(form=lambda request, line: LineForm(request.POST, prefix=f"line{line.pk}"),
               invalid=_line_again)
 def quote_line_edit(request, line: QuoteLine, data: dict):
@@ -171,14 +168,12 @@ def quote_line_edit(request, line: QuoteLine, data: dict):
     return _("Line saved.")
 
 
-@agent_required
 @on_line.post()
 def quote_line_remove(request, line: QuoteLine):
     services.quote_line_remove(line=line, actor=request.user)
     return _("Line removed.")
 
 
-@agent_required
 @on_quote.post()
 def quote_send(request, quote: Quote):
     services.quote_send(quote=quote, actor=request.user)
@@ -186,7 +181,6 @@ def quote_send(request, quote: Quote):
              "paused.") % {"number": quote.number}
 
 
-@agent_required
 @on_quote.post()
 def quote_withdraw(request, quote: Quote):
     services.quote_withdraw(quote=quote, actor=request.user,
