@@ -8,7 +8,7 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from xuala.core.models import EventRow
+from xuala.core.models import EventRow, user_or_null
 from xuala.policy.schema import TicketClass
 
 
@@ -83,8 +83,7 @@ class Ticket(models.Model):
                                     default=TicketClass.STANDARD.value)
     status = models.CharField(_("status"), max_length=16, choices=Status.choices,
                               default=Status.NEW)
-    assignee = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True,
-                                 blank=True, related_name="tickets_assigned")
+    assignee = user_or_null("tickets_assigned")
     language = models.CharField(max_length=5, default="es")
 
     # The clocks: set by the policy version that was in force when the request arrived.
@@ -183,8 +182,7 @@ class MessageKind(models.TextChoices):
 class Message(models.Model):
     ticket = models.ForeignKey(Ticket, on_delete=models.CASCADE, related_name="messages")
     kind = models.CharField(max_length=8, choices=MessageKind.choices)
-    author = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True,
-                               blank=True, related_name="+")
+    author = user_or_null()
     body_html = models.TextField(help_text="Sanitised HTML.")
     body_text = models.TextField()
     created_at = models.DateTimeField(default=timezone.now)
