@@ -7,42 +7,19 @@ from django.core.paginator import Paginator
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods, require_POST
 
 from xuala.core.actions import Actions, perform
 from xuala.desk.selectors import ticket_for_agent
 from xuala.policy.selectors import policy_active
 from xuala.quotes import pdf, selectors, services
-from xuala.quotes.errors import QuoteError, QuoteInvalid, QuoteNotEditable
+from xuala.quotes.errors import QuoteError
 from xuala.quotes.forms import LineForm, NewQuoteForm, QuoteFilterForm, QuoteForm, TicketChoiceForm
 from xuala.quotes.models import Quote, QuoteLine, QuoteStatus
+from xuala.quotes.texts import error_text
 from xuala.web.access import agent_required
 
 PAGE_SIZE = 50
-
-_INVALID_TEXTS = {
-    "no_lines": gettext_lazy("A quote needs at least one line before it is sent."),
-    "valid_until": gettext_lazy("The validity date has passed; choose a later one."),
-    "no_contact": gettext_lazy("The customer has no contact to send the quote to."),
-    "description": gettext_lazy("A line needs a description of at most 500 characters."),
-    "quantity": gettext_lazy("The quantity must be more than 0, with at most 3 decimals."),
-    "unit_price": gettext_lazy("The unit price must be 0 or more, with at most 4 decimals."),
-    "discount": gettext_lazy("The discount is a percentage from 0 to 100."),
-    "reason": gettext_lazy("Say why the quote is withdrawn: the client is told and the "
-                           "ticket's history keeps it."),
-    "not_waiting": gettext_lazy("This ticket is not waiting on a quote any more."),
-}
-
-
-def _error_text(exc: QuoteError) -> str:
-    if isinstance(exc, QuoteNotEditable):
-        return _("Only a draft can be changed or sent.")
-    if isinstance(exc, QuoteInvalid) and exc.code in _INVALID_TEXTS:
-        return str(_INVALID_TEXTS[exc.code])
-    if exc.code == "withdrawn" or exc.code in QuoteStatus.values:
-        return _("This quote has already been decided or withdrawn.")
-    return _("That could not be done: %(reason)s") % {"reason": exc}
 
 
 def _back(quote: Quote, anchor: str = ""):
@@ -90,7 +67,7 @@ def quote_new(request):
             quote = services.quote_draft(created_by=request.user, ticket=ticket,
                                          customer=customer)
         except QuoteError as exc:
-            messages.error(request, _error_text(exc))
+            messages.error(request, error_text(exc))
         else:
             messages.success(request, _("Quote %(number)s drafted. Add its lines, then send it.")
                              % {"number": quote.number})
@@ -143,10 +120,10 @@ def _line_again(request, line, form):
 
 # The agent's changes to a draft, its lines, and its sending or withdrawal.
 on_quote = Actions(access=agent_required, load=selectors.quote_for_action, back=_back,
-                   errors=QuoteError, error_text=_error_text)
+                   errors=QuoteError, error_text=error_text)
 on_line = Actions(access=agent_required, load=selectors.quote_line_for_action,
                   back=lambda line, _anchor: _back(line.quote, "lines"),
-                  errors=QuoteError, error_text=_error_text)
+                  errors=QuoteError, error_text=error_text)
 
 
 @on_quote.post(form=QuoteForm, invalid=_page_again("quote_form"))
@@ -196,7 +173,7 @@ def ticket_quote_withdraw(request, pk: int):
     reason = request.POST.get("reason", "")
     perform(request, lambda: services.ticket_quote_withdraw(ticket=ticket, actor=request.user,
                                                             reason=reason),
-            errors=QuoteError, error_text=_error_text,
+            errors=QuoteError, error_text=error_text,
             success=_("The quote was withdrawn; the ticket is open again."))
     return redirect("console:ticket", pk=ticket.pk)
 
