@@ -18,14 +18,6 @@ def clock(ticket, now):
 
 
 @register.filter
-def mailbox(user):
-    """A person as a mail client shows one, ``Ana García <ana@…>``; a dash for nobody."""
-    if not user:
-        return "—"
-    return format_html("{} &lt;{}&gt;", user, user.email)
-
-
-@register.filter
 def decision(value):
     return decision_label(value)
 
