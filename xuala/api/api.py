@@ -264,27 +264,24 @@ def get_customer(request: HttpRequest, customer_id: schemas.Id):
     return selectors.customer_visible(principal=_principal(request), pk=customer_id)
 
 
-@router.get("/services", response={200: list[schemas.ServiceOut], **ERRORS},
-            tags=["customers"], summary="List services")
-@paginate(PagePagination)
-def list_services(request: HttpRequest, customer_id: schemas.Id | None = None):
-    """Hosting, mail and domain services; clients see their own, agents any customer's."""
-    return selectors.services_visible(principal=_principal(request), customer_id=customer_id)
+def _customers_records(path: str, schema, summary: str, visible, description: str = ""):
+    """GET ``path``: a page of the records ``visible(principal=…, customer_id=…)`` reads,
+    optionally of one customer (clients see their own, agents any customer's)."""
+    def records(request: HttpRequest, customer_id: schemas.Id | None = None):
+        return visible(principal=_principal(request), customer_id=customer_id)
+    records.__name__, records.__doc__ = f"list_{path.strip('/')}", description
+    return router.get(path, response={200: list[schema], **ERRORS}, tags=["customers"],
+                      summary=summary)(paginate(PagePagination)(records))
 
 
-@router.get("/sites", response={200: list[schemas.SiteOut], **ERRORS},
-            tags=["customers"], summary="List sites")
-@paginate(PagePagination)
-def list_sites(request: HttpRequest, customer_id: schemas.Id | None = None):
-    return selectors.sites_visible(principal=_principal(request), customer_id=customer_id)
-
-
-@router.get("/contracts", response={200: list[schemas.ContractOut], **ERRORS},
-            tags=["customers"], summary="List coverage-plan contracts")
-@paginate(PagePagination)
-def list_contracts(request: HttpRequest, customer_id: schemas.Id | None = None):
-    """Each contract with its plan as the support policy describes it, services included."""
-    return selectors.contracts_visible(principal=_principal(request), customer_id=customer_id)
+list_services = _customers_records(
+    "/services", schemas.ServiceOut, "List services", selectors.services_visible,
+    "Hosting, mail and domain services; clients see their own, agents any customer's.")
+list_sites = _customers_records("/sites", schemas.SiteOut, "List sites", selectors.sites_visible)
+list_contracts = _customers_records(
+    "/contracts", schemas.ContractOut, "List coverage-plan contracts",
+    selectors.contracts_visible,
+    "Each contract with its plan as the support policy describes it, services included.")
 
 
 # ---------------------------------------------------------------- anti-spam

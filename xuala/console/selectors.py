@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from django.db.models import QuerySet
-from django.http import Http404
+from django.shortcuts import get_object_or_404
 
 from xuala.accounts.models import Role, User
 from xuala.desk.models import Attachment, CannedReply, Ticket
@@ -21,17 +21,11 @@ def ticket_for_action(*, pk: int) -> Ticket:
     Deliberately without prefetches: services re-read related rows (pauses) after
     changing them, and a prefetch cache would hand them stale data.
     """
-    try:
-        return Ticket.objects.select_related("policy_version", "contact").get(pk=pk)
-    except Ticket.DoesNotExist:
-        raise Http404("no such ticket") from None
+    return get_object_or_404(Ticket.objects.select_related("policy_version", "contact"), pk=pk)
 
 
 def attachment_for_agent(*, pk: int) -> Attachment:
-    try:
-        return Attachment.objects.get(pk=pk)
-    except Attachment.DoesNotExist:
-        raise Http404("no such attachment") from None
+    return get_object_or_404(Attachment, pk=pk)
 
 
 def canned_replies(*, language: str | None = None) -> QuerySet[CannedReply]:
@@ -42,7 +36,4 @@ def canned_replies(*, language: str | None = None) -> QuerySet[CannedReply]:
 
 
 def canned_reply(*, pk: int) -> CannedReply:
-    try:
-        return CannedReply.objects.get(pk=pk)
-    except CannedReply.DoesNotExist:
-        raise Http404("no such canned reply") from None
+    return get_object_or_404(CannedReply, pk=pk)

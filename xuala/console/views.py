@@ -5,6 +5,7 @@ read is a selector and every change a desk service."""
 from __future__ import annotations
 
 from base64 import b32encode
+from functools import wraps
 from urllib.parse import urlencode
 
 import qrcode
@@ -16,6 +17,7 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods, require_POST
 from django_otp import match_token
 
@@ -87,13 +89,23 @@ def login_view(request):
         "form": form, "next": request.POST.get("next") or request.GET.get("next", "")})
 
 
-@require_http_methods(["GET", "POST"])
-def otp_view(request):
-    user = second_step_user(request)
-    if user is None:
+def _second_step(view):
+    """A page of the second sign-in step: ``view(request, user)`` for the agent who passed the
+    first step; anyone else is sent to the first step (or refused, when signed in already)."""
+    @wraps(view)
+    @require_http_methods(["GET", "POST"])
+    def step(request):
+        user = second_step_user(request)
+        if user is not None:
+            return view(request, user)
         if request.user.is_authenticated:
             return forbidden(request)
         return redirect(_with_next(reverse("console:login"), request))
+    return step
+
+
+@_second_step
+def otp_view(request, user):
     if request.user.is_authenticated and request.user.is_verified():
         return redirect(safe_next(request))
     if not has_confirmed_device(user):
@@ -117,13 +129,8 @@ def _qr_svg(text: str) -> str:
     return image.to_string(encoding="unicode")
 
 
-@require_http_methods(["GET", "POST"])
-def otp_setup_view(request):
-    user = second_step_user(request)
-    if user is None:
-        if request.user.is_authenticated:
-            return forbidden(request)
-        return redirect(_with_next(reverse("console:login"), request))
+@_second_step
+def otp_setup_view(request, user):
     if has_confirmed_device(user):
         return redirect(_with_next(reverse("console:otp"), request))
     device = services.totp_device_pending(user=user)
@@ -291,33 +298,38 @@ def ticket_view(request, pk: int):
     return _ticket_page(request, ticket_for_agent(pk=pk))
 
 
+def _post_message(request, ticket: Ticket, form, post, *, slot: str, success: str,
+                  wanted: str = ""):
+    """Post the reply or note of ``form`` with ``post(ticket=…, author=…, body_text=…,
+    uploads=…)``: back to the conversation when it went out, else the ticket's page again with
+    the form (``slot``: ``reply_form`` or ``note_form``) and its errors."""
+    if form.is_valid() and _perform(
+            request, ticket, lambda: post(ticket=ticket, author=request.user,
+                                          body_text=form.cleaned_data["body"],
+                                          uploads=_uploads(request)),
+            success=success, wanted=wanted):
+        return _back_to(ticket, "conversation")
+    return _ticket_page(request, ticket_for_agent(pk=ticket.pk), **{slot: form})
+
+
 @agent_required
 @require_POST
 def ticket_reply_view(request, pk: int):
     ticket = selectors.ticket_for_action(pk=pk)
     form = ReplyForm(request.POST, statuses=_reachable_statuses(ticket))
-    if form.is_valid():
-        wanted = form.cleaned_data["status"] or None
-        if _perform(request, ticket, lambda: services.ticket_reply(
-                        ticket=ticket, author=request.user, body_text=form.cleaned_data["body"],
-                        uploads=_uploads(request), status=wanted),
-                    success=_("Your reply was sent to the client."), wanted=wanted or ""):
-            return _back_to(ticket, "conversation")
-    return _ticket_page(request, ticket_for_agent(pk=pk), reply_form=form)
+    wanted = form.cleaned_data["status"] if form.is_valid() else ""
+    return _post_message(request, ticket, form,
+                         lambda **message: services.ticket_reply(status=wanted or None, **message),
+                         slot="reply_form", success=_("Your reply was sent to the client."),
+                         wanted=wanted)
 
 
 @agent_required
 @require_POST
 def ticket_note_view(request, pk: int):
     ticket = selectors.ticket_for_action(pk=pk)
-    form = NoteForm(request.POST)
-    if form.is_valid() and _perform(
-            request, ticket, lambda: services.ticket_note(
-                ticket=ticket, author=request.user, body_text=form.cleaned_data["body"],
-                uploads=_uploads(request)),
-            success=_("Internal note added.")):
-        return _back_to(ticket, "conversation")
-    return _ticket_page(request, ticket_for_agent(pk=pk), note_form=form)
+    return _post_message(request, ticket, NoteForm(request.POST), services.ticket_note,
+                         slot="note_form", success=_("Internal note added."))
 
 
 @agent_required
@@ -360,23 +372,23 @@ def ticket_status_view(request, pk: int):
     return _back_to(ticket)
 
 
-@agent_required
-@require_POST
-def ticket_triage_apply_view(request, pk: int):
-    ticket = selectors.ticket_for_action(pk=pk)
-    _perform(request, ticket,
-             lambda: services.ticket_triage_apply(ticket=ticket, actor=request.user),
-             success=_("The triage proposal was applied and the client answered."))
-    return _back_to(ticket)
+# The agent's answers to a triage proposal: the service each runs and what the agent is told.
+TRIAGE_DECISIONS = {
+    "apply": (services.ticket_triage_apply,
+              gettext_lazy("The triage proposal was applied and the client answered.")),
+    "dismiss": (services.ticket_triage_dismiss, gettext_lazy("The triage proposal was dismissed.")),
+}
 
 
 @agent_required
 @require_POST
-def ticket_triage_dismiss_view(request, pk: int):
+def ticket_triage_view(request, pk: int, decision: str):
+    """Apply or dismiss the ticket's triage proposal (``decision``: a key of TRIAGE_DECISIONS,
+    fixed by the URL)."""
+    decide, success = TRIAGE_DECISIONS[decision]
     ticket = selectors.ticket_for_action(pk=pk)
-    _perform(request, ticket,
-             lambda: services.ticket_triage_dismiss(ticket=ticket, actor=request.user),
-             success=_("The triage proposal was dismissed."))
+    _perform(request, ticket, lambda: decide(ticket=ticket, actor=request.user),
+             success=str(success))
     return _back_to(ticket)
 
 

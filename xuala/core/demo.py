@@ -4,24 +4,15 @@ from __future__ import annotations
 
 import secrets
 from dataclasses import dataclass
-from datetime import date, time, timedelta
+from datetime import time, timedelta
 
 from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
 from xuala.accounts.models import Role, User
-from xuala.customers.models import (
-    Billing,
-    Cms,
-    Contact,
-    Contract,
-    Customer,
-    HostingServer,
-    Service,
-    ServiceKind,
-    Site,
-)
+from xuala.customers.models import Cms, Customer, HostingServer, Site
+from xuala.customers.services import demo_customer_create
 from xuala.desk.models import CannedReply, Channel, Status
 
 DEMO_MARK = "[DEMO] "
@@ -97,22 +88,9 @@ def demo_load() -> DemoAccounts:
                                                defaults={"hostname": "xc-mail-01.xuala.cloud"})[0]
 
     def client(name, email, person, domain, cms, plan=None):
-        customer = Customer.objects.create(name=DEMO_MARK + name, is_demo=True, language="es")
-        user = _user(email, person, Role.CLIENT, passwords[email])
-        Contact.objects.create(user=user, customer=customer, is_primary=True,
-                               phone="+34 600 000 000")
-        hosting = Service.objects.create(customer=customer, kind=ServiceKind.WEB_HOSTING,
-                                         name=domain, server=web, starts_on=date(2024, 1, 1))
-        Service.objects.create(customer=customer, kind=ServiceKind.MAIL, name=domain,
-                               server=mail, starts_on=date(2024, 1, 1))
-        Service.objects.create(customer=customer, kind=ServiceKind.DOMAIN, name=domain,
-                               starts_on=date(2024, 1, 1))
-        site = Site.objects.create(customer=customer, service=hosting, server=web,
-                                   url=f"https://www.{domain}/", cms=cms)
-        if plan:
-            Contract.objects.create(customer=customer, plan_key=plan, billing=Billing.MONTHLY,
-                                    starts_on=date(2025, 1, 1))
-        return customer, user, site
+        return demo_customer_create(name=DEMO_MARK + name, email=email, person=person,
+                                    password=passwords[email], domain=domain, cms=cms,
+                                    web=web, mail=mail, plan=plan)
 
     plan_customer, ana, ana_site = client("Cliente Demo SL", "ana@cliente-demo.es", "Ana García",
                                           "cliente-demo.es", Cms.WOOCOMMERCE,

@@ -8,6 +8,13 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 
+def user_or_null(related_name: str = "+", **options) -> models.ForeignKey:
+    """A link to a user that outlives the user: it becomes empty (NULL) when the user is
+    deleted, so the row that names who acted, wrote or was assigned stays."""
+    return models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True,
+                             blank=True, related_name=related_name, **options)
+
+
 class KeyedEvent(models.Model):
     """An audit row: a machine key (``job.claimed``, ``wsa.audit_done``…), when, and data."""
 
@@ -27,8 +34,7 @@ class EventRow(KeyedEvent):
     """An audit row with a longer, indexed key and the user who acted, if any."""
 
     key = models.CharField(max_length=60, db_index=True)
-    actor = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True,
-                              blank=True, related_name="+")
+    actor = user_or_null()
 
     class Meta(KeyedEvent.Meta):
         abstract = True

@@ -1,4 +1,4 @@
-"""State changes of customers: the CSV import and the demo data."""
+"""State changes of customers: the CSV import and the demo's clients."""
 
 from __future__ import annotations
 
@@ -168,3 +168,26 @@ def _import_row(row: dict[str, str], report: ImportReport) -> None:
                       "starts_on": _parse_date(row.get("starts_on", ""), "starts_on")
                       or date.today()})
         report.created["contracts"] += made
+
+
+def demo_customer_create(*, name: str, email: str, person: str, password: str, domain: str,
+                         cms: str, web: HostingServer, mail: HostingServer,
+                         plan: str | None = None) -> tuple[Customer, User, Site]:
+    """A demo client: its contact (who signs in with ``password``), web hosting on ``web``,
+    mail on ``mail`` and the domain, its site and, with ``plan``, a coverage contract."""
+    customer = Customer.objects.create(name=name, is_demo=True, language="es")
+    user = User.objects.create_user(email, password, name=person, role=Role.CLIENT)
+    Contact.objects.create(user=user, customer=customer, is_primary=True, phone="+34 600 000 000")
+    since = date(2024, 1, 1)
+    hosting = Service.objects.create(customer=customer, kind=ServiceKind.WEB_HOSTING, name=domain,
+                                     server=web, starts_on=since)
+    Service.objects.create(customer=customer, kind=ServiceKind.MAIL, name=domain, server=mail,
+                           starts_on=since)
+    Service.objects.create(customer=customer, kind=ServiceKind.DOMAIN, name=domain,
+                           starts_on=since)
+    site = Site.objects.create(customer=customer, service=hosting, server=web,
+                               url=f"https://www.{domain}/", cms=cms)
+    if plan:
+        Contract.objects.create(customer=customer, plan_key=plan, billing=Billing.MONTHLY,
+                                starts_on=date(2025, 1, 1))
+    return customer, user, site

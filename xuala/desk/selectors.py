@@ -129,16 +129,11 @@ def queue(*, status: str | None = None, ticket_class: str | None = None,
     qs = Ticket.objects.select_related("customer", "assignee", "site")
     if not include_done and status is None:
         qs = qs.filter(queue_rank__lt=3)
-    if status:
-        qs = qs.filter(status=status)
-    if ticket_class:
-        qs = qs.filter(ticket_class=ticket_class)
+    given = {"status": status, "ticket_class": ticket_class, "customer_id": customer_id,
+             "assignee_id": None if unassigned else assignee_id}
+    qs = qs.filter(**{field: value for field, value in given.items() if value})
     if unassigned:
         qs = qs.filter(assignee__isnull=True)
-    elif assignee_id:
-        qs = qs.filter(assignee_id=assignee_id)
-    if customer_id:
-        qs = qs.filter(customer_id=customer_id)
     if search:
         term = search.strip().lstrip("#")
         cond = Q(subject__icontains=term) | Q(customer__name__icontains=term)

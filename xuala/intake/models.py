@@ -28,6 +28,8 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from xuala.core.models import user_or_null
+
 RAW_INLINE_MAX = 512 * 1024
 
 
@@ -86,8 +88,7 @@ class InboundMessage(models.Model):
 
     # A message held because the sender could not be authenticated: the contact whose
     # address it claims confirms it (or not) in the client area with this token.
-    claimed_user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL,
-                                     null=True, blank=True, related_name="+")
+    claimed_user = user_or_null()
     confirm_token = models.CharField(max_length=64, unique=True, null=True, blank=True)
     sender_confirmed_at = models.DateTimeField(null=True, blank=True)
 

@@ -13,35 +13,38 @@ import re
 # Longer lines are never an attribution or a header line; skipping them keeps the scan linear.
 _MAX_MARKER_LINE = 400
 
+
+def _marker(pattern: str) -> re.Pattern[str]:
+    """A pattern of the lines that mark quoted text; mail clients and languages write them in
+    any case."""
+    return re.compile(pattern, re.IGNORECASE)
+
+
 # "On <date>, <name> wrote:" and its translations; clients wrap it onto two or three lines.
-_ATTRIBUTION_START = re.compile(r"^\s*(?:on|el|em|le|am|il|op|o)\s", re.IGNORECASE)
-_ATTRIBUTION_END = re.compile(
+_ATTRIBUTION_START = _marker(r"^\s*(?:on|el|em|le|am|il|op|o)\s")
+_ATTRIBUTION_END = _marker(
     r"(?:\bwrote|\bescribi[óo]|\bescribiu|\bva escriure|\bescreveu|\ba [ée]crit|\bha scritto"
     r"|\bschrieb\b.*|\bschreef\b.*)\s*:\s*$",
-    re.IGNORECASE,
 )
 # An attribution carries a date (a four-digit year or a numeric d/m/y) and a time.
 _HAS_DATE = re.compile(r"\b(?:19|20)\d\d\b|\b\d{1,2}[/.-]\d{1,2}[/.-]\d{2,4}\b")
 _HAS_TIME = re.compile(r"\b\d{1,2}:\d{2}\b")
 # A loose "<name> wrote:" right above a trailing quote block (no date needed there).
-_LOOSE_ATTRIBUTION = re.compile(
+_LOOSE_ATTRIBUTION = _marker(
     r"(?:wrote|escribi[óo]|escribiu|escreveu|écrit|schrieb|said|dijo|writes|escribe)\b.*:\s*$"
     r"|@.*:\s*$",
-    re.IGNORECASE,
 )
 
-_ORIGINAL_MESSAGE = re.compile(
+_ORIGINAL_MESSAGE = _marker(
     r"^\s*-{2,}\s*(?:original message|mensaje original|missatge original|mensagem original"
     r"|message d'origine|urspr[üu]ngliche nachricht|original[- ]nachricht"
     r"|messaggio originale)\s*-{2,}\s*$",
-    re.IGNORECASE,
 )
-_FORWARDED = re.compile(
+_FORWARDED = _marker(
     r"^\s*(?:-*\s*(?:forwarded message|mensaje reenviado|missatge reenviat"
     r"|mensagem encaminhada|message transf[ée]r[ée]|weitergeleitete nachricht"
     r"|messaggio inoltrato|doorgestuurd bericht)\s*-*"
     r"|begin forwarded message:|inicio del mensaje reenviado:|comienzo del mensaje reenviado:)\s*$",
-    re.IGNORECASE,
 )
 # A word each marker of _FORWARDED and _ORIGINAL_MESSAGE holds.
 _FORWARD_WORDS = ("forward", "reenvia", "reenviat", "encaminhada", "transf", "weitergeleitet",
@@ -49,19 +52,17 @@ _FORWARD_WORDS = ("forward", "reenvia", "reenviat", "encaminhada", "transf", "we
                   "ursprungliche")
 _UNDERSCORES = re.compile(r"^\s*_{10,}\s*$")
 # Outlook's header block; the labels may be bold ("*De:*") when derived from HTML.
-_HEADER_FROM = re.compile(r"^\s*\*?(?:from|de|von|da|van)\s?\*?\s?:\*?\s*\S", re.IGNORECASE)
-_HEADER_OTHER = re.compile(
+_HEADER_FROM = _marker(r"^\s*\*?(?:from|de|von|da|van)\s?\*?\s?:\*?\s*\S")
+_HEADER_OTHER = _marker(
     r"^\s*\*?(?:sent|enviado(?: el)?|date|fecha|to|para|subject|asunto|cc|bcc|cco"
     r"|importance|importancia|gesendet|an|betreff|datum|envoy[ée]|objet|[àa])\s?\*?\s?:",
-    re.IGNORECASE,
 )
 _SIGNATURE = re.compile(r"^--[ \t]?$")
-_MOBILE_SIGNATURE = re.compile(
+_MOBILE_SIGNATURE = _marker(
     r"^\s*(?:sent from my .{1,40}|enviado desde mi .{1,40}|sent from (?:yahoo mail|outlook)"
     r".{0,40}|enviado desde (?:yahoo mail|outlook).{0,40}|get outlook for .{1,20}"
     r"|obtener outlook para .{1,20}|sent with proton mail.{0,40}"
     r"|enviado con (?:el correo electrónico seguro de )?proton mail.{0,40})$",
-    re.IGNORECASE,
 )
 
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from django.db.models import Count, Q, QuerySet
-from django.http import Http404
+from django.shortcuts import get_object_or_404
 
 from xuala.kb.models import Article, Category, Language, Vote
 
@@ -24,11 +24,8 @@ def articles_readable(*, language: str, user=None) -> QuerySet[Article]:
 
 
 def article_for_reader(*, language: str, slug: str, user=None) -> Article:
-    try:
-        return (articles_readable(language=language, user=user).select_related("category")
-                .get(slug=slug))
-    except Article.DoesNotExist:
-        raise Http404("no such article") from None
+    return get_object_or_404(articles_readable(language=language, user=user)
+                             .select_related("category"), slug=slug)
 
 
 def article_translation(*, article: Article, user=None) -> Article | None:

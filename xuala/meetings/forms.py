@@ -79,10 +79,16 @@ class ProposeForm(forms.Form):
 # ---------------------------------------------------------------- console
 
 class AgentChoiceField(forms.ChoiceField):
+    """One of ``agents``; cleans to that agent (None when the empty choice is taken)."""
+
     def __init__(self, *, agents=(), empty_label=None, **kwargs):
         super().__init__(**kwargs)
-        choices = [(str(a.pk), a.get_full_name()) for a in agents]
+        self.agents = {str(a.pk): a for a in agents}
+        choices = [(pk, agent.get_full_name()) for pk, agent in self.agents.items()]
         self.choices = ([("", empty_label)] if empty_label else []) + choices
+
+    def clean(self, value):
+        return self.agents.get(super().clean(value))
 
 
 class OfferForm(forms.Form):

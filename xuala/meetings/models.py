@@ -12,6 +12,8 @@ from django.db.models import F, Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from xuala.core.models import user_or_null
+
 DEFAULT_AGENT_TIMEZONE = "Europe/Madrid"
 
 
@@ -123,10 +125,9 @@ class MeetingRequest(models.Model):
                                related_name="meeting_requests")
     customer = models.ForeignKey("customers.Customer", on_delete=models.CASCADE,
                                  related_name="meeting_requests")
-    agent = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True,
-                              blank=True, related_name="meeting_requests")
     status = models.CharField(_("status"), max_length=20, choices=RequestStatus.choices,
                               default=RequestStatus.REQUESTED)
+    agent = user_or_null("meeting_requests")  # the booked meeting's agent
     notes = models.TextField(_("notes"), blank=True)
     created_at = models.DateTimeField(default=timezone.now)
     updated_at = models.DateTimeField(auto_now=True)
@@ -171,8 +172,7 @@ class ClientProposal(models.Model):
 
     request = models.ForeignKey(MeetingRequest, on_delete=models.CASCADE,
                                 related_name="proposals")
-    author = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True,
-                               blank=True, related_name="+")
+    author = user_or_null()
     text = models.TextField()
     times = models.JSONField(default=list, blank=True)  # ISO 8601 instants in UTC
     created_at = models.DateTimeField(default=timezone.now)

@@ -7,6 +7,7 @@ from zoneinfo import ZoneInfo
 
 from django.db.models import Case, IntegerField, Prefetch, QuerySet, Value, When
 from django.http import Http404
+from django.shortcuts import get_object_or_404
 from django.utils import timezone
 
 from xuala.accounts.models import Role, User
@@ -127,17 +128,12 @@ def meeting_current(request: MeetingRequest) -> Meeting | None:
 # ---------------------------------------------------------------- console
 
 def request_for_agent(*, pk: int) -> MeetingRequest:
-    try:
-        return _with_details(MeetingRequest.objects).get(pk=pk)
-    except MeetingRequest.DoesNotExist:
-        raise Http404("no such meeting request") from None
+    return get_object_or_404(_with_details(MeetingRequest.objects), pk=pk)
 
 
 def meeting_for_agent(*, pk: int) -> Meeting:
-    try:
-        return Meeting.objects.select_related("request", "request__ticket", "agent").get(pk=pk)
-    except Meeting.DoesNotExist:
-        raise Http404("no such meeting") from None
+    return get_object_or_404(Meeting.objects.select_related("request", "request__ticket", "agent"),
+                             pk=pk)
 
 
 def requests_to_handle() -> QuerySet[MeetingRequest]:

@@ -2,14 +2,18 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import NamedTuple
+
+from django import forms
 from django.contrib import messages
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import ngettext
+from django.utils.translation import gettext_lazy, ngettext
 from django.views.decorators.http import require_POST
 
-from xuala.core.actions import perform
+from xuala.core.actions import Actions, perform
 from xuala.desk.errors import DeskError, InvalidTransition
 from xuala.desk.selectors import ticket_for_agent
 from xuala.meetings import selectors, services
@@ -27,7 +31,12 @@ from xuala.meetings.forms import (
     TimezoneForm,
     WindowForm,
 )
-from xuala.meetings.models import BOOKED_REQUEST_STATUSES, MeetingStatus
+from xuala.meetings.models import (
+    BOOKED_REQUEST_STATUSES,
+    Meeting,
+    MeetingRequest,
+    MeetingStatus,
+)
 from xuala.meetings.texts import slot_label
 from xuala.policy.selectors import policy_active
 from xuala.web.access import agent_required
@@ -61,13 +70,6 @@ def error_text(exc: DeskError) -> str:
         if exc.code == "transition":
             return _("The ticket's status does not allow a meeting now; reopen it first.")
     return _("That could not be done: %(reason)s") % {"reason": exc}
-
-
-def _agent_of(form, fallback):
-    value = form.cleaned_data.get("agent")
-    if not value:
-        return fallback
-    return next((a for a in selectors.agents_all() if str(a.pk) == value), fallback)
 
 
 # ---------------------------------------------------------------- lists
@@ -148,71 +150,63 @@ def _offer(request, meeting_request, *, agent) -> None:
 def offer_view(request, pk: int):
     meeting_request = selectors.request_for_agent(pk=pk)
     form = OfferForm(request.POST, agents=list(selectors.agents_all()))
-    agent = _agent_of(form, None) if form.is_valid() else None
+    agent = form.cleaned_data["agent"] if form.is_valid() else None
     _offer(request, meeting_request, agent=agent)
     return redirect("meetings_console:request", pk=pk)
 
 
-@agent_required
-@require_POST
-def confirm_view(request, pk: int):
-    meeting_request = selectors.request_for_agent(pk=pk)
-    form = TimeForm(request.POST, agents=list(selectors.agents_all()))
-    if not form.is_valid():
-        return _request_page(request, pk, time_form=form, status=400)
-    _perform(request, lambda: services.meeting_confirm(
-                 request=meeting_request, starts_at=form.cleaned_data["starts_at"],
-                 agent=_agent_of(form, request.user), actor=request.user),
-             success=_("The meeting is confirmed; both sides got the invitation."))
-    return redirect("meetings_console:request", pk=pk)
+def _set_time(slot: str, prefix: str | None = None) -> dict:
+    """``Actions.post``'s form for a time and an agent (``prefix``: its field names' prefix);
+    when invalid, the request's page again with the form in ``slot`` showing the errors."""
+    return {"form": lambda request, _obj: TimeForm(request.POST, prefix=prefix,
+                                                   agents=list(selectors.agents_all())),
+            "invalid": lambda request, obj, form: _request_page(
+                request, obj.request_id if isinstance(obj, Meeting) else obj.pk, status=400,
+                **{slot: form})}
 
 
-@agent_required
-@require_POST
-def withdraw_view(request, pk: int):
-    meeting_request = selectors.request_for_agent(pk=pk)
-    _perform(request,
-             lambda: services.meeting_request_cancel(request=meeting_request, actor=request.user),
-             success=_("The meeting request was withdrawn; the ticket is open "
-                       "again."))
-    return redirect("meetings_console:request", pk=pk)
+# The agent's answers to a meeting request, and changes to its meeting: both go back to the
+# request's page.
+on_request = Actions(access=agent_required, load=selectors.request_for_agent,
+                     back=lambda meeting_request, _anchor: redirect(
+                         "meetings_console:request", pk=meeting_request.pk),
+                     errors=DeskError, error_text=error_text)
+on_meeting = Actions(access=agent_required, load=selectors.meeting_for_agent,
+                     back=lambda meeting, _anchor: redirect(
+                         "meetings_console:request", pk=meeting.request_id),
+                     errors=DeskError, error_text=error_text)
 
 
-@agent_required
-@require_POST
-def reschedule_view(request, pk: int):
-    meeting = selectors.meeting_for_agent(pk=pk)
-    form = TimeForm(request.POST, agents=list(selectors.agents_all()), prefix="move")
-    if not form.is_valid():
-        return _request_page(request, meeting.request_id, reschedule_form=form, status=400)
-    _perform(request, lambda: services.meeting_reschedule(
-                 meeting=meeting, starts_at=form.cleaned_data["starts_at"],
-                 agent=_agent_of(form, meeting.agent), actor=request.user),
-             success=_("The meeting was moved; both sides got the updated invitation."))
-    return redirect("meetings_console:request", pk=meeting.request_id)
+@on_request.post()
+def withdraw_view(request, meeting_request: MeetingRequest):
+    services.meeting_request_cancel(request=meeting_request, actor=request.user)
+    return _("The meeting request was withdrawn; the ticket is open again.")
 
 
-@agent_required
-@require_POST
-def cancel_view(request, pk: int):
-    meeting = selectors.meeting_for_agent(pk=pk)
+@on_request.post(**_set_time("time_form"))
+def confirm_view(request, meeting_request: MeetingRequest, data: dict):
+    services.meeting_confirm(request=meeting_request, actor=request.user, **data)
+    return _("The meeting is confirmed; both sides got the invitation.")
+
+
+@on_meeting.post(**_set_time("reschedule_form", prefix="move"))
+def reschedule_view(request, meeting: Meeting, data: dict):
+    services.meeting_reschedule(meeting=meeting, actor=request.user, **data)
+    return _("The meeting was moved; both sides got the updated invitation.")
+
+
+@on_meeting.post()
+def cancel_view(request, meeting: Meeting):
     form = CancelForm(request.POST)
-    reason = form.cleaned_data["reason"] if form.is_valid() else ""
-    _perform(request,
-             lambda: services.meeting_cancel(meeting=meeting, actor=request.user, reason=reason),
-             success=_("The meeting was cancelled; both sides got the "
-                       "cancellation."))
-    return redirect("meetings_console:request", pk=meeting.request_id)
+    services.meeting_cancel(meeting=meeting, actor=request.user,
+                            reason=form.cleaned_data["reason"] if form.is_valid() else "")
+    return _("The meeting was cancelled; both sides got the cancellation.")
 
 
-@agent_required
-@require_POST
-def done_view(request, pk: int):
-    meeting = selectors.meeting_for_agent(pk=pk)
-    _perform(request, lambda: services.meeting_done(meeting=meeting, actor=request.user),
-             success=_("The meeting is marked as held; the ticket is open again "
-                       "for the follow-up."))
-    return redirect("meetings_console:request", pk=meeting.request_id)
+@on_meeting.post()
+def done_view(request, meeting: Meeting):
+    services.meeting_done(meeting=meeting, actor=request.user)
+    return _("The meeting is marked as held; the ticket is open again for the follow-up.")
 
 
 # ---------------------------------------------------------------- availability
@@ -237,45 +231,49 @@ def availability_view(request):
     return _availability_page(request)
 
 
+class _Part(NamedTuple):
+    """One part of an agent's availability that the page edits."""
+
+    form: type[forms.Form]
+    slot: str  # the form's name on the page
+    add: Callable  # add(agent=…, **the form's cleaned data)
+    remove: Callable  # remove(agent=…, pk=…)
+    added: str
+    removed: str
+
+
+# The parts, by the name their URLs give: weekly windows, and the exceptions of one date.
+PARTS = {
+    "window": _Part(WindowForm, "window_form",
+                    lambda *, weekday, **times: services.availability_week_add(weekdays=weekday,
+                                                                               **times),
+                    services.availability_remove, gettext_lazy("Availability added."),
+                    gettext_lazy("Availability removed.")),
+    "exception": _Part(ExceptionForm, "exception_form", services.availability_exception_add,
+                       services.availability_exception_remove, gettext_lazy("Exception added."),
+                       gettext_lazy("Exception removed.")),
+}
+
+
 @agent_required
 @require_POST
-def window_add_view(request):
-    form = WindowForm(request.POST)
+def availability_add_view(request, part: str):
+    """Add a weekly window or a date exception (``part``, a key of PARTS fixed by the URL)."""
+    part = PARTS[part]
+    form = part.form(request.POST)
     if not form.is_valid():
-        return _availability_page(request, window_form=form, status=400)
-    data = form.cleaned_data
-    _perform(request, lambda: services.availability_week_add(
-                 agent=request.user, weekdays=data["weekday"], starts=data["starts"],
-                 ends=data["ends"]),
-             success=_("Availability added."))
+        return _availability_page(request, status=400, **{part.slot: form})
+    _perform(request, lambda: part.add(agent=request.user, **form.cleaned_data),
+             success=str(part.added))
     return redirect("meetings_console:availability")
 
 
 @agent_required
 @require_POST
-def window_remove_view(request, pk: int):
-    services.availability_remove(agent=request.user, pk=pk)
-    messages.success(request, _("Availability removed."))
-    return redirect("meetings_console:availability")
-
-
-@agent_required
-@require_POST
-def exception_add_view(request):
-    form = ExceptionForm(request.POST)
-    if not form.is_valid():
-        return _availability_page(request, exception_form=form, status=400)
-    _perform(request,
-             lambda: services.availability_exception_add(agent=request.user, **form.cleaned_data),
-             success=_("Exception added."))
-    return redirect("meetings_console:availability")
-
-
-@agent_required
-@require_POST
-def exception_remove_view(request, pk: int):
-    services.availability_exception_remove(agent=request.user, pk=pk)
-    messages.success(request, _("Exception removed."))
+def availability_remove_view(request, pk: int, part: str):
+    part = PARTS[part]
+    part.remove(agent=request.user, pk=pk)
+    messages.success(request, str(part.removed))
     return redirect("meetings_console:availability")
 
 

@@ -4,13 +4,13 @@ from __future__ import annotations
 
 from decimal import Decimal
 
-from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from xuala.core.models import user_or_null
 from xuala.quotes import money
 
 
@@ -59,8 +59,7 @@ class Quote(models.Model):
     customer = models.ForeignKey("customers.Customer", on_delete=models.PROTECT,
                                  related_name="quotes")
     # Who receives it and may decide on it (any contact of the customer may decide).
-    contact = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True,
-                                blank=True, related_name="quotes_received")
+    contact = user_or_null("quotes_received")
     status = models.CharField(_("status"), max_length=10, choices=QuoteStatus.choices,
                               default=QuoteStatus.DRAFT)
     # Copied from the policy when drafted, so a later policy change leaves it as sent.
@@ -76,14 +75,12 @@ class Quote(models.Model):
     terms = models.TextField(_("terms"), blank=True)
     language = models.CharField(_("language"), max_length=5, default="es",
                                 choices=[("es", "Español"), ("en", "English")])
-    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL,
-                                   null=True, blank=True, related_name="+")
+    created_by = user_or_null()
     created_at = models.DateTimeField(default=timezone.now)
     updated_at = models.DateTimeField(auto_now=True)
     sent_at = models.DateTimeField(null=True, blank=True)
     decided_at = models.DateTimeField(null=True, blank=True)
-    decided_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL,
-                                   null=True, blank=True, related_name="+")
+    decided_by = user_or_null()
     decided_ip = models.GenericIPAddressField(null=True, blank=True)
     decided_user_agent = models.CharField(max_length=500, blank=True)
     rejection_reason = models.TextField(blank=True)

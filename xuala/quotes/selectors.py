@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django.db.models import Q, QuerySet
 from django.http import Http404
+from django.shortcuts import get_object_or_404
 
 from xuala.customers.models import Contact, Customer
 from xuala.quotes.models import CLIENT_VISIBLE, Quote, QuoteLine
@@ -35,27 +36,20 @@ def quote_of_ticket_for_client(*, ticket) -> Quote | None:
 
 
 def quote_for_agent(*, number: str) -> Quote:
-    try:
-        return (Quote.objects.select_related("ticket", "customer", "contact", "created_by",
-                                             "decided_by")
-                .prefetch_related("lines").get(number=number))
-    except Quote.DoesNotExist:
-        raise Http404("no such quote") from None
+    return get_object_or_404(Quote.objects.select_related("ticket", "customer", "contact",
+                                                          "created_by", "decided_by")
+                             .prefetch_related("lines"), number=number)
 
 
 def quote_for_action(*, number: str) -> Quote:
     """A plain quote row to hand to a service (services lock and re-read it)."""
-    try:
-        return Quote.objects.get(number=number)
-    except Quote.DoesNotExist:
-        raise Http404("no such quote") from None
+    return get_object_or_404(Quote, number=number)
 
 
-def quote_line_for_action(*, quote: Quote, pk: int) -> QuoteLine:
-    try:
-        return QuoteLine.objects.get(pk=pk, quote=quote)
-    except QuoteLine.DoesNotExist:
-        raise Http404("no such line") from None
+def quote_line_for_action(*, number: str, pk: int) -> QuoteLine:
+    """A line of quote ``number``, with its quote, to hand to a service."""
+    return get_object_or_404(QuoteLine.objects.select_related("quote"), pk=pk,
+                             quote__number=number)
 
 
 def quotes_for_agents(*, status: str | None = None, search: str | None = None,
@@ -63,12 +57,8 @@ def quotes_for_agents(*, status: str | None = None, search: str | None = None,
                       ) -> QuerySet[Quote]:
     """Every quote for the console, newest first, optionally filtered."""
     qs = Quote.objects.select_related("customer", "ticket", "created_by")
-    if status:
-        qs = qs.filter(status=status)
-    if ticket_id:
-        qs = qs.filter(ticket_id=ticket_id)
-    if customer_id:
-        qs = qs.filter(customer_id=customer_id)
+    given = {"status": status, "ticket_id": ticket_id, "customer_id": customer_id}
+    qs = qs.filter(**{field: value for field, value in given.items() if value})
     if search:
         term = search.strip()
         qs = qs.filter(Q(number__icontains=term) | Q(customer__name__icontains=term)

@@ -16,6 +16,8 @@ from xuala.desk.texts import local_time
 from xuala.policy.selectors import company_name as policy_company_name
 from xuala.policy.selectors import policy_active
 from xuala.quotes import money
+from xuala.quotes.errors import QuoteError, QuoteInvalid, QuoteNotEditable
+from xuala.quotes.models import QuoteStatus
 
 CURRENCY_SYMBOLS = {"EUR": "€", "USD": "$", "GBP": "£"}
 
@@ -166,3 +168,28 @@ def rejection_answer(quote) -> str:
                  "only starts after a quote is accepted (Technical Support Policy, clause "
                  "%(clause)s). If you change your mind or need something else, just write to "
                  "us.") % {"number": quote.number, "clause": quote.clause}
+
+
+_INVALID_TEXTS = {
+    "no_lines": gettext_lazy("A quote needs at least one line before it is sent."),
+    "valid_until": gettext_lazy("The validity date has passed; choose a later one."),
+    "no_contact": gettext_lazy("The customer has no contact to send the quote to."),
+    "description": gettext_lazy("A line needs a description of at most 500 characters."),
+    "quantity": gettext_lazy("The quantity must be more than 0, with at most 3 decimals."),
+    "unit_price": gettext_lazy("The unit price must be 0 or more, with at most 4 decimals."),
+    "discount": gettext_lazy("The discount is a percentage from 0 to 100."),
+    "reason": gettext_lazy("Say why the quote is withdrawn: the client is told and the "
+                           "ticket's history keeps it."),
+    "not_waiting": gettext_lazy("This ticket is not waiting on a quote any more."),
+}
+
+
+def error_text(exc: QuoteError) -> str:
+    """What the console tells an agent whose change to a quote a service refused."""
+    if isinstance(exc, QuoteNotEditable):
+        return _("Only a draft can be changed or sent.")
+    if isinstance(exc, QuoteInvalid) and exc.code in _INVALID_TEXTS:
+        return str(_INVALID_TEXTS[exc.code])
+    if exc.code == "withdrawn" or exc.code in QuoteStatus.values:
+        return _("This quote has already been decided or withdrawn.")
+    return _("That could not be done: %(reason)s") % {"reason": exc}

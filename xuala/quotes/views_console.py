@@ -7,47 +7,19 @@ from django.core.paginator import Paginator
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods, require_POST
 
-from xuala.core.actions import perform
+from xuala.core.actions import Actions, perform
 from xuala.desk.selectors import ticket_for_agent
 from xuala.policy.selectors import policy_active
 from xuala.quotes import pdf, selectors, services
-from xuala.quotes.errors import QuoteError, QuoteInvalid, QuoteNotEditable
+from xuala.quotes.errors import QuoteError
 from xuala.quotes.forms import LineForm, NewQuoteForm, QuoteFilterForm, QuoteForm, TicketChoiceForm
-from xuala.quotes.models import Quote, QuoteStatus
+from xuala.quotes.models import Quote, QuoteLine, QuoteStatus
+from xuala.quotes.texts import error_text
 from xuala.web.access import agent_required
 
 PAGE_SIZE = 50
-
-_INVALID_TEXTS = {
-    "no_lines": gettext_lazy("A quote needs at least one line before it is sent."),
-    "valid_until": gettext_lazy("The validity date has passed; choose a later one."),
-    "no_contact": gettext_lazy("The customer has no contact to send the quote to."),
-    "description": gettext_lazy("A line needs a description of at most 500 characters."),
-    "quantity": gettext_lazy("The quantity must be more than 0, with at most 3 decimals."),
-    "unit_price": gettext_lazy("The unit price must be 0 or more, with at most 4 decimals."),
-    "discount": gettext_lazy("The discount is a percentage from 0 to 100."),
-    "reason": gettext_lazy("Say why the quote is withdrawn: the client is told and the "
-                           "ticket's history keeps it."),
-    "not_waiting": gettext_lazy("This ticket is not waiting on a quote any more."),
-}
-
-
-def _perform(request, action, *, success: str) -> bool:
-    """``perform`` with the quotes' errors and their texts."""
-    return perform(request, action, errors=QuoteError, error_text=_error_text, success=success)
-
-
-def _error_text(exc: QuoteError) -> str:
-    if isinstance(exc, QuoteNotEditable):
-        return _("Only a draft can be changed or sent.")
-    if isinstance(exc, QuoteInvalid) and exc.code in _INVALID_TEXTS:
-        return str(_INVALID_TEXTS[exc.code])
-    if exc.code == "withdrawn" or exc.code in QuoteStatus.values:
-        return _("This quote has already been decided or withdrawn.")
-    return _("That could not be done: %(reason)s") % {"reason": exc}
 
 
 def _back(quote: Quote, anchor: str = ""):
@@ -95,7 +67,7 @@ def quote_new(request):
             quote = services.quote_draft(created_by=request.user, ticket=ticket,
                                          customer=customer)
         except QuoteError as exc:
-            messages.error(request, _error_text(exc))
+            messages.error(request, error_text(exc))
         else:
             messages.success(request, _("Quote %(number)s drafted. Add its lines, then send it.")
                              % {"number": quote.number})
@@ -133,81 +105,64 @@ def quote_detail(request, number: str):
     return _detail(request, selectors.quote_for_agent(number=number))
 
 
-@agent_required
-@require_POST
-def quote_edit(request, number: str):
-    quote = selectors.quote_for_action(number=number)
-    form = QuoteForm(request.POST)
-    if not form.is_valid():
-        return _detail(request, selectors.quote_for_agent(number=number), quote_form=form,
-                       status=400)
-    data = form.cleaned_data
-    _perform(request, lambda: services.quote_update(
-                 quote=quote, actor=request.user, discount=data["discount"],
-                 valid_until=data["valid_until"], terms=data["terms"], language=data["language"]),
-             success=_("Quote saved."))
-    return _back(quote)
+def _page_again(slot: str):
+    """Where an invalid form of the quote's page goes: the page again (400), the form in
+    ``slot`` showing its errors."""
+    return lambda request, quote, form: _detail(
+        request, selectors.quote_for_agent(number=quote.number), status=400, **{slot: form})
 
 
-@agent_required
-@require_POST
-def quote_line_add(request, number: str):
-    quote = selectors.quote_for_action(number=number)
-    form = LineForm(request.POST)
-    if not form.is_valid():
-        return _detail(request, selectors.quote_for_agent(number=number), line_form=form,
-                       status=400)
-    _perform(request,
-             lambda: services.quote_line_add(quote=quote, actor=request.user, **form.cleaned_data),
-             success=_("Line added."))
-    return _back(quote, "lines")
+def _line_again(request, line, form):
+    messages.error(request, _("Check the line: every field is needed, with a quantity over 0 and "
+                              "a price of 0 or more."))
+    return _back(line.quote, "lines")
 
 
-@agent_required
-@require_POST
-def quote_line_edit(request, number: str, pk: int):
-    quote = selectors.quote_for_action(number=number)
-    line = selectors.quote_line_for_action(quote=quote, pk=pk)
-    form = LineForm(request.POST, prefix=f"line{line.pk}")
-    if not form.is_valid():
-        messages.error(request, _("Check the line: every field is needed, with a quantity "
-                                  "over 0 and a price of 0 or more."))
-        return _back(quote, "lines")
-    _perform(request,
-             lambda: services.quote_line_update(line=line, actor=request.user, **form.cleaned_data),
-             success=_("Line saved."))
-    return _back(quote, "lines")
+# The agent's changes to a draft, its lines, and its sending or withdrawal.
+on_quote = Actions(access=agent_required, load=selectors.quote_for_action, back=_back,
+                   errors=QuoteError, error_text=error_text)
+on_line = Actions(access=agent_required, load=selectors.quote_line_for_action,
+                  back=lambda line, _anchor: _back(line.quote, "lines"),
+                  errors=QuoteError, error_text=error_text)
 
 
-@agent_required
-@require_POST
-def quote_line_remove(request, number: str, pk: int):
-    quote = selectors.quote_for_action(number=number)
-    line = selectors.quote_line_for_action(quote=quote, pk=pk)
-    _perform(request, lambda: services.quote_line_remove(line=line, actor=request.user),
-             success=_("Line removed."))
-    return _back(quote, "lines")
+@on_quote.post(form=QuoteForm, invalid=_page_again("quote_form"))
+def quote_edit(request, quote: Quote, data: dict):
+    services.quote_update(quote=quote, actor=request.user, **data)
+    return _("Quote saved.")
 
 
-@agent_required
-@require_POST
-def quote_send(request, number: str):
-    quote = selectors.quote_for_action(number=number)
-    _perform(request, lambda: services.quote_send(quote=quote, actor=request.user),
-             success=_("Quote %(number)s was sent to the client; the ticket waits "
-                       "on it with its clock paused.") % {"number": quote.number})
-    return _back(quote)
+@on_quote.post(form=LineForm, invalid=_page_again("line_form"), anchor="lines")
+def quote_line_add(request, quote: Quote, data: dict):
+    services.quote_line_add(quote=quote, actor=request.user, **data)
+    return _("Line added.")
 
 
-@agent_required
-@require_POST
-def quote_withdraw(request, number: str):
-    quote = selectors.quote_for_action(number=number)
-    reason = request.POST.get("reason", "")
-    _perform(request, lambda: services.quote_withdraw(quote=quote, actor=request.user,
-                                                      reason=reason),
-             success=_("Quote %(number)s was withdrawn.") % {"number": quote.number})
-    return _back(quote)
+@on_line.post(form=lambda request, line: LineForm(request.POST, prefix=f"line{line.pk}"),
+              invalid=_line_again)
+def quote_line_edit(request, line: QuoteLine, data: dict):
+    services.quote_line_update(line=line, actor=request.user, **data)
+    return _("Line saved.")
+
+
+@on_line.post()
+def quote_line_remove(request, line: QuoteLine):
+    services.quote_line_remove(line=line, actor=request.user)
+    return _("Line removed.")
+
+
+@on_quote.post()
+def quote_send(request, quote: Quote):
+    services.quote_send(quote=quote, actor=request.user)
+    return _("Quote %(number)s was sent to the client; the ticket waits on it with its clock "
+             "paused.") % {"number": quote.number}
+
+
+@on_quote.post()
+def quote_withdraw(request, quote: Quote):
+    services.quote_withdraw(quote=quote, actor=request.user,
+                            reason=request.POST.get("reason", ""))
+    return _("Quote %(number)s was withdrawn.") % {"number": quote.number}
 
 
 @agent_required
@@ -216,9 +171,10 @@ def ticket_quote_withdraw(request, pk: int):
     """End a ticket's wait on a quote (§5): its quotes are withdrawn, with the reason."""
     ticket = ticket_for_agent(pk=pk)
     reason = request.POST.get("reason", "")
-    _perform(request, lambda: services.ticket_quote_withdraw(ticket=ticket, actor=request.user,
-                                                             reason=reason),
-             success=_("The quote was withdrawn; the ticket is open again."))
+    perform(request, lambda: services.ticket_quote_withdraw(ticket=ticket, actor=request.user,
+                                                            reason=reason),
+            errors=QuoteError, error_text=error_text,
+            success=_("The quote was withdrawn; the ticket is open again."))
     return redirect("console:ticket", pk=ticket.pk)
 
 

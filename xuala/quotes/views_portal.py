@@ -11,6 +11,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 from xuala.quotes import pdf, services, texts
 from xuala.quotes.errors import (
     QuoteAlreadyDecided,
+    QuoteError,
     QuoteExpired,
     QuoteInvalid,
     QuoteNotYours,
@@ -24,10 +25,6 @@ from xuala.web.access import client_view
 
 def client_ip(request) -> str | None:
     return request.META.get("REMOTE_ADDR") or None
-
-
-def _user_agent(request) -> str:
-    return request.META.get("HTTP_USER_AGENT", "")[:500]
 
 
 def _page(request, quote, *, accept_form=None, reject_form=None, status: int = 200):
@@ -74,26 +71,37 @@ def quote_pdf(request, customer, number: str):
     return response
 
 
+def _decide(request, quote, decide, *, form, slot: str, refused: type[QuoteError], field: str,
+            refused_text: str, success: str):
+    """Run the client's decision ``decide(ip=…, user_agent=…)`` on ``quote``: a refusal that
+    the form can explain goes back to the page with ``form`` (in the page's ``slot``) showing
+    ``refused_text`` on ``field``; any other outcome is told as a message on the quote's page."""
+    try:
+        decide(ip=client_ip(request), user_agent=request.META.get("HTTP_USER_AGENT", "")[:500])
+    except QuoteNotYours:
+        raise Http404("no such quote") from None
+    except refused:
+        form.add_error(field, refused_text)
+        return _page(request, quote, status=400, **{slot: form})
+    except (QuoteExpired, QuoteAlreadyDecided) as exc:
+        _refused(request, quote, exc)
+    else:
+        messages.success(request, success % {"number": quote.number})
+    return redirect("quotes_portal:detail", number=quote.number)
+
+
 @require_POST
 @client_view
 def quote_accept(request, customer, number: str):
     quote = quote_of_customer(customer=customer, number=number)
     form = AcceptForm(request.POST)
     ticked = form.is_valid() and form.cleaned_data["terms"]
-    try:
-        services.quote_accept(quote=quote, user=request.user, terms_accepted=ticked,
-                              ip=client_ip(request), user_agent=_user_agent(request))
-    except QuoteNotYours:
-        raise Http404("no such quote") from None
-    except TermsNotAccepted:
-        form.add_error("terms", _("Tick the box to accept the terms of the quote."))
-        return _page(request, quote, accept_form=form, status=400)
-    except (QuoteExpired, QuoteAlreadyDecided) as exc:
-        _refused(request, quote, exc)
-    else:
-        messages.success(request, _("You have accepted quote %(number)s. We will start the work "
-                                    "and keep you informed.") % {"number": quote.number})
-    return redirect("quotes_portal:detail", number=quote.number)
+    return _decide(request, quote, lambda **signed: services.quote_accept(
+                       quote=quote, user=request.user, terms_accepted=ticked, **signed),
+                   form=form, slot="accept_form", refused=TermsNotAccepted, field="terms",
+                   refused_text=_("Tick the box to accept the terms of the quote."),
+                   success=_("You have accepted quote %(number)s. We will start the work and "
+                             "keep you informed."))
 
 
 @require_POST
@@ -103,17 +111,10 @@ def quote_reject(request, customer, number: str):
     form = RejectForm(request.POST)
     if not form.is_valid():
         return _page(request, quote, reject_form=form, status=400)
-    try:
-        services.quote_reject(quote=quote, user=request.user, reason=form.cleaned_data["reason"],
-                              ip=client_ip(request), user_agent=_user_agent(request))
-    except QuoteNotYours:
-        raise Http404("no such quote") from None
-    except QuoteInvalid:
-        form.add_error("reason", _("Please tell us why you reject the quote."))
-        return _page(request, quote, reject_form=form, status=400)
-    except (QuoteExpired, QuoteAlreadyDecided) as exc:
-        _refused(request, quote, exc)
-    else:
-        messages.success(request, _("You have rejected quote %(number)s. Thank you for letting "
-                                    "us know.") % {"number": quote.number})
-    return redirect("quotes_portal:detail", number=quote.number)
+    return _decide(request, quote, lambda **signed: services.quote_reject(
+                       quote=quote, user=request.user, reason=form.cleaned_data["reason"],
+                       **signed),
+                   form=form, slot="reject_form", refused=QuoteInvalid, field="reason",
+                   refused_text=_("Please tell us why you reject the quote."),
+                   success=_("You have rejected quote %(number)s. Thank you for letting us "
+                             "know."))

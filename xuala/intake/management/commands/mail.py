@@ -15,8 +15,9 @@ import logging
 import sys
 
 from django.conf import settings
-from django.core.management.base import BaseCommand, CommandError
+from django.core.management.base import CommandError
 
+from xuala.core.commands import ActionsCommand
 from xuala.env import ConfigError, parse_hostport
 
 EX_DATAERR = 65
@@ -26,14 +27,12 @@ EX_CONFIG = 78  # the supervisor does not restart a child that exits with it
 log = logging.getLogger("xuala.intake")
 
 
-class Command(BaseCommand):
-    # An MTA starts one `mail pipe` per message: skip the system checks to start quickly.
-    requires_system_checks: list[str] = []
+class Command(ActionsCommand):
+    # An MTA starts one `mail pipe` per message (ActionsCommand skips the system checks).
     help = "Mail intake: read one message from an MTA pipe, run the SMTP/LMTP listener, or " \
            "run one intake engine step."
 
-    def add_arguments(self, parser):
-        actions = parser.add_subparsers(dest="action", required=True)
+    def add_actions(self, actions):
         pipe = actions.add_parser("pipe", help="Store and process one message read on stdin.")
         pipe.add_argument("--recipient", action="append", default=[],
                           help="The envelope recipient (the MTA's ${recipient}); repeatable.")
@@ -47,9 +46,6 @@ class Command(BaseCommand):
                            help="Listener processes sharing the port (SO_REUSEPORT); default "
                                 "XUALA_SMTP_PROCESSES.")
         actions.add_parser("process", help="Run one step of the intake engine.")
-
-    def handle(self, *args, action: str, **options):
-        return getattr(self, f"_{action}")(**options)
 
     def _pipe(self, *, recipient: list[str], sender: str, verbosity: int, **_):
         from xuala.intake.services import UnusableMessage, inbound_accept, inbound_process

@@ -11,8 +11,9 @@ import dataclasses
 import json
 import ssl
 
-from django.core.management.base import BaseCommand, CommandError
+from django.core.management.base import CommandError
 
+from xuala.core.commands import ActionsCommand
 from xuala.sentry.probe import DEFAULT_TIMEOUTS, InvalidURL, check, parse_target
 
 
@@ -23,13 +24,11 @@ def _resolve_pair(text: str) -> tuple[str, str]:
     return host.lower(), address.strip("[]")
 
 
-class Command(BaseCommand):
+class Command(ActionsCommand):
     help = "Online Sentry: run one check now (`check`)."
-    requires_system_checks: list[str] = []
 
-    def add_arguments(self, parser):
-        sub = parser.add_subparsers(dest="action", required=True)
-        one = sub.add_parser("check", help="check one URL now and print the result as JSON")
+    def add_actions(self, actions):
+        one = actions.add_parser("check", help="check one URL now and print the result as JSON")
         one.add_argument("url", help="http:// or https:// URL")
         one.add_argument("--keyword", help="text that must appear in the page")
         one.add_argument("--absent", action="store_true",
@@ -45,31 +44,27 @@ class Command(BaseCommand):
         one.add_argument("--resolve", metavar="HOST:ADDRESS", action="append", default=[],
                          help="use ADDRESS for HOST instead of DNS (HOST may be *.domain)")
 
-        engine = sub.add_parser("engine", help="run the check engine until stopped")
+        engine = actions.add_parser("engine", help="run the check engine until stopped")
         engine.add_argument("--batch", type=int, default=10_000,
                             help="most monitors claimed at once (waiting or being checked)")
         engine.add_argument("--insecure-ca", metavar="FILE",
                             help="also trust this CA certificate (PEM), e.g. a test CA")
         engine.add_argument("--resolve", metavar="HOST:ADDRESS", action="append", default=[],
                             help="use ADDRESS for HOST instead of DNS (HOST may be *.domain)")
-        sub.add_parser("sync", help="create and retire monitors to match the contracts")
-        sub.add_parser("compact", help="fold old hourly rollups into days; drop old raw checks")
+        actions.add_parser("sync", help="create and retire monitors to match the contracts")
+        actions.add_parser("compact", help="fold old hourly rollups into days; drop old raw checks")
 
-    def handle(self, *args, action: str, **options):
-        if action == "check":
-            self.check(options)
-        elif action == "engine":
-            self.engine(options)
-        elif action == "sync":
-            from xuala.sentry.services import monitors_sync
+    def _sync(self, **options) -> None:
+        from xuala.sentry.services import monitors_sync
 
-            self.stdout.write(json.dumps(monitors_sync()))
-        elif action == "compact":
-            from xuala.sentry.services import rollups_compact
+        self.stdout.write(json.dumps(monitors_sync()))
 
-            self.stdout.write(json.dumps(rollups_compact()))
+    def _compact(self, **options) -> None:
+        from xuala.sentry.services import rollups_compact
 
-    def engine(self, options: dict) -> None:
+        self.stdout.write(json.dumps(rollups_compact()))
+
+    def _engine(self, **options) -> None:
         import logging
 
         from xuala.sentry.engine import run_engine
@@ -84,7 +79,7 @@ class Command(BaseCommand):
             probe_options["resolve"] = dict(_resolve_pair(p) for p in options["resolve"])
         run_engine(batch=options["batch"], probe_options=probe_options)
 
-    def check(self, options: dict) -> None:
+    def _check(self, **options) -> None:
         url = options["url"]
         try:
             parse_target(url)
