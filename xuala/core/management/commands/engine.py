@@ -45,6 +45,12 @@ def _wsa() -> int:
     return wsa_step()
 
 
+def _updates() -> int:
+    from xuala.updates.services import updates_step
+
+    return updates_step()
+
+
 def _triage() -> int:
     from xuala.triage.services import retrain_step
 
@@ -53,11 +59,12 @@ def _triage() -> int:
 
 ENGINES = {"sla": (_sla, 5.0), "outbox": (_outbox, 1.0), "intake": (_intake, 2.0),
            "quotes": (_quotes, 300.0), "meetings": (_meetings, 30.0), "wsa": (_wsa, 30.0),
-           "triage": (_triage, 3600.0)}
+           "updates": (_updates, 30.0), "triage": (_triage, 3600.0)}
 
 
 class Command(BaseCommand):
-    help = "Run one engine (sla, outbox, intake, quotes, meetings, wsa, triage) until stopped."
+    help = ("Run one engine (sla, outbox, intake, quotes, meetings, wsa, updates, triage) "
+            "until stopped.")
 
     def add_arguments(self, parser):
         parser.add_argument("name", choices=sorted(ENGINES))
