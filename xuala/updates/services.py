@@ -97,12 +97,14 @@ def run_params(run: UpdateRun) -> dict:
             "keep_snapshots": settings.XUALA_UPDATES_KEEP_SNAPSHOTS}
 
 
-def _maintenance_open(site: Site, run: UpdateRun, now: datetime) -> list[int]:
-    """A Sentry maintenance window over the run, so its planned restarts raise no incident."""
+def _maintenance_open(site: Site, run: UpdateRun, now: datetime,
+                      latest_start: datetime) -> list[int]:
+    """A Sentry maintenance window over the run, so its planned restarts raise no incident:
+    from now until the run's latest start plus its longest length; it ends with the run."""
     from xuala.sentry.models import MaintenanceReason, Monitor, MonitorKind
     from xuala.sentry.services import maintenance_open
 
-    ends = now + timedelta(minutes=settings.XUALA_UPDATES_MAX_MINUTES)
+    ends = max(now, latest_start) + timedelta(minutes=settings.XUALA_UPDATES_MAX_MINUTES)
     return [maintenance_open(reason=MaintenanceReason.UPDATE_RUN, starts_at=now, ends_at=ends,
                              monitor=monitor, note=f"update run {run.pk}").pk
             for monitor in Monitor.objects.filter(site=site, kind=MonitorKind.SITE)]
@@ -116,9 +118,11 @@ def maintenance_end(run: UpdateRun, at: datetime) -> None:
 
 
 def run_start(*, site: Site, by=None, now: datetime | None = None, trigger: str = "agent",
-              scheduled_for: datetime | None = None) -> UpdateRun:
+              scheduled_for: datetime | None = None,
+              latest_start: datetime | None = None) -> UpdateRun:
     """Start an update run of ``site`` on its node; the site's run already queued, if any,
-    is returned instead of a second one."""
+    is returned instead of a second one. ``latest_start``: a scheduled run is withdrawn if
+    no node has taken it by then (the end of its window)."""
     now = now or timezone.now()
     if site.server_id is None or not hasattr(site, "root"):
         raise UpdateRefused(f"{site.url} has no document root on a server: "
@@ -130,7 +134,7 @@ def run_start(*, site: Site, by=None, now: datetime | None = None, trigger: str 
         with transaction.atomic():
             run = UpdateRun.objects.create(site=site, trigger=trigger, requested_by=by,
                                            created_at=now, scheduled_for=scheduled_for)
-            run.maintenance = _maintenance_open(site, run, now)
+            run.maintenance = _maintenance_open(site, run, now, latest_start or now)
             run.job, _ = job_enqueue(kind=KIND, key=f"{KIND}:{run.pk}", site=site,
                                      params=run_params(run), at=now, max_attempts=3)
             run.save(update_fields=["maintenance", "job"])
@@ -155,7 +159,8 @@ def _due(site: Site, slot: datetime, now: datetime, terms: schedule.Terms) -> Up
     if UpdateHold.objects.filter(site=site, week=terms.day_of(slot),
                                  released_at__isnull=True).exists():
         return _skipped(site, RunState.HELD, slot, now, "updates.held_skipped")
-    return run_start(site=site, now=now, trigger="schedule", scheduled_for=slot)
+    return run_start(site=site, now=now, trigger="schedule", scheduled_for=slot,
+                     latest_start=terms.window_end(slot))
 
 
 # ---------------------------------------------------------------- the engine
