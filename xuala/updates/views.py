@@ -48,10 +48,8 @@ def portal_index(request, customer):
 @client_view
 @require_GET
 def portal_run(request, customer, pk: int):
-    run = selectors.run_for_customer(customer=customer, run_id=pk)
-    if run is None:
-        raise Http404
-    return _report(request, run, "client")
+    return _report(request, _found(selectors.run_for_customer(customer=customer, run_id=pk)),
+                   "client")
 
 
 @client_view
@@ -60,17 +58,17 @@ def portal_image(request, customer, check_id: int):
     return _image(selectors.check_for_customer(customer=customer, check_id=check_id))
 
 
-def _client_site(customer, site_id: int) -> Site:
-    site = selectors.site_for_customer(customer=customer, site_id=site_id)
-    if site is None:
+def _found(value):
+    """The customer's object the selector found; anything else is a 404."""
+    if value is None:
         raise Http404
-    return site
+    return value
 
 
 @client_view
 @require_POST
 def portal_hold(request, customer, site_id: int):
-    site = _client_site(customer, site_id)
+    site = _found(selectors.site_for_customer(customer=customer, site_id=site_id))
     try:
         hold = services.hold_week(site=site, by=request.user)
     except services.UpdateRefused:
@@ -86,7 +84,7 @@ def portal_hold(request, customer, site_id: int):
 @client_view
 @require_POST
 def portal_release(request, customer, site_id: int):
-    site = _client_site(customer, site_id)
+    site = _found(selectors.site_for_customer(customer=customer, site_id=site_id))
     services.hold_release(site=site, by=request.user)
     messages.success(request, _("The update of %(site)s will run as planned.") % {
         "site": site.url})

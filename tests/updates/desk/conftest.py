@@ -16,11 +16,8 @@ def updates_dir(tmp_path, settings):
 
 @pytest.fixture
 def site(plan_customer, tmp_path) -> Site:
-    site = Site.objects.get(customer=plan_customer)
-    root = tmp_path / "www"
-    root.mkdir()
-    site_attach(site=site, root=str(root))
-    return site
+    """The plan customer's site, its files at tmp_path on server xc-web-01."""
+    return site_attach(site=Site.objects.get(customer=plan_customer), root=str(tmp_path)).site
 
 
 @pytest.fixture

@@ -109,7 +109,7 @@ def test_hold_settings_schedule_and_release(site):
 
     code, out, _ = updates("settings", site.url, "--on-failure", "stop", "--pages", "/",
                            "/tienda/", "--threshold", "0.05")
-    assert json.loads(out) == {"site": site.url, "on_failure": "stop",
+    assert code == 0 and json.loads(out) == {"site": site.url, "on_failure": "stop",
                                "pages": ["/", "/tienda/"], "visual_threshold": 0.05,
                                "source": None}
     with pytest.raises(CommandError, match="an absolute directory or an http"):

@@ -22,9 +22,8 @@ WEDNESDAY = TUESDAY - timedelta(days=6)  # Wednesday 4 March, 02:00 in Madrid
 
 
 @pytest.fixture(autouse=True)
-def wednesday():
-    with time_machine.travel(WEDNESDAY, tick=False) as traveller:
-        yield traveller
+def wednesday(time_machine):
+    time_machine.move_to(WEDNESDAY, tick=False)
 
 
 @pytest.fixture

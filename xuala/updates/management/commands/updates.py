@@ -41,36 +41,38 @@ def _site(url: str):
     return found[0]
 
 
+SITE = (("site_url",), {})
+AS_JSON = (("--json",), {"action": "store_true", "help": "print one JSON object"})
+ACTIONS = [
+    ("run", "update a site now and print its report", [
+        SITE, AS_JSON,
+        (("--timeout",), {"type": float, "default": None,
+                          "help": "seconds to wait for the node (XUALA_UPDATES_WAIT_SECONDS)"}),
+        (("--no-wait",), {"action": "store_true", "help": "queue it and return"})]),
+    ("show", "a run's report", [(("run_id",), {"type": int}), AS_JSON]),
+    ("schedule", "the next weekly runs", [AS_JSON]),
+    ("hold", "skip a site's next weekly run", [
+        SITE, (("--release",), {"action": "store_true", "help": "run it after all"})]),
+    ("settings", "how a site is updated", [
+        SITE, (("--on-failure",), {"choices": ["continue", "stop"]}),
+        (("--pages",), {"nargs": "+", "metavar": "PATH"}),
+        (("--threshold",), {"type": float, "help": "share of pixels, e.g. 0.02"}),
+        (("--source",), {"help": "directory or http(s) mirror; '' for the default"})]),
+    ("release", "let the next run try a held-back version", [
+        SITE, (("type",), {"choices": ["plugin", "theme", "core"]}), (("slug",), {})]),
+]
+
+
 class Command(BaseCommand):
     help = "Tuesday updates: run one now, show a report, the schedule, holds and settings."
     requires_system_checks: list[str] = []
 
     def add_arguments(self, parser):
         sub = parser.add_subparsers(dest="action", required=True)
-        run = sub.add_parser("run", help="update a site now and print its report")
-        run.add_argument("site_url")
-        run.add_argument("--json", action="store_true", help="print one JSON object")
-        run.add_argument("--timeout", type=float, default=None,
-                         help="seconds to wait for the node (XUALA_UPDATES_WAIT_SECONDS)")
-        run.add_argument("--no-wait", action="store_true", help="queue it and return")
-        show = sub.add_parser("show", help="a run's report")
-        show.add_argument("run_id", type=int)
-        show.add_argument("--json", action="store_true")
-        plan = sub.add_parser("schedule", help="the next weekly runs")
-        plan.add_argument("--json", action="store_true")
-        hold = sub.add_parser("hold", help="skip a site's next weekly run")
-        hold.add_argument("site_url")
-        hold.add_argument("--release", action="store_true", help="run it after all")
-        conf = sub.add_parser("settings", help="how a site is updated")
-        conf.add_argument("site_url")
-        conf.add_argument("--on-failure", choices=["continue", "stop"])
-        conf.add_argument("--pages", nargs="+", metavar="PATH")
-        conf.add_argument("--threshold", type=float, help="share of pixels, e.g. 0.02")
-        conf.add_argument("--source", help="directory or http(s) mirror; '' for the default")
-        release = sub.add_parser("release", help="let the next run try a held-back version")
-        release.add_argument("site_url")
-        release.add_argument("type", choices=["plugin", "theme", "core"])
-        release.add_argument("slug")
+        for name, text, arguments in ACTIONS:
+            action = sub.add_parser(name, help=text)
+            for flags, settings_ in arguments:
+                action.add_argument(*flags, **settings_)
 
     def handle(self, *args, action: str, **options):
         try:
