@@ -125,6 +125,14 @@ class Report:
     by_component: dict[int, list[UpdateCheck]]
     counts: dict[str, int]
 
+    @property
+    def pages(self) -> list[tuple[str, UpdateCheck | None, UpdateCheck | None]]:
+        """(page, its check before, its check after), in the order the node checked them."""
+        before = {c.page: c for c in self.before}
+        after = {c.page: c for c in self.after}
+        order = list(dict.fromkeys([*before, *after]))
+        return [(page, before.get(page), after.get(page)) for page in order]
+
 
 def report_of(run: UpdateRun) -> Report:
     components = list(run.components.all())

@@ -80,6 +80,7 @@ def test_the_client_reads_a_report_with_its_screenshots_and_nothing_internal(ana
     assert "Sus páginas, antes y después" in page
     assert "cambió el 41,0 % de los píxeles" in page
     assert "PHP Fatal error" not in page and "snapshots" not in page  # for agents only
+    assert " style=\"" not in page  # the strict Content-Security-Policy allows no inline style
     assert f"/portal/tickets/{run.ticket_id}/" in page
     images = re.findall(r'src="(/portal/updates/images/\d+/)"', page)
     assert len(images) == 5  # 2 before, 2 after, 1 diff
