@@ -360,7 +360,7 @@ class Runner:
             self.journal["incomplete"] = True
         if self.params.get("on_failure") == "stop":
             self.journal["stopped"] = title
-        self._finish(item, "rolled_back")
+        self._finish(item, "rolled_back", item["reason"])
 
     # -- checks ----------------------------------------------------------------------
 

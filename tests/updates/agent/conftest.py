@@ -1,0 +1,5 @@
+from tests.updates.agent.sites import (  # noqa: F401 (fixtures)
+    updates_home,
+    wordpress,
+    wordpress_template,
+)
