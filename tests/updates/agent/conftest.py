@@ -1,5 +1,0 @@
-from tests.updates.agent.sites import (  # noqa: F401 (fixtures)
-    updates_home,
-    wordpress,
-    wordpress_template,
-)
