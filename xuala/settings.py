@@ -307,7 +307,7 @@ XUALA_REDIS_URL = env_str("XUALA_REDIS_URL", "")
 # WordPress update service.
 XUALA_UPDATE_SOURCE = env_str("XUALA_UPDATE_SOURCE", "")
 # Where the runs' screenshots and diff images are kept (files, never in the database).
-XUALA_UPDATES_DIR = env_path("XUALA_UPDATES_DIR", str(DATA_DIR / "updates"))
+XUALA_UPDATE_IMAGES_DIR = env_path("XUALA_UPDATE_IMAGES_DIR", str(DATA_DIR / "update-images"))
 # Runs one hosting server's node may have going at once; the schedule waits for a free place.
 XUALA_UPDATES_PER_NODE = env_int("XUALA_UPDATES_PER_NODE", 2, minimum=1)
 # How long the Sentry maintenance window of a run lasts at most (closed when the run ends).

@@ -3,7 +3,7 @@ the versions held back after a failure, the runs with their components and check
 
 The run itself happens on the site's node (an ``updates.run`` job); its result becomes the
 rows below. Screenshots and diff images are files in the updates store
-(``XUALA_UPDATES_DIR``), named by ``UpdateCheck.image``; the database keeps no image.
+(``XUALA_UPDATE_IMAGES_DIR``), named by ``UpdateCheck.image``; the database keeps no image.
 """
 
 from __future__ import annotations

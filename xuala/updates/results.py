@@ -14,6 +14,7 @@ so a node is not made to run the job again for a desk that cannot read it.
 
 from __future__ import annotations
 
+import json
 import logging
 from datetime import datetime
 
@@ -186,8 +187,14 @@ def _held_versions(run: UpdateRun, at: datetime) -> None:
                          version=component.to_version)
 
 
-def _urgent(run: UpdateRun, images: list[tuple[str, str]], at: datetime) -> None:
-    uploads = []
+def _urgent(run: UpdateRun, images: list[tuple[str, str]], result, at: datetime) -> None:
+    """The urgent ticket, with the evidence: the report as text, the node's whole result
+    (JSON, without its pictures) and the pictures of what failed."""
+    from xuala.updates.selectors import run_report
+
+    whole = json.dumps({"report": run_report(run), "result": result}, indent=1,
+                       ensure_ascii=False, default=str)
+    uploads = [Upload(f"update-run-{run.pk}.json", whole.encode(), "application/json")]
     for filename, path in images[:MAX_ATTACHED]:
         data = store.image_bytes(path)
         if data is not None:
@@ -247,6 +254,6 @@ def run_record(job: Job) -> None:
                      **{status: run.components.filter(status=status).count()
                         for status in ComponentStatus.values})
     if not run.ok:
-        _urgent(run, recorder.failing_images, at)
+        _urgent(run, recorder.failing_images, job.result, at)
     if run.state == RunState.DONE:
         _mail(run)

@@ -1,4 +1,4 @@
-"""The runs' images as files: screenshots and diff images under ``XUALA_UPDATES_DIR``.
+"""The runs' images as files: screenshots and diff images under ``XUALA_UPDATE_IMAGES_DIR``.
 
 A node sends each image as base64 PNG inside its result; the desk writes it once, as
 ``<site>/<run>/<name>.png``, and keeps that relative name on the check. Nothing but a PNG of
@@ -26,7 +26,7 @@ class ImageRefused(ValueError):
 
 
 def root() -> Path:
-    return Path(settings.XUALA_UPDATES_DIR)
+    return Path(settings.XUALA_UPDATE_IMAGES_DIR)
 
 
 def png_decode(encoded: str) -> bytes:

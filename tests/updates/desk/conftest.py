@@ -10,8 +10,8 @@ from xuala.sentry.models import Monitor, MonitorKind
 
 @pytest.fixture(autouse=True)
 def updates_dir(tmp_path, settings):
-    settings.XUALA_UPDATES_DIR = tmp_path / "updates-store"
-    return settings.XUALA_UPDATES_DIR
+    settings.XUALA_UPDATE_IMAGES_DIR = tmp_path / "updates-store"
+    return settings.XUALA_UPDATE_IMAGES_DIR
 
 
 @pytest.fixture

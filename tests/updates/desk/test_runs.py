@@ -3,6 +3,7 @@ Sentry maintenance window, its result stored (images as files), held-back versio
 the client mailed the report, and a failed update opening ONE urgent ticket with the
 evidence (§6.3.6)."""
 
+import json
 from datetime import timedelta
 
 import pytest
@@ -117,8 +118,12 @@ def test_a_failed_update_opens_one_urgent_ticket_with_the_evidence(site, monitor
     note = ticket.messages.get(kind="note")
     assert "plugin hello 1.0 -> 1.2: rolled_back (fatal error on /" in note.body_text
     assert "PHP Fatal error: boom" in note.body_text
-    [diff] = note.attachments.all()
+    [whole, diff] = note.attachments.order_by("pk")
     assert diff.filename == "c0-diff-0-home.png" and diff.content_type == "image/png"
+    assert whole.filename == f"update-run-{run.pk}.json"
+    evidence = json.loads(whole.file.read())
+    assert evidence["report"]["components"][0]["status"] == "rolled_back"
+    assert evidence["result"]["components"][0]["checks"][0]["diff_png"] is None  # a file
     # The mail to the client names the ticket.
     assert ticket.reference in OutboundEmail.objects.get(purpose="updates.report").body_text
 
