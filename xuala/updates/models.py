@@ -33,6 +33,8 @@ class UpdateSettings(models.Model):
     # login, the shop if WooCommerce is active).
     pages = models.JSONField(_("pages checked"), default=list, blank=True)
     visual_threshold = models.FloatField(_("visual threshold"), default=0.02)
+    # Text each page must show ({"/": ["Tienda"]}); a page without it fails its check.
+    keywords = models.JSONField(_("keywords"), default=dict, blank=True)
     # A mirror or directory laid out plugins/<slug>/<version>.zip…; empty: the desk's
     # XUALA_UPDATE_SOURCE, else the node's own, else the official service.
     source = models.CharField(_("update source"), max_length=500, blank=True)

@@ -64,10 +64,40 @@ def _pages(pages: list[str]) -> list[str]:
     return cleaned
 
 
+def _keywords(keywords: dict[str, list[str]]) -> dict[str, list[str]]:
+    out: dict[str, list[str]] = {}
+    for page, texts in keywords.items():
+        paths = _pages([page])
+        wanted = [t.strip() for t in texts if t.strip()]
+        if not paths or not wanted or len(wanted) > 5 or any(len(t) > 200 for t in wanted):
+            raise UpdateRefused("keywords: up to 5 texts of at most 200 characters per page")
+        out[paths[0]] = wanted
+    return out
+
+
+def keywords_parse(lines: list[str]) -> dict[str, list[str]]:
+    """"PATH TEXT" lines (or "PATH=TEXT") into {path: [text, ...]}."""
+    out: dict[str, list[str]] = {}
+    for line in lines:
+        line = line.strip()
+        if not line:
+            continue
+        page, _, text = line.partition("=") if "=" in line.split(" ", 1)[0] else \
+            line.partition(" ")
+        if not text.strip():
+            raise UpdateRefused(f"a keyword is a page and its text, such as '/ Tienda': {line!r}")
+        out.setdefault(page.strip(), []).append(text.strip())
+    return out
+
+
 def settings_save(*, site: Site, on_failure: str, pages: list[str], visual_threshold: float,
-                  source: str = "", by=None, now: datetime | None = None) -> UpdateSettings:
-    """Change how ``site`` is updated; invalid values are refused and nothing changes."""
+                  source: str = "", keywords: dict[str, list[str]] | None = None, by=None,
+                  now: datetime | None = None) -> UpdateSettings:
+    """Change how ``site`` is updated; invalid values are refused and nothing changes.
+    ``keywords`` None keeps the site's."""
     now = now or timezone.now()
+    if keywords is None:
+        keywords = site_settings(site).keywords
     if on_failure not in OnFailure.values:
         raise UpdateRefused(f"on failure: one of {', '.join(OnFailure.values)}")
     if not 0 < visual_threshold <= 1:
@@ -76,7 +106,8 @@ def settings_save(*, site: Site, on_failure: str, pages: list[str], visual_thres
     if source and not (source.startswith("/") or re.match(r"^https?://\S+$", source)):
         raise UpdateRefused("the update source is an absolute directory or an http(s) URL")
     values = {"on_failure": on_failure, "pages": _pages(pages),
-              "visual_threshold": visual_threshold, "source": source, "updated_at": now}
+              "visual_threshold": visual_threshold, "source": source,
+              "keywords": _keywords(keywords), "updated_at": now}
     saved, _ = UpdateSettings.objects.update_or_create(site=site, defaults=values)
     update_event(site=site, key="updates.settings_saved", at=now, by=getattr(by, "pk", None),
                  **{k: v for k, v in values.items() if k != "updated_at"})
@@ -94,7 +125,8 @@ def run_params(run: UpdateRun) -> dict:
             "source": chosen.source or settings.XUALA_UPDATE_SOURCE or None,
             "on_failure": chosen.on_failure, "held": held, "pages": chosen.pages or None,
             "visual_threshold": chosen.visual_threshold,
-            "keep_snapshots": settings.XUALA_UPDATES_KEEP_SNAPSHOTS}
+            "keep_snapshots": settings.XUALA_UPDATES_KEEP_SNAPSHOTS,
+            **({"keywords": chosen.keywords} if chosen.keywords else {})}
 
 
 def _maintenance_open(site: Site, run: UpdateRun, now: datetime,

@@ -152,10 +152,11 @@ def console_settings(request, site_id: int):
     except ValueError:
         threshold = -1.0
     try:
-        services.settings_save(site=site, on_failure=request.POST.get("on_failure", ""),
-                               pages=request.POST.get("pages", "").split(),
-                               visual_threshold=threshold,
-                               source=request.POST.get("source", ""), by=request.user)
+        services.settings_save(
+            site=site, on_failure=request.POST.get("on_failure", ""),
+            pages=request.POST.get("pages", "").split(), visual_threshold=threshold,
+            source=request.POST.get("source", ""), by=request.user,
+            keywords=services.keywords_parse(request.POST.get("keywords", "").splitlines()))
     except services.UpdateRefused as exc:
         messages.error(request, str(exc))
     else:

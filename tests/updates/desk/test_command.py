@@ -111,7 +111,13 @@ def test_hold_settings_schedule_and_release(site):
                            "/tienda/", "--threshold", "0.05")
     assert code == 0 and json.loads(out) == {"site": site.url, "on_failure": "stop",
                                "pages": ["/", "/tienda/"], "visual_threshold": 0.05,
-                               "source": None}
+                               "source": None, "keywords": None}
+    out = updates("settings", site.url, "--keyword", "/=Bienvenidos", "--keyword",
+                  "/tienda/=Carrito")[1]
+    assert json.loads(out)["keywords"] == {"/": ["Bienvenidos"], "/tienda/": ["Carrito"]}
+    assert json.loads(out)["on_failure"] == "stop"  # the rest kept
+    with pytest.raises(CommandError, match="a keyword is a page and its text"):
+        updates("settings", site.url, "--keyword", "/=")
     with pytest.raises(CommandError, match="an absolute directory or an http"):
         updates("settings", site.url, "--source", "mirror")
     assert UpdateSettings.objects.get(site=site).source == ""

@@ -126,11 +126,13 @@ def test_an_agent_runs_an_update_now_saves_settings_and_releases_a_held_version(
     assert held.released_at is not None
     answer = agent.post(f"/console/updates/sites/{site.pk}/settings/",
                         {"on_failure": "stop", "pages": "/ /tienda/", "visual_threshold": "0,05",
-                         "source": ""})
+                         "source": "", "keywords": "/ Bienvenidos\r\n/tienda/ Mi carrito\r\n"})
     assert answer.status_code == 302
     saved = UpdateSettings.objects.get(site=site)
     assert (saved.on_failure, saved.pages, saved.visual_threshold) == ("stop", ["/", "/tienda/"],
                                                                       0.05)
+    assert saved.keywords == {"/": ["Bienvenidos"], "/tienda/": ["Mi carrito"]}
+    assert "/tienda/ Mi carrito" in agent.get(f"/console/updates/sites/{site.pk}/").content.decode()
     agent.post(f"/console/updates/sites/{site.pk}/settings/",
                {"on_failure": "stop", "pages": "tienda", "visual_threshold": "0.05"})
     assert UpdateSettings.objects.get(site=site).pages == ["/", "/tienda/"]  # refused, kept

@@ -54,6 +54,13 @@ def test_a_run_is_queued_on_the_sites_node_with_the_contracts_parameters(site, m
     assert job.params == {"run": run.pk, "url": site.url, "source": "/srv/mirror",
                           "on_failure": "stop", "held": [], "pages": ["/", "/tienda/"],
                           "visual_threshold": 0.05, "keep_snapshots": 2}
+    services.settings_save(site=site, on_failure="stop", pages=[], visual_threshold=0.05,
+                           source="https://mirror.example/wp/",
+                           keywords={"/tienda/": ["Carrito"]})
+    assert services.run_params(run) | {"held": []} == {
+        "run": run.pk, "url": site.url, "source": "https://mirror.example/wp/",
+        "on_failure": "stop", "held": [], "pages": None, "visual_threshold": 0.05,
+        "keep_snapshots": 2, "keywords": {"/tienda/": ["Carrito"]}}
     [window] = MaintenanceWindow.objects.filter(monitor=monitor)
     assert (window.reason, window.starts_at) == ("update_run", TUESDAY)
     assert window.ends_at == TUESDAY + timedelta(minutes=120)

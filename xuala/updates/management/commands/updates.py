@@ -57,7 +57,9 @@ ACTIONS = [
         SITE, (("--on-failure",), {"choices": ["continue", "stop"]}),
         (("--pages",), {"nargs": "+", "metavar": "PATH"}),
         (("--threshold",), {"type": float, "help": "share of pixels, e.g. 0.02"}),
-        (("--source",), {"help": "directory or http(s) mirror; '' for the default"})]),
+        (("--source",), {"help": "directory or http(s) mirror; '' for the default"}),
+        (("--keyword",), {"action": "append", "metavar": "PATH=TEXT",
+                          "help": "text a page must show (repeatable; replaces the site's)"})]),
     ("release", "let the next run try a held-back version", [
         SITE, (("type",), {"choices": ["plugin", "theme", "core"]}), (("slug",), {})]),
 ]
@@ -186,16 +188,20 @@ class Command(BaseCommand):
     def do_settings(self, options) -> None:
         site = _site(options["site_url"])
         current = services.site_settings(site)
-        if any(options[k] is not None for k in ("on_failure", "pages", "threshold", "source")):
+        names = ("on_failure", "pages", "threshold", "source", "keyword")
+        if any(options[k] is not None for k in names):
+            keywords = options["keyword"]
             current = services.settings_save(
                 site=site, on_failure=options["on_failure"] or current.on_failure,
                 pages=options["pages"] if options["pages"] is not None else current.pages,
                 visual_threshold=options["threshold"] or current.visual_threshold,
-                source=options["source"] if options["source"] is not None else current.source)
+                source=options["source"] if options["source"] is not None else current.source,
+                keywords=services.keywords_parse(keywords) if keywords is not None else None)
         self.stdout.write(json.dumps({"site": site.url, "on_failure": current.on_failure,
                                       "pages": current.pages or None,
                                       "visual_threshold": current.visual_threshold,
-                                      "source": current.source or None}))
+                                      "source": current.source or None,
+                                      "keywords": current.keywords or None}))
 
     def do_release(self, options) -> None:
         from xuala.updates.models import HeldVersion
