@@ -12,6 +12,7 @@ from django.utils import formats
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
+from xuala.core.actions import perform
 from xuala.customers.models import Site
 from xuala.policy.selectors import policy_active
 from xuala.updates import selectors, services, store
@@ -69,15 +70,13 @@ def _found(value):
 @require_POST
 def portal_hold(request, customer, site_id: int):
     site = _found(selectors.site_for_customer(customer=customer, site_id=site_id))
-    try:
-        hold = services.hold_week(site=site, by=request.user)
-    except services.UpdateRefused:
-        messages.error(request, _("This week's update can no longer be skipped: it has "
-                                  "already started."))
-    else:
-        messages.success(request, _("The update of %(site)s on %(day)s will be skipped; the "
-                                    "next one runs as usual.") % {
-            "site": site.url, "day": formats.date_format(hold.week, "DATE_FORMAT")})
+    day = formats.date_format(selectors.next_run_day(site), "DATE_FORMAT")
+    perform(request, lambda: services.hold_week(site=site, by=request.user),
+            errors=services.UpdateRefused,
+            error_text=lambda _exc: _("This week's update can no longer be skipped: it has "
+                                      "already started."),
+            success=_("The update of %(site)s on %(day)s will be skipped; the next one runs "
+                      "as usual.") % {"site": site.url, "day": day})
     return redirect("updates_portal:index")
 
 
@@ -134,33 +133,33 @@ def console_site(request, site_id: int):
 @require_POST
 def console_run_now(request, site_id: int):
     site = get_object_or_404(Site, pk=site_id)
-    try:
-        run = services.run_start(site=site, by=request.user)
-    except services.UpdateRefused as exc:
-        messages.error(request, str(exc))
-        return redirect("updates_console:site", site.pk)
-    messages.success(request, _("Update run queued on the site's node."))
-    return redirect("updates_console:run", run.pk)
+    started: list[UpdateRun] = []
+    if perform(request, lambda: started.append(services.run_start(site=site, by=request.user)),
+               errors=services.UpdateRefused, error_text=str,
+               success=_("Update run queued on the site's node.")):
+        return redirect("updates_console:run", started[0].pk)
+    return redirect("updates_console:site", site.pk)
 
 
 @agent_required
 @require_POST
 def console_settings(request, site_id: int):
     site = get_object_or_404(Site, pk=site_id)
-    try:
-        threshold = float(request.POST.get("visual_threshold", "").replace(",", "."))
-    except ValueError:
-        threshold = -1.0
-    try:
+    form = request.POST
+
+    def save():
+        try:
+            threshold = float(form.get("visual_threshold", "").replace(",", "."))
+        except ValueError:
+            raise services.UpdateRefused(
+                _("The visual threshold is a number such as 0.02.")) from None
         services.settings_save(
-            site=site, on_failure=request.POST.get("on_failure", ""),
-            pages=request.POST.get("pages", "").split(), visual_threshold=threshold,
-            source=request.POST.get("source", ""), by=request.user,
-            keywords=services.keywords_parse(request.POST.get("keywords", "").splitlines()))
-    except services.UpdateRefused as exc:
-        messages.error(request, str(exc))
-    else:
-        messages.success(request, _("Update settings saved."))
+            site=site, on_failure=form.get("on_failure", ""), pages=form.get("pages", "").split(),
+            visual_threshold=threshold, source=form.get("source", ""), by=request.user,
+            keywords=services.keywords_parse(form.get("keywords", "").splitlines()))
+
+    perform(request, save, errors=services.UpdateRefused, error_text=str,
+            success=_("Update settings saved."))
     return redirect("updates_console:site", site.pk)
 
 
