@@ -57,6 +57,7 @@ INSTALLED_APPS = [
     "xuala.console",
     "xuala.api",
     "xuala.wsa",
+    "xuala.updates",
     "xuala.nodes",
     "xuala.triage",
     "axes",
@@ -298,6 +299,23 @@ XUALA_ANTISPAM_IP_PER_MINUTE = env_int("XUALA_ANTISPAM_IP_PER_MINUTE", 20, minim
 XUALA_ANTISPAM_NET_PER_MINUTE = env_int("XUALA_ANTISPAM_NET_PER_MINUTE", 120, minimum=1)
 # redis://host:port/db for shared counters (rate limits); empty: the database keeps them.
 XUALA_REDIS_URL = env_str("XUALA_REDIS_URL", "")
+
+# Tuesday updates (issue 16, docs/updates.md).
+# The update source sent with every run unless the site's settings name one: a directory or
+# an http(s) mirror laid out plugins/<slug>/<version>.zip, themes/<slug>/<version>.zip,
+# core/<version>.zip. Empty: each node uses its own XUALA_UPDATE_SOURCE, else the official
+# WordPress update service.
+XUALA_UPDATE_SOURCE = env_str("XUALA_UPDATE_SOURCE", "")
+# Where the runs' screenshots and diff images are kept (files, never in the database).
+XUALA_UPDATE_IMAGES_DIR = env_path("XUALA_UPDATE_IMAGES_DIR", str(DATA_DIR / "update-images"))
+# Runs one hosting server's node may have going at once; the schedule waits for a free place.
+XUALA_UPDATES_PER_NODE = env_int("XUALA_UPDATES_PER_NODE", 2, minimum=1)
+# How long the Sentry maintenance window of a run lasts at most (closed when the run ends).
+XUALA_UPDATES_MAX_MINUTES = env_int("XUALA_UPDATES_MAX_MINUTES", 120, minimum=5)
+# How many runs' snapshots each node keeps per site (the way back of the latest runs).
+XUALA_UPDATES_KEEP_SNAPSHOTS = env_int("XUALA_UPDATES_KEEP_SNAPSHOTS", 2, minimum=1)
+# How long `xuala updates run` waits for the node before it gives up waiting.
+XUALA_UPDATES_WAIT_SECONDS = env_int("XUALA_UPDATES_WAIT_SECONDS", 1800, minimum=1)
 
 # Uploads.
 XUALA_MAX_ATTACHMENT_BYTES = env_int("XUALA_MAX_ATTACHMENT_MB", 10, minimum=1) * 1024 * 1024

@@ -7,6 +7,7 @@ from django.views.generic import RedirectView
 
 from xuala.accounts.admin_site import XualaAdminSite
 from xuala.core import views as core_views
+from xuala.updates import urls as updates_urls
 
 # Staff sign in to the admin with a password and their TOTP code, as in the console.
 admin.site.__class__ = XualaAdminSite
@@ -30,12 +31,14 @@ urlpatterns += i18n_patterns(
     path("portal/meetings/", include("xuala.meetings.urls_portal")),
     path("portal/uptime/", include("xuala.sentry.urls_portal")),
     path("portal/security/", include("xuala.wsa.urls_portal")),
+    path("portal/updates/", include(updates_urls.portal)),
     path("portal/", include("xuala.portal.urls")),
     path("console/quotes/", include("xuala.quotes.urls_console")),
     path("console/meetings/", include("xuala.meetings.urls_console")),
     path("console/kb/", include("xuala.kb.urls_console")),
     path("console/sentry/", include("xuala.sentry.urls_console")),
     path("console/wsa/", include("xuala.wsa.urls_console")),
+    path("console/updates/", include(updates_urls.console)),
     path("console/antispam/", include("xuala.antispam.urls_console")),
     path("console/", include("xuala.console.urls")),
     prefix_default_language=False,

@@ -41,6 +41,8 @@ from xuala.notify.models import OutboundEmail
 from xuala.quotes.models import LineKind
 from xuala.quotes.services import quote_draft, quote_line_add, quote_send
 from xuala.sentry.models import Monitor, MonitorKind
+from xuala.updates.models import UpdateCheck, UpdateRun, UpdateSchedule
+from xuala.updates.store import PNG_SIGNATURE, image_save
 from xuala.wsa.models import Audit
 
 pytestmark = pytest.mark.django_db
@@ -53,6 +55,7 @@ PICKED = datetime(2026, 11, 25, 10, 0, tzinfo=MADRID)
 
 AGENT_MOUNTS = ("console/", "admin/")
 SECRET = "SECRETO-A"
+PNG_A = PNG_SIGNATURE + SECRET.encode()  # A's screenshot (its bytes name A)
 
 
 @dataclass(frozen=True)
@@ -107,6 +110,9 @@ ARGUMENTS = {
     "wsa_portal:audit": lambda w: w.audit.pk,
     "wsa_portal:audit_pdf": lambda w: w.audit.pk,
     "job_id": lambda w: w.job.pk,
+    "updates_portal:run": lambda w: w.update_run.pk,
+    "check_id": lambda w: w.update_check.pk,
+    "site_id": lambda w: w.site.pk,
 }
 # Arguments that address no customer's data: the knowledge base's public articles and the
 # demo's stand-in websites. They are asked with a name nobody owns.
@@ -136,6 +142,8 @@ class World:
     monitor: Monitor
     audit: Audit
     job: Job
+    update_run: UpdateRun
+    update_check: UpdateCheck
 
 
 def _world(booked: bool, capture) -> World:
@@ -177,10 +185,18 @@ def _world(booked: bool, capture) -> World:
     job = Job.objects.create(key="tenancy-a", kind="wsa.audit", server=site.server, site=site,
                              params={"root": f"/srv/{SECRET}"})
     audit = Audit.objects.create(site=site, job=job, error=f"{SECRET} audit")
+    UpdateSchedule.objects.create(site=site, next_at=NOW)
+    update_run = UpdateRun.objects.create(site=site, state="done", error=f"{SECRET} update")
+    update_run.components.create(type="plugin", slug="secreto-a", status="updated")
+    update_check = UpdateCheck.objects.create(run=update_run, phase="before", page="/",
+                                              image=image_save(site_id=site.pk,
+                                                               run_id=update_run.pk,
+                                                               name="before", data=PNG_A))
     quote.refresh_from_db()
     return World(customer=a, site=site, ticket=ticket, held=held, quote=quote,
                  attachment=Attachment.objects.get(filename="secreto-a.txt"),
-                 meeting_request=meeting_request, monitor=monitor, audit=audit, job=job)
+                 meeting_request=meeting_request, monitor=monitor, audit=audit, job=job,
+                 update_run=update_run, update_check=update_check)
 
 
 def _customer_b():

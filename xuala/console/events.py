@@ -202,7 +202,22 @@ SENTENCES: dict[str, Sentence] = {
         "An incoming mail reused the identifier of an earlier one; it was kept apart."),
     "quote.request_withdrawn": lambda d, w: _(
         "The client withdrew the request for a quote."),
+    "urgent.opened": lambda d, w: _("Urgent review opened (§6.3.6): %(cause)s.") % {
+        "cause": _cause(d)},
+    "urgent.joined": lambda d, w: _(
+        "Another incident of the same site and cause joined this urgent review (%(cause)s, "
+        "%(count)s in all).") % {"cause": _cause(d), "count": d.get("incidents") or "—"},
+    "wsa.findings_joined": lambda d, w: _(
+        "New findings of the security audit of the same site were added to this ticket."),
+    "updates.report_joined": lambda d, w: _(
+        "A failed update of the same site was added to this ticket."),
 }
+
+
+def _cause(d: dict) -> str:
+    from xuala.desk.models import UrgentCause, choice_label
+
+    return choice_label(UrgentCause, d.get("cause") or "—")
 
 
 def event_text(key: str, data: dict | None, *, people: Mapping[int, str], tz=None) -> str:

@@ -33,6 +33,7 @@ def desk_processes(*, host: str, port: int, web_workers: int) -> list[ProcessSpe
         ProcessSpec("quotes", xuala_argv("engine", "quotes")),
         ProcessSpec("meetings", xuala_argv("engine", "meetings")),
         ProcessSpec("triage", xuala_argv("engine", "triage")),  # retrains from agents, daily
+        ProcessSpec("updates", xuala_argv("engine", "updates")),  # the Tuesday runs
     ]
     from xuala.nodes.processes import local_node_processes, wsa_engine_process
 

@@ -4,7 +4,7 @@ The article publishes the plans' services (§6.3); a service is claimed as runni
 only when the software that delivers it exists and its records say so. ``PROVIDERS`` maps a
 service key of the policy file to the reader of its records; a service without one is shown
 as "not in service yet", in the client area and in the article, until the issue that builds
-it registers its reader here (WSA audits, anti-spam, Tuesday updates).
+it registers its reader here (as the WSA audits, anti-spam and Tuesday updates have).
 """
 
 from __future__ import annotations
@@ -44,6 +44,7 @@ class _Records:
     contracts: list[Contract]
     _cache: dict | None = None
     _antispam: dict | None = None
+    _urgent: dict | None = None
 
     def _read(self) -> dict:
         if self._cache is None:
@@ -105,12 +106,37 @@ def _priority_support(site: Site, records: _Records) -> dict:
 
 
 def _urgent_review(site: Site, records: _Records) -> dict:
-    # A failure Online Sentry confirms on a plan site opens an urgent ticket (§6.3.6).
-    monitor = records.monitor(site)
-    if monitor is None or monitor.last_check_at is None:
+    # §6.3.6: an incident of the site (an Online Sentry incident, a WSA finding of severity
+    # high or critical, a failed update) opens or joins its urgent ticket, one per cause
+    # (xuala.desk.urgent). Running once one of those services has run on the site, since the
+    # first of them; last run: the last incident an urgent review took for the site.
+    sources = [found for found in (_online_sentry(site, records), _wsa_done(site, records),
+                                   _weekly_updates(site, records)) if found["running"]]
+    if not sources:
         return {"running": False}
-    return {"running": True, "active_since": records.monitored_since(site),
-            "last_run": records._read()["incidents"].get(monitor.pk)}
+    if records._urgent is None:
+        from xuala.desk.models import UrgentReview
+
+        records._urgent = dict(UrgentReview.objects.filter(site__in=records.sites)
+                               .values("site_id").order_by().annotate(last=Max("last_at"))
+                               .values_list("site_id", "last"))
+    since = [found["active_since"] for found in sources if found.get("active_since")]
+    return {"running": True, "active_since": min(since) if since else None,
+            "last_run": records._urgent.get(site.pk)}
+
+
+def _wsa_done(site: Site, records: _Records) -> dict:
+    # The audit counts as watching the site once one has been carried out.
+    found = _wsa(site, records)
+    return found if found.get("last_run") else {"running": False}
+
+
+def _weekly_updates(site: Site, records: _Records) -> dict:
+    # Every policy weekday in the policy's window, run by the site's node (xuala.updates):
+    # in service once a run was carried out; the next run as scheduled, even before that.
+    from xuala.updates.selectors import site_update_state
+
+    return site_update_state(site)
 
 
 def _wsa(site: Site, records: _Records) -> dict:
@@ -147,6 +173,7 @@ PROVIDERS: dict[str, Callable[[Site, _Records], dict]] = {
     "urgent_review": _urgent_review,
     "wsa": _wsa,
     "antispam": _antispam,
+    "weekly_updates": _weekly_updates,
 }
 
 

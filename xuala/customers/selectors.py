@@ -183,3 +183,11 @@ def customer_sites(*, customer: Customer) -> QuerySet[Site]:
 
 def customer_contracts(*, customer: Customer) -> QuerySet[Contract]:
     return customer.contracts.prefetch_related("sites").order_by("-starts_on")
+
+
+def sites_with_url(url: str) -> list[Site]:
+    """The sites whose URL is ``url``, with or without its trailing slash (the commands'
+    way of naming a site)."""
+    bare = url.strip().rstrip("/")
+    return [site for site in Site.objects.filter(url__startswith=bare).select_related(
+        "server", "customer") if site.url.rstrip("/") == bare] if bare else []

@@ -247,3 +247,41 @@ class DeskEvent(EventRow):
 
     def __str__(self) -> str:
         return self.key
+
+
+class UrgentCause(models.TextChoices):
+    """What raised an urgent review of a plan site (§6.3.6)."""
+
+    SENTRY = "sentry", _("Online Sentry incident")
+    WSA = "wsa", _("Security audit finding")
+    UPDATES = "updates", _("Failed update")
+
+
+class UrgentReview(models.Model):
+    """§6.3.6: a plan site's one urgent ticket for one cause while it is open.
+
+    Every incident of the same site and cause joins it (``incidents`` counts them) instead
+    of opening another; a review closes when its ticket is resolved or closed, and the next
+    incident opens a new one. The partial unique index allows one open review per site and
+    cause, so two engines raising the same cause at once still make one ticket.
+    """
+
+    site = models.ForeignKey("customers.Site", on_delete=models.CASCADE,
+                             related_name="urgent_reviews")
+    cause = models.CharField(max_length=12, choices=UrgentCause.choices)
+    ticket = models.ForeignKey(Ticket, on_delete=models.CASCADE, null=True, blank=True,
+                               related_name="urgent_reviews")
+    opened_at = models.DateTimeField()
+    last_at = models.DateTimeField()
+    incidents = models.PositiveIntegerField(default=1)
+    closed_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-opened_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(fields=["site", "cause"], condition=Q(closed_at__isnull=True),
+                                    name="desk_urgent_one_open_per_cause"),
+        ]
+
+    def __str__(self) -> str:
+        return f"urgent {self.cause} of site {self.site_id} ({self.incidents})"

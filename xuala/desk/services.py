@@ -8,7 +8,8 @@ lives in the module of its job:
 - ``decisions``: triage decisions carried out (answers citing the policy's clause);
 - ``clocks``: the SLA instants and queue columns derived from a ticket's state;
 - ``staff``: what agents change outside tickets (canned replies, their sign-in device);
-- ``events``: the event log.
+- ``events``: the event log;
+- ``urgent``: the urgent review of a plan site (§6.3.6), one ticket per site and cause.
 """
 
 from __future__ import annotations
@@ -52,6 +53,7 @@ from xuala.desk.statuses import (
     ticket_assign,
     ticket_set_status,
 )
+from xuala.desk.urgent import UrgentOutcome, UrgentWords, urgent_language, urgent_review
 
 __all__ = [
     "ALLOWED",
@@ -61,6 +63,8 @@ __all__ = [
     "Opened",
     "PreparedOpen",
     "Upload",
+    "UrgentOutcome",
+    "UrgentWords",
     "canned_reply_delete",
     "canned_reply_save",
     "client_channel_check",
@@ -83,4 +87,6 @@ __all__ = [
     "totp_device_confirm",
     "totp_device_pending",
     "triage_prepared_answer",
+    "urgent_language",
+    "urgent_review",
 ]

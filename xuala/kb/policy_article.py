@@ -273,6 +273,14 @@ def build_article(loaded: LoadedPolicy) -> list[Section]:
             section.states.append(_("This service is not in operation yet: it is not provided "
                                    "on any website for now. Your Client Area shows the real "
                                    "state of each service on each of your websites."))
+        if service.window is not None and service.weekday is not None:
+            section.notes.append(
+                _("It runs on %(days)s, starting between %(start)s and %(end)s (%(zone)s "
+                  "time). Your Client Area shows when it next runs on each of your websites, "
+                  "and lets you skip one week.")
+                % {"days": _day_names_plural()[WEEKDAYS.index(service.weekday)],
+                   "start": _clock_time(service.window[0]),
+                   "end": _clock_time(service.window[1]), "zone": p.timezone})
         if service.clause == pri.clause:
             section.paragraphs.append(
                 _("The default response time is %(target)s, although it could be extended to "

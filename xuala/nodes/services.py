@@ -256,3 +256,15 @@ def job_finish(*, token: NodeToken, job_id: int, attempt: int, ok: bool,
         if handler is not None and job.state in (JobState.DONE, JobState.FAILED):
             handler(job)
     return job
+
+
+def job_cancel(*, job: Job, reason: str, at: datetime | None = None) -> bool:
+    """Withdraw a job no node has claimed yet (its moment has passed); False if a node
+    already holds or finished it. No result handler runs: the job's owner decided."""
+    at = at or timezone.now()
+    if not Job.objects.filter(pk=job.pk, state=JobState.QUEUED, attempts=0).update(
+            state=JobState.FAILED, next_at=None, finished_at=at, error=reason[:5000]):
+        return False
+    job.state, job.next_at, job.finished_at, job.error = JobState.FAILED, None, at, reason
+    node_event(job=job, key="job.cancelled", at=at, reason=reason[:500])
+    return True

@@ -327,6 +327,8 @@ class Service(Strict):
     interval: Duration | None = None
     max_suspension: Duration | None = None
     weekday: str | None = None
+    # When on ``weekday`` a scheduled service runs, in the policy's time zone ("02:00-06:00").
+    window: Slot | None = None
 
     @field_validator("weekday")
     @classmethod

@@ -109,16 +109,15 @@ def incident_ticket(*, incident: Incident):
 
     The ticket is written by the desk, not by the client: a message in her language and in
     words (what fails, since when in the policy's time zone, what we are doing), with the
-    technical report as an internal note for agents. If the client already has an open
-    emergency for the same site, the incident joins it instead of opening another.
+    technical report as an internal note for agents. The desk's urgent review keeps one
+    open ticket per site and cause: a later incident of the same site joins it, and so does
+    the client's own open site-down emergency.
 
     A hosting server down pages on-call as a web-service emergency; it has no
     customer ticket of its own.
     """
-    from xuala.desk.errors import DeskError
-    from xuala.desk.models import Channel, Status, Ticket
-    from xuala.desk.services import event_record, ticket_note, ticket_open, ticket_system_message
-    from xuala.policy.schema import TicketClass
+    from xuala.desk.models import Channel
+    from xuala.desk.services import UrgentWords, event_record, urgent_review
     from xuala.sentry import texts
 
     monitor = incident.monitor
@@ -128,34 +127,25 @@ def incident_ticket(*, incident: Incident):
                       body_text=report_text(incident), purpose="oncall.page")
         return None
     site = monitor.site
-    evidence = report_text(incident)
-    words = {"site_url": site.url, "error_class": incident.error_class,
-             "since": incident.started_at}
-    own = (Ticket.objects.filter(customer_id=site.customer_id, site=site,
-                                 ticket_class=TicketClass.EMERGENCY.value)
-           .exclude(status__in=[Status.RESOLVED, Status.CLOSED]).order_by("created_at").first())
-    if own is not None:
-        ticket_system_message(
-            ticket=own, body_text=texts.incident_joined(language=own.language, **words),
-            channel=Channel.SENTRY, key="sentry.incident_joined", at=incident.confirmed_at,
-            incident=incident.pk)
-        ticket_note(ticket=own, author=None, body_text=evidence)
-        return own
-    contact = site.customer.contacts.select_related("user").order_by("-is_primary").first()
-    user = contact.user if contact else None
-    language = getattr(user, "language", None) or site.customer.language
-    subject, body = texts.incident_opened(language=language, **words)
-    try:
-        opened = ticket_open(
-            customer=site.customer, contact=user, channel=Channel.SENTRY,
-            category="site_down", site=site, subject=subject, body_text=body,
-            received_at=incident.confirmed_at, language=language, by_system=True)
-    except DeskError as exc:
-        log.warning("no ticket for incident %s: %s", incident.pk, exc)
+    said = {"site_url": site.url, "error_class": incident.error_class,
+            "since": incident.started_at}
+
+    def words(language: str) -> UrgentWords:
+        subject, body = texts.incident_opened(language=language, **said)
+        return UrgentWords(subject=subject, opened=body,
+                           joined=texts.incident_joined(language=language, **said))
+
+    outcome = urgent_review(site=site, cause="sentry", words=words,
+                            evidence=report_text(incident), at=incident.confirmed_at,
+                            channel=Channel.SENTRY, category="site_down",
+                            joined_key="sentry.incident_joined", incident=incident.pk)
+    if outcome is None:
+        log.warning("no ticket for incident %s", incident.pk)
         return None
-    ticket_note(ticket=opened.ticket, author=None, body_text=evidence)
-    event_record(ticket=opened.ticket, key="sentry.incident_opened", incident=incident.pk)
-    return opened.ticket
+    if outcome.opened:
+        event_record(ticket=outcome.ticket, key="sentry.incident_opened",
+                     incident=incident.pk)
+    return outcome.ticket
 
 
 def incident_ticket_recovered(*, incident: Incident) -> None:

@@ -400,6 +400,15 @@ def maintenance_open(*, reason: str, starts_at: datetime, ends_at: datetime,
                                             monitor=monitor, server=server, note=note)
 
 
+def maintenance_close(*, windows: list[int], at: datetime) -> int:
+    """End the given maintenance windows at ``at`` (a planned job finished early)."""
+    from django.db.models import F
+    from django.db.models.functions import Greatest
+
+    return MaintenanceWindow.objects.filter(pk__in=windows, ends_at__gt=at).update(
+        ends_at=Greatest(F("starts_at"), at))
+
+
 def rollups_compact(*, now: datetime | None = None) -> dict[str, int]:
     """Fold hours older than the retention into days, drop old hours and raw checks."""
     now = now or timezone.now()

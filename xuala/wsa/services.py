@@ -322,40 +322,29 @@ def _language(site: Site) -> tuple[object, str]:
 
 def urgent_ticket(*, site: Site, audit: Audit | None, findings: list[Finding],
                   at: datetime, subject: str | None = None, body: str | None = None):
-    """Open, or join, the site's one open emergency ticket, with the evidence as a note."""
-    from xuala.desk.errors import DeskError
-    from xuala.desk.models import Channel, Status, Ticket
-    from xuala.desk.services import ticket_note, ticket_open, ticket_system_message
-    from xuala.policy.schema import TicketClass
+    """Open, or join, the site's one open urgent ticket for the WSA (§6.3.6, the desk's
+    urgent review), with the evidence as a note."""
+    from xuala.desk.services import UrgentWords, urgent_review
 
     evidence = "\n".join(f"[{f.severity}] {f.kind} {f.path} ({f.rule}): {f.evidence}"
                          for f in findings) or "-"
-    user, language = _language(site)
-    with translation.override(language):
-        subject = subject or _("Security audit of %(site)s: problems found") % {"site": site.url}
-        body = body or _(
-            "Our security audit of %(site)s has found %(count)s serious problem(s) "
-            "(malware, modified files or injected content). Our technicians are cleaning "
-            "them as an emergency; the audit report in your client area lists what was "
-            "found and what has been done.") % {"site": site.url, "count": len(findings)}
-    own = (Ticket.objects.filter(customer_id=site.customer_id, site=site,
-                                 ticket_class=TicketClass.EMERGENCY.value)
-           .exclude(status__in=[Status.RESOLVED, Status.CLOSED]).order_by("created_at").first())
-    if own is not None:
-        ticket_system_message(ticket=own, body_text=body, channel=Channel.AGENT,
-                              key="wsa.findings_joined", at=at,
-                              audit=getattr(audit, "pk", None))
-        ticket_note(ticket=own, author=None, body_text="WSA evidence:\n" + evidence)
-        return own
-    try:
-        opened = ticket_open(customer=site.customer, contact=user, channel=Channel.AGENT,
-                             category="site_fault", site=site, subject=subject,
-                             body_text=body, received_at=at, language=language,
-                             ticket_class=TicketClass.EMERGENCY.value, by_system=True)
-    except DeskError:
-        return None
-    ticket_note(ticket=opened.ticket, author=None, body_text="WSA evidence:\n" + evidence)
-    return opened.ticket
+
+    def words(language: str) -> UrgentWords:
+        with translation.override(language):
+            text = body or _(
+                "Our security audit of %(site)s has found %(count)s serious problem(s) "
+                "(malware, modified files or injected content). Our technicians are cleaning "
+                "them as an emergency; the audit report in your client area lists what was "
+                "found and what has been done.") % {"site": site.url, "count": len(findings)}
+            return UrgentWords(subject=subject or _("Security audit of %(site)s: problems "
+                                                    "found") % {"site": site.url},
+                               opened=text, joined=text)
+
+    outcome = urgent_review(site=site, cause="wsa", words=words,
+                            evidence="WSA evidence:\n" + evidence, at=at,
+                            joined_key="wsa.findings_joined",
+                            audit=getattr(audit, "pk", None))
+    return outcome.ticket if outcome is not None else None
 
 
 # ---------------------------------------------------------------- suspension (§6.3.3)

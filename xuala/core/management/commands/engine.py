@@ -18,12 +18,14 @@ ENGINES = {
     "quotes": ("xuala.quotes.services.quote_expire_due", 300.0),
     "meetings": ("xuala.meetings.services.meeting_reminders_step", 30.0),
     "wsa": ("xuala.wsa.services.wsa_step", 30.0),
+    "updates": ("xuala.updates.services.updates_step", 30.0),
     "triage": ("xuala.triage.services.retrain_step", 3600.0),
 }
 
 
 class Command(BaseCommand):
-    help = "Run one engine (sla, outbox, intake, quotes, meetings, wsa, triage) until stopped."
+    help = ("Run one engine (sla, outbox, intake, quotes, meetings, wsa, updates, triage) "
+            "until stopped.")
 
     def add_arguments(self, parser):
         parser.add_argument("name", choices=sorted(ENGINES))

@@ -1,0 +1,12 @@
+"""Tuesday updates (§6.3.5): the desk's schedules, runs and reports; the node runs them."""
+
+from django.apps import AppConfig
+
+
+class UpdatesConfig(AppConfig):
+    name = "xuala.updates"
+    label = "updates"
+    verbose_name = "Weekly updates"
+
+    def ready(self) -> None:
+        from xuala.updates import results  # noqa: F401  (registers the run's result handler)
