@@ -31,7 +31,7 @@ from xuala.desk.models import (
     TicketEvent,
     TriageState,
 )
-from xuala.desk.triage import Facts, Triage, triage
+from xuala.desk.triage import Facts, Triage, plan_extras, triage
 from xuala.notify.models import OutboundEmail
 from xuala.notify.services import email_build
 from xuala.policy.loader import LoadedPolicy
@@ -145,17 +145,6 @@ def _policy_version() -> PolicyVersion:
     return version
 
 
-def _plan_extras(loaded: LoadedPolicy, coverage: Coverage) -> frozenset[str]:
-    """The extras (content management, orders, customer service...) of the customer's plans."""
-    extras: set[str] = set()
-    for key in coverage.plan_keys:
-        try:
-            extras.update(loaded.policy.plan(key).extras)
-        except KeyError:  # a contract whose plan the policy no longer names
-            continue
-    return frozenset(extras)
-
-
 @dataclass
 class PreparedOpen:
     """A request checked, triaged and clocked, its ticket built but not written yet."""
@@ -225,7 +214,7 @@ def ticket_open_prepare(request: OpenRequest, *, reads: OpenReads | None = None)
     decided = triage(loaded.policy, Facts(
         is_client=coverage.has_active_service,
         has_plan=coverage.covers_site(site.pk if site else None),
-        extras=_plan_extras(loaded, coverage),
+        extras=plan_extras(loaded.policy, coverage.plan_keys),
         category=request.category,
         text=f"{subject}\n{request.body_text}",
         language=language,
@@ -282,7 +271,7 @@ def tickets_open_write(prepared: Sequence[PreparedOpen]) -> list[Opened]:
             TicketEvent(ticket=ticket, at=at,
                         key="triage.applied" if decided.certain else "triage.proposed",
                         data={"decision": decided.decision, "clause": decided.clause,
-                              "rule": decided.rule}),
+                              "rule": decided.rule, **decided.basis()}),
         ]
     insert_rows(events)
     for p, first in zip(prepared, firsts, strict=True):
