@@ -129,15 +129,12 @@ def test_the_schedule_retrains_only_when_agents_taught_something_new(in_use, hos
 
 @pytest.fixture
 def model_on(settings, tmp_path, monkeypatch):
-    """The active policy with [triage] model = true (and the packaged model in use)."""
-    from xuala.policy.loader import default_policy_text
+    """The shipped policy (the learned triage on by default) and the packaged model in use."""
+    from tests.policy.copies import policy_copy
 
     monkeypatch.delenv(triage_model.MODEL_ENV, raising=False)
     settings.DATA_DIR = tmp_path
-    path = tmp_path / "policy.toml"
-    path.write_text(default_policy_text().replace("model = false", "model = true"), "utf-8")
-    settings.XUALA_POLICY = str(path)
-    return path
+    return policy_copy(tmp_path, settings)
 
 
 HOLDED = ("Holded", "No me cuadran las facturas que exporta Holded, ¿me ayudáis con su panel?")
@@ -149,11 +146,16 @@ def test_with_the_model_on_a_sure_decision_on_free_text_is_applied_at_once(
     assert (ticket.triage_rule, ticket.triage_decision, ticket.triage_clause) == (
         "third_party", "refused", "6")
     assert ticket.triage_state == TriageState.APPLIED
+    assert ticket.status == "resolved"  # the §6 answer went out without an agent
+    applied = ticket.events.get(key="triage.applied").data
+    assert applied["probability"] >= 0.5 and applied["threshold"] == 0.5
+    assert "holded" in applied["reasons"]  # the words that weighed most, kept with it
 
 
-def test_with_the_model_off_the_keyword_rules_decide_as_before(hosting_customer):
+def test_with_the_model_off_the_keyword_rules_decide_as_before(keyword_rules, hosting_customer):
     ticket = open_(hosting_customer, *HOLDED)
     assert ticket.triage_rule != "third_party"  # no listed keyword names Holded
+    assert "probability" not in ticket.events.get(key__startswith="triage.").data
 
 
 def test_with_the_model_on_an_unsure_decision_waits_for_an_agent(model_on, hosting_customer):
@@ -161,4 +163,6 @@ def test_with_the_model_on_an_unsure_decision_waits_for_an_agent(model_on, hosti
                                                             "threshold = 0.999"), "utf-8")
     ticket = open_(hosting_customer, *HOLDED)
     assert ticket.triage_state == TriageState.PROPOSED
-    assert ticket.ticket_class == "standard"
+    assert ticket.ticket_class == "standard" and ticket.status == "new"
+    proposed = ticket.events.get(key="triage.proposed").data
+    assert proposed["rule"] == "third_party" and proposed["probability"] < 0.999

@@ -203,6 +203,13 @@ def model_path() -> Path:
     return PACKAGED_MODEL
 
 
+def model_source(path: Path) -> str:
+    """Where the model at ``path`` comes from: "env", "adopted" or "packaged"."""
+    if os.environ.get(MODEL_ENV) and Path(os.environ[MODEL_ENV]) == path:
+        return "env"
+    return "packaged" if path == PACKAGED_MODEL else "adopted"
+
+
 @functools.lru_cache(maxsize=4)
 def _load(path: str, mtime: float) -> TriageModel:
     import joblib
