@@ -192,3 +192,34 @@ def test_the_named_site_is_checked_first_and_any_channel_starts_the_check(
                                                        ("server", True)]
     assert ticket.triage_state == TriageState.APPLIED and ticket.triage_rule == "site_fault"
     assert ticket.ticket_class == "standard" and ticket.triage_decision == "needs_plan"
+
+
+def _result(kind, ok, server="xc-web-01", site_id=None):
+    row = {"kind": kind, "name": server if kind == "server" else f"{kind}.{server}",
+           "url": f"http://{kind}.{server}/", "ok": ok, "confirmed": not ok}
+    return row if kind == "server" else {**row, "server": server, "site_id": site_id}
+
+
+@pytest.mark.parametrize(("results", "fault"), [
+    ([_result("site", True, site_id=1), _result("server", True)], None),
+    ([_result("site", False, site_id=1), _result("server", True)], "site"),
+    ([_result("site", False, site_id=1), _result("neighbour", True), _result("server", True)],
+     "site"),
+    ([_result("site", False, site_id=1), _result("neighbour", False), _result("server", True)],
+     "server"),
+    ([_result("site", False, site_id=1), _result("server", False)], "server"),
+    ([_result("site", True, site_id=1), _result("server", False)], "server"),
+    # a failing site whose server is not known (nothing to compare it with): §1, as reported
+    ([_result("site", False, server="", site_id=1)], "server"),
+    # two servers: the failing site's own server and neighbours work, the other is not used
+    ([_result("site", False, site_id=1), _result("site", True, server="b", site_id=2),
+      _result("server", True), _result("server", True, server="b")], "site"),
+    # a neighbour failing alone is another customer's business
+    ([_result("site", True, site_id=1), _result("neighbour", False), _result("server", True)],
+     None),
+])
+def test_what_the_checks_results_say(results, fault):
+    found = oneshot.fault_of(results)
+    assert found["fault"] == fault
+    if fault == "site":
+        assert found["site_id"] == 1

@@ -33,6 +33,9 @@ def shipped():
     return model
 
 
+HOLDED = ("Holded", "No me cuadran las facturas que exporta Holded, ¿me ayudáis con su panel?")
+
+
 def client(text, *, has_plan=False):
     return Facts(is_client=True, has_plan=has_plan, category=None, text=text)
 
@@ -118,9 +121,6 @@ def test_below_the_threshold_the_decision_is_left_to_an_agent(shipped):
     sure = learned_triage(policy_with_threshold(0.5), client(HOLDED[1]), subject=HOLDED[0],
                           body=HOLDED[1], model=shipped)
     assert sure.probability >= 0.5 and sure.triage.certain  # the same request, surely
-
-
-HOLDED = ("Holded", "No me cuadran las facturas que exporta Holded, ¿me ayudáis con su panel?")
 
 
 def test_at_or_above_the_threshold_the_decision_is_certain(policy):
@@ -217,3 +217,15 @@ def test_train_refuses_labels_that_are_not_rules_of_the_policy(tmp_path):
     write_jsonl(data, [{"subject": "a", "body": "b", "label": "refunds_please"}])
     with pytest.raises(CommandError, match="refunds_please"):
         call_command("triage", "train", "--data", str(data), "--out", str(tmp_path / "m"))
+
+
+@pytest.mark.parametrize(("second", "problem"), [
+    ('{"subject": "Hola", "body": "sin cerrar"\n', "line 2: not JSON"),
+    ('["a", "list"]\n', "line 2: not a JSON object"),
+])
+def test_eval_names_the_line_that_is_not_a_request(tmp_path, second, problem):
+    path = tmp_path / "requests.jsonl"
+    path.write_text('{"is_client": true, "subject": "Hola", "body": "Mi impresora no imprime."}\n'
+                    + second, "utf-8")
+    with pytest.raises(CommandError, match=problem):
+        eval_lines(path)
