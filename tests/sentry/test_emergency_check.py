@@ -118,15 +118,24 @@ def test_a_site_that_answers_leaves_a_proposal_with_the_checks_result(
     assert "The check found no confirmed failure" in english
 
 
+def reported_beside_a_neighbour(door, farm, callbacks, site: str, neighbour: str, **client):
+    """The client's site plays ``site`` and another customer's on the same server plays
+    ``neighbour``; the client mails that the site is down. The ticket, the fault the check
+    found and (kind, ok) of each thing it checked."""
+    client_with_site(farm, site, **client)
+    neighbour_site(farm, neighbour)
+    ticket = mail_site_down(door, callbacks)
+    checked = ticket.events.get(key="sentry.emergency_checked").data
+    return ticket, checked["fault"], [(r["kind"], r["ok"]) for r in checked["results"]]
+
+
 def test_the_site_and_the_other_site_on_its_server_down_is_a_server_fault(
         mail_door, checks_on, saturday, django_capture_on_commit_callbacks):  # noqa: F811
-    client_with_site(checks_on, "error500")  # the server's own check answers...
-    neighbour_site(checks_on, "error500")  # ...but another customer's site fails as well
-    ticket = mail_site_down(mail_door, django_capture_on_commit_callbacks)
-    checked = ticket.events.get(key="sentry.emergency_checked").data
-    assert [(r["kind"], r["ok"]) for r in checked["results"]] == [
-        ("site", False), ("neighbour", False), ("server", True)]
-    assert checked["fault"] == "server"
+    # The server's own check answers, but another customer's site fails as well.
+    ticket, fault, checked = reported_beside_a_neighbour(
+        mail_door, checks_on, django_capture_on_commit_callbacks, "error500", "error500")
+    assert checked == [("site", False), ("neighbour", False), ("server", True)]
+    assert fault == "server"
     assert (ticket.triage_decision, ticket.triage_state, ticket.ticket_class) == (
         "emergency", TriageState.APPLIED, "emergency")
     assert OutboundEmail.objects.filter(purpose="oncall.page").exists()
@@ -135,13 +144,10 @@ def test_the_site_and_the_other_site_on_its_server_down_is_a_server_fault(
 def test_a_site_down_while_its_server_and_the_other_site_work_is_a_website_fault(
         client, agent_user, mail_door, checks_on, saturday,  # noqa: F811
         django_capture_on_commit_callbacks):
-    client_with_site(checks_on, "error500")
-    neighbour_site(checks_on, "ok")
-    ticket = mail_site_down(mail_door, django_capture_on_commit_callbacks)
-    checked = ticket.events.get(key="sentry.emergency_checked").data
-    assert [(r["kind"], r["ok"]) for r in checked["results"]] == [
-        ("site", False), ("neighbour", True), ("server", True)]
-    assert checked["fault"] == "site"
+    ticket, fault, checked = reported_beside_a_neighbour(
+        mail_door, checks_on, django_capture_on_commit_callbacks, "error500", "ok")
+    assert checked == [("site", False), ("neighbour", True), ("server", True)]
+    assert fault == "site"
     # §6.2 without a plan: not an emergency; the plans are offered and the ticket resolved.
     assert (ticket.triage_rule, ticket.triage_decision, ticket.triage_clause) == (
         "site_fault", "needs_plan", "6.2")
@@ -162,9 +168,10 @@ def test_a_site_down_while_its_server_and_the_other_site_work_is_a_website_fault
 
 def test_with_a_plan_a_website_fault_is_covered_by_the_urgent_review(
         mail_door, checks_on, saturday, django_capture_on_commit_callbacks):  # noqa: F811
-    client_with_site(checks_on, "error500", plan="cobertura-mensual")
-    neighbour_site(checks_on, "ok")
-    ticket = mail_site_down(mail_door, django_capture_on_commit_callbacks)
+    ticket, fault, _checked = reported_beside_a_neighbour(
+        mail_door, checks_on, django_capture_on_commit_callbacks, "error500", "ok",
+        plan="cobertura-mensual")
+    assert fault == "site"
     assert (ticket.triage_rule, ticket.triage_decision, ticket.triage_clause) == (
         "site_fault", "covered", "6.3.6")
     assert ticket.triage_state == TriageState.APPLIED

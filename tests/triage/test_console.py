@@ -105,9 +105,10 @@ def test_the_triage_model_page_shows_the_model_its_score_and_the_last_retraining
     assert 'data-adopted="no"' in row
     assert "100 %" in row and "75 %" in row  # both scores: the model in use, the candidate
     assert "kept the model in use (the candidate scored lower)" in row
+    assert 'id="no-trainings"' not in row
 
 
 def test_the_triage_model_page_before_any_example(packaged, agent_client):
     page = agent_client.get("/console/triage/").text
     assert "todavía no hay ejemplos de los agentes apartados" in page
-    assert 'id="triage-trainings"' not in page
+    assert 'id="no-trainings"' in page and "Aún no hay reentrenamientos" in page
