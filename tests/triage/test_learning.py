@@ -9,7 +9,13 @@ import pytest
 
 from tests.factories import contact_user
 from xuala.desk.models import Channel, TriageState
-from xuala.desk.services import event_record, ticket_open, ticket_triage_dismiss
+from xuala.desk.services import (
+    event_record,
+    ticket_open,
+    ticket_triage_apply,
+    ticket_triage_change,
+    ticket_triage_dismiss,
+)
 from xuala.desk.triage import Facts
 from xuala.policy.loader import load_policy
 from xuala.triage import model as triage_model
@@ -59,29 +65,32 @@ ZUVEX = [("Zuvex", "El programa Zuvex no exporta los albaranes del mes."),
          ("Zuvex", "Los albaranes de Zuvex salen vacíos al exportarlos.")]
 
 
-def test_an_agents_change_and_dismissal_are_recorded_as_examples(in_use, hosting_customer,
-                                                                 agent_user):
-    ticket = open_(hosting_customer, *ZUVEX[0])
-    ticket.triage_state = TriageState.PROPOSED
-    ticket.save(update_fields=["triage_state"])
-    event_record(ticket=ticket, key="triage.changed", actor=agent_user, rule="third_party")
-    ticket_triage_dismiss(ticket=ticket, actor=agent_user)
-    examples = list(TriageExample.objects.values_list("source", "label", "body"))
-    assert examples == [("changed", "third_party", ZUVEX[0][1]),
-                        ("dismissed", "other", ZUVEX[0][1])]
+def test_what_agents_apply_dismiss_or_change_is_recorded_as_examples(
+        in_use, unsure_model, hosting_customer, agent_user):
+    changed, dismissed, applied = (open_(hosting_customer, *z) for z in ZUVEX[:3])
+    assert {t.triage_state for t in (changed, dismissed, applied)} == {TriageState.PROPOSED}
+    proposed = changed.triage_rule
+    other_rule = "meeting" if proposed == "third_party" else "third_party"
+    ticket_triage_change(ticket=changed, actor=agent_user, rule=other_rule)
+    ticket_triage_dismiss(ticket=dismissed, actor=agent_user)
+    ticket_triage_apply(ticket=applied, actor=agent_user)
+    examples = list(TriageExample.objects.values_list("source", "label", "proposed", "body"))
+    assert examples == [("changed", other_rule, proposed, ZUVEX[0][1]),
+                        ("dismissed", "other", dismissed.triage_rule, ZUVEX[1][1]),
+                        ("applied", applied.triage_rule, applied.triage_rule, ZUVEX[2][1])]
 
 
-def test_learning_from_agents_corrections_changes_the_next_decision(in_use, hosting_customer,
-                                                                   agent_user, small_base):
+def test_learning_from_agents_corrections_changes_the_next_decision(
+        in_use, unsure_model, hosting_customer, agent_user, small_base):
     before = decide(in_use, "Zuvex", "Zuvex no me deja exportar los albaranes.")
     taught = "meeting" if before.triage.rule == "third_party" else "third_party"
-    for subject, body in ZUVEX:
-        ticket = open_(hosting_customer, subject, body)
-        event_record(ticket=ticket, key="triage.changed", actor=agent_user, rule=taught)
+    for subject, body in ZUVEX:  # the agents change each proposal to the rule they know
+        ticket_triage_change(ticket=open_(hosting_customer, subject, body), actor=agent_user,
+                             rule=taught)
     training = model_retrain(policy=in_use, base=small_base, now=NOON)
     assert training.adopted and training.examples + training.held_back == 4
     after = decide(in_use, "Zuvex", "Zuvex no me deja exportar los albaranes.")
-    assert (before.triage.rule, after.triage.rule) != (taught, taught)
+    assert before.triage.rule != taught
     assert after.triage.rule == taught
 
 
