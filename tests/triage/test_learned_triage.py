@@ -229,3 +229,25 @@ def test_eval_names_the_line_that_is_not_a_request(tmp_path, second, problem):
                     + second, "utf-8")
     with pytest.raises(CommandError, match=problem):
         eval_lines(path)
+
+
+def test_a_group_of_requests_is_predicted_in_one_call_with_the_same_decisions(policy,
+                                                                             monkeypatch):
+    from xuala.desk.triage import triage, triage_prefetch
+
+    texts = ["Holded\nNo me cuadran las facturas que exporta Holded.",
+             "Impresora\nLa impresora de la oficina no imprime.",
+             "Llamadme\nPrefiero que me llaméis por teléfono.",
+             "Web caída\nLa web no carga desde esta mañana."]
+    alone = [triage(policy, client(text)) for text in texts]
+    calls = []
+    predict = triage_model.TriageModel.predict
+    monkeypatch.setattr(triage_model.TriageModel, "predict",
+                        lambda self, batch, **kw: calls.append(list(batch)) or predict(
+                            self, batch, **kw))
+    triage_prefetch(policy, [*texts, "  "])
+    grouped = [triage(policy, client(text)) for text in texts]
+    assert calls == [texts]  # one call for the group, none after
+    assert grouped == alone
+    triage(policy, client(texts[0]))  # taken once: the same text again is predicted anew
+    assert calls == [texts, [texts[0]]]

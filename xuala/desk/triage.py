@@ -191,11 +191,22 @@ def triage(policy: Policy, facts: Facts) -> Triage:
 # the rules here).
 keyword_triage = triage
 _learned: list = []
+_prefetch: list = []
 
 
-def learned_triage_register(decide) -> None:
-    """Register ``decide(policy, facts) -> result with .triage, or None`` (one at most)."""
+def learned_triage_register(decide, prefetch=None) -> None:
+    """Register ``decide(policy, facts) -> result with .triage, or None`` (one at most), and
+    ``prefetch(policy, texts)``, which may decide many texts at once ahead of ``decide``."""
     _learned[:] = [decide]
+    _prefetch[:] = [prefetch] if prefetch else []
+
+
+def triage_prefetch(policy: Policy, texts: list[str]) -> None:
+    """Free texts about to be triaged together (``Facts.text`` of each): a learned model
+    decides a batch in a fraction of the time it takes one by one."""
+    texts = [text for text in texts if text.strip()]
+    if _prefetch and policy.triage.model and texts:
+        _prefetch[0](policy, texts)
 
 
 def triage(policy: Policy, facts: Facts) -> Triage:

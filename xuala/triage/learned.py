@@ -9,6 +9,7 @@ Without a model file, ``learned_triage`` returns None and the keyword rules deci
 
 from __future__ import annotations
 
+import threading
 from dataclasses import dataclass, field
 
 from xuala.desk.triage import Facts, Triage, rule_triage, rules_of
@@ -51,6 +52,18 @@ def decide(policy: Policy, facts: Facts, rule: str, probability: float,
                    probability, reasons)
 
 
+# Predictions made ahead for a group of requests (``learned_prefetch``), by text, per thread.
+_ahead = threading.local()
+
+
+def learned_prefetch(policy: Policy, texts: list[str]) -> None:
+    """Predict a group's texts in one call (a fifth of the time per request, or less); each
+    is taken once by ``learned_triage``. The previous group's leftovers are dropped."""
+    model = triage_model.load()
+    _ahead.predictions = {} if model is None else {
+        (id(model), text): p for text, p in zip(texts, model.predict(texts), strict=True)}
+
+
 def learned_triage(policy: Policy, facts: Facts, *, subject: str = "", body: str | None = None,
                    model: triage_model.TriageModel | None = None) -> Learned | None:
     """The learned decision on a free-text request, or None without a usable model.
@@ -61,7 +74,8 @@ def learned_triage(policy: Policy, facts: Facts, *, subject: str = "", body: str
     if model is None:
         return None
     text = triage_model.request_text(subject, body) if body is not None else facts.text
-    prediction = model.predict([text])[0]
+    ahead = getattr(_ahead, "predictions", {}).pop((id(model), text), None)
+    prediction = ahead or model.predict([text])[0]
     if prediction.rule not in {rule.key for rule in rules_of(policy)}:
         return None  # a model trained for another policy's rules: the keywords decide
     return decide(policy, facts, prediction.rule, prediction.probability, prediction.reasons)
