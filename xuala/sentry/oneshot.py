@@ -151,6 +151,7 @@ def emergency_verify(*, ticket_id: int) -> dict | None:
     server fault applies the emergency, a fault of the website alone applies §6.2. Returns
     the recorded result (None when the ticket is not a site-down one)."""
     from xuala.desk.decisions import ticket_emergency_confirm
+    from xuala.desk.errors import InvalidTransition
     from xuala.desk.events import event_record
     from xuala.desk.models import Ticket, TriageState
     from xuala.desk.retriage import ticket_site_fault_confirm
@@ -173,8 +174,11 @@ def emergency_verify(*, ticket_id: int) -> dict | None:
         if found["fault"] == "server":
             ticket_emergency_confirm(ticket=ticket, at=at, failing=found["failing"])
         elif found["fault"] == "site":
-            ticket_site_fault_confirm(ticket=ticket, at=at, site_id=found["site_id"],
-                                      facts={"failing": found["failing"]})
+            try:
+                ticket_site_fault_confirm(ticket=ticket, at=at, site_id=found["site_id"],
+                                          facts={"failing": found["failing"]})
+            except InvalidTransition:  # a policy without a site_fault rule: the agent decides
+                log.warning("ticket %s: no site_fault rule in its policy", ticket.pk)
     return summary
 
 
