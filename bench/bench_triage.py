@@ -52,9 +52,11 @@ def main() -> int:
     for rule in sorted(learned.recall):
         print(f"{'recall ' + rule:28} {learned.recall[rule]:9.1%} "
               f"{keywords.recall.get(rule, 0.0):9.1%}")
-    uncertain = sum(not r.triage.certain for r in results)
-    print(f"not certain (agent decides): {uncertain} of {len(rows)}; "
-          f"{len(rows) / elapsed:,.0f} requests/s")
+    below = sum(r.probability < policy.triage.threshold for r in results)
+    waiting = sum(r.probability >= policy.triage.threshold and not r.triage.certain
+                  for r in results)
+    print(f"below the threshold (an agent decides): {below} of {len(rows)}; emergencies "
+          f"waiting for the live check: {waiting}; {len(rows) / elapsed:,.0f} requests/s")
     print("\nlearned, confusion (rows expected, columns got):\n" + learned.table())
     print("\nkeywords, confusion (rows expected, columns got):\n" + keywords.table())
     missed = [rule for rule, r in learned.recall.items() if r < GOAL_RECALL]

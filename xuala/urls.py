@@ -40,6 +40,7 @@ urlpatterns += i18n_patterns(
     path("console/wsa/", include("xuala.wsa.urls_console")),
     path("console/updates/", include(updates_urls.console)),
     path("console/antispam/", include("xuala.antispam.urls_console")),
+    path("console/triage/", include("xuala.triage.urls_console")),
     path("console/", include("xuala.console.urls")),
     prefix_default_language=False,
 )

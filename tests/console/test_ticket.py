@@ -169,7 +169,7 @@ def test_it_shows_an_invalid_status_change_as_an_error_and_changes_nothing(agent
     assert "A ticket cannot go from “Waiting on quote” to “Waiting on client”." in response.text
 
 
-def test_it_applies_a_triage_proposal_with_one_click(agent_client, agent_user,
+def test_it_applies_a_triage_proposal_with_one_click(unsure_model, agent_client, agent_user,
                                                      hosting_customer):
     ticket = open_ticket(hosting_customer, subject="Problema con Gmail",
                          body="No puedo entrar en mi cuenta de gmail.")
@@ -179,6 +179,17 @@ def test_it_applies_a_triage_proposal_with_one_click(agent_client, agent_user,
     panel = page.split('id="triage-panel"', 1)[1].split("</section>", 1)[0]
     assert "§6" in panel and 'id="triage-apply"' in panel and 'id="triage-dismiss"' in panel
     assert prepared.split(".")[0] in panel
+    # What weighed: the model's probability, below the policy's threshold, and its words.
+    proposed = ticket.events.get(key="triage.proposed").data
+    shown = panel.split('id="triage-probability">', 1)[1].split("</dd>", 1)[0]
+    assert shown.startswith(f"{round(proposed['probability'] * 100)} %")
+    assert "por debajo del umbral de la política (100 %)" in shown
+    assert "policy keywords:third_party" in proposed["reasons"]  # "gmail" is one of them
+    for reason in proposed["reasons"]:
+        if reason.startswith("policy keywords:"):
+            assert f"las palabras clave de la política para {reason[16:]}" in panel
+        else:
+            assert f'<code class="chip">{reason}</code>' in panel
 
     response = agent_client.post(url(ticket, "triage/apply"))
     assert response.status_code == 302
@@ -191,7 +202,8 @@ def test_it_applies_a_triage_proposal_with_one_click(agent_client, agent_user,
     assert 'id="triage-panel"' not in agent_client.get(url(ticket)).text
 
 
-def test_it_dismisses_a_triage_proposal_and_sends_nothing(agent_client, hosting_customer):
+def test_it_dismisses_a_triage_proposal_and_sends_nothing(unsure_model, agent_client,
+                                                          hosting_customer):
     ticket = open_ticket(hosting_customer, subject="Problema con Gmail",
                          body="No puedo entrar en mi cuenta de gmail.")
     response = agent_client.post(url(ticket, "triage/dismiss"))

@@ -16,8 +16,7 @@ from tests import factories
 from tests.api.conftest import secret_for
 from tests.policy.door import compose, mail_door  # noqa: F401 (a fixture)
 from xuala.customers.models import Contract
-from xuala.desk.models import Status, Ticket, TriageState
-from xuala.desk.services import ticket_triage_apply
+from xuala.desk.models import MessageKind, Status, Ticket, TriageState
 from xuala.policy.schema import Billing
 
 pytestmark = pytest.mark.django_db
@@ -105,8 +104,8 @@ def test_the_api_accepts_an_extra_as_a_category(client, shop_customer, plan_cust
     assert {"content_management", "ecommerce_orders", "customer_service"} <= set(categories)
 
 
-def test_by_mail_free_text_about_orders_is_a_quote_proposal_or_covered(
-        mail_door, shop_customer, plan_customer, agent_user):  # noqa: F811
+def test_by_mail_free_text_about_orders_is_a_quote_or_covered(
+        mail_door, shop_customer, plan_customer):  # noqa: F811
     covered = mail_door(compose(sender="rosa@tiendagrande.es", subject="Gestionar pedidos",
                               body="¿Podéis gestionar pedidos de la tienda esta semana?"))
     assert covered.ticket.triage_decision == "covered"
@@ -115,7 +114,7 @@ def test_by_mail_free_text_about_orders_is_a_quote_proposal_or_covered(
                             body="¿Podéis gestionar pedidos de la tienda esta semana?"))
     ticket = asked.ticket
     assert ticket.triage_decision == "needs_quote" and ticket.triage_rule == "ecommerce_orders"
-    assert ticket.triage_state == TriageState.PROPOSED  # free text: the agent agrees first
-    ticket_triage_apply(ticket=ticket, actor=agent_user)
-    ticket.refresh_from_db()
+    # The learned triage is sure of it: applied at once, the quote answer sent (§5).
+    assert ticket.triage_state == TriageState.APPLIED
     assert ticket.status == Status.WAITING_ON_QUOTE
+    assert "cláusula 5)" in ticket.messages.get(kind=MessageKind.AUTO).body_text

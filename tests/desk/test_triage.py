@@ -96,8 +96,11 @@ def test_a_plan_client_is_priority_and_others_standard(plan_customer, hosting_cu
     assert open_(hosting_customer, category="hosting").ticket.ticket_class == "standard"
 
 
-def test_free_text_judgement_is_proposed_then_applied_with_one_click(hosting_customer,
+def test_free_text_judgement_is_proposed_then_applied_with_one_click(keyword_rules,
+                                                                   hosting_customer,
                                                                    agent_user):
+    # The keyword rules: their judgement on free text is always a proposal (with the learned
+    # triage, a sure decision is applied at once: tests/triage/test_learning.py).
     ticket = open_(hosting_customer, subject="Problema con Gmail",
                    body="No me llegan los correos a mi cuenta de gmail").ticket
     assert ticket.triage_state == TriageState.PROPOSED
@@ -112,7 +115,7 @@ def test_free_text_judgement_is_proposed_then_applied_with_one_click(hosting_cus
     assert reply.author == agent_user and reply.body_text == prepared
 
 
-def test_keywords_match_without_accents_and_in_english(hosting_customer):
+def test_keywords_match_without_accents_and_in_english(keyword_rules, hosting_customer):
     es = open_(hosting_customer, subject="Por favor llamame", body="Quiero una llamada").ticket
     assert es.triage_rule == "meeting" and es.triage_state == TriageState.PROPOSED
     en = open_(hosting_customer, subject="Please call me", body="about my domain").ticket

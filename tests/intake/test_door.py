@@ -13,7 +13,7 @@ from tests import factories
 from tests.intake.conftest import SUPPORT, compose
 from tests.intake.corpus import all_fixtures, fixture_bytes, fixtures_tagged
 from xuala.desk.models import Channel, Status, Ticket, TicketEvent, TriageState
-from xuala.desk.services import ticket_open, ticket_triage_apply
+from xuala.desk.services import ticket_open
 from xuala.intake.models import InboundStatus
 from xuala.intake.selectors import inbound_for_confirmation, inbound_preview
 from xuala.intake.services import (
@@ -73,16 +73,17 @@ def test_out_of_hours_the_acknowledgement_says_when_it_will_be_attended(plan_cus
     assert "lunes 30 noviembre 2026, 09:00" in ack.body_text
 
 
-def test_a_request_for_a_call_becomes_a_meeting_request(hosting_customer, deliver, agent_user):
+def test_a_request_for_a_call_becomes_a_meeting_request(hosting_customer, deliver):
     row = deliver(compose(sender="luis@sinplan-demo.es", subject="Ayuda con la web",
                           body="Por favor, llamadme por teléfono, es más fácil."))
     ticket = row.ticket
     assert ticket.triage_rule == "meeting" and ticket.triage_decision == "meeting"
-    # Free text is a proposal; the agent's agreement turns it into the meeting (§4).
-    assert ticket.triage_state == TriageState.PROPOSED
-    ticket_triage_apply(ticket=ticket, actor=agent_user)
-    ticket.refresh_from_db()
+    # The learned triage is sure of it: the meeting (§4) is applied at once, no agent needed.
+    assert ticket.triage_state == TriageState.APPLIED
     assert ticket.status == Status.MEETING
+    from xuala.meetings.models import MeetingRequest
+
+    assert MeetingRequest.objects.filter(ticket=ticket).exists()
 
 
 def test_a_client_mail_with_an_attachment_keeps_it_on_the_ticket(plan_customer, deliver):

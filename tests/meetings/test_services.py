@@ -77,8 +77,10 @@ def test_a_request_without_free_agents_waits_for_an_offer(frozen, plan_customer,
 
 
 def test_an_email_asking_for_a_call_gets_a_request_once_the_agent_applies_triage(
-        frozen, available_agent, hosting_customer, django_capture_on_commit_callbacks):
-    """Free text asking to be called is a triage proposal; applying it opens the request."""
+        unsure_model, frozen, available_agent, hosting_customer,
+        django_capture_on_commit_callbacks):
+    """Free text asking to be called, when the triage is unsure, is a proposal; applying it
+    opens the request."""
     ticket = ticket_open(customer=hosting_customer, contact=contact_user(hosting_customer),
                          channel=Channel.EMAIL, subject="¿Me podéis llamar?",
                          body_text="Prefiero una videollamada, llamadme cuando podáis.",
@@ -87,6 +89,19 @@ def test_an_email_asking_for_a_call_gets_a_request_once_the_agent_applies_triage
     assert not ticket.meeting_requests.exists()
     with django_capture_on_commit_callbacks(execute=True):
         ticket_triage_apply(ticket=ticket, actor=available_agent)
+    request = ticket.meeting_requests.get()
+    assert request.status == RequestStatus.OFFERED
+    assert request.slots.count() == 5
+
+
+def test_an_email_asking_for_a_call_gets_a_request_at_once_when_the_triage_is_sure(
+        frozen, available_agent, hosting_customer, django_capture_on_commit_callbacks):
+    with django_capture_on_commit_callbacks(execute=True):
+        ticket = ticket_open(customer=hosting_customer, contact=contact_user(hosting_customer),
+                             channel=Channel.EMAIL, subject="¿Me podéis llamar?",
+                             body_text="Prefiero una videollamada, llamadme cuando podáis.",
+                             received_at=NOW).ticket
+    assert (ticket.triage_decision, ticket.triage_state) == ("meeting", "applied")
     request = ticket.meeting_requests.get()
     assert request.status == RequestStatus.OFFERED
     assert request.slots.count() == 5

@@ -9,7 +9,13 @@ import pytest
 
 from tests.factories import contact_user
 from xuala.desk.models import Channel, TriageState
-from xuala.desk.services import event_record, ticket_open, ticket_triage_dismiss
+from xuala.desk.services import (
+    event_record,
+    ticket_open,
+    ticket_triage_apply,
+    ticket_triage_change,
+    ticket_triage_dismiss,
+)
 from xuala.desk.triage import Facts
 from xuala.policy.loader import load_policy
 from xuala.triage import model as triage_model
@@ -59,29 +65,32 @@ ZUVEX = [("Zuvex", "El programa Zuvex no exporta los albaranes del mes."),
          ("Zuvex", "Los albaranes de Zuvex salen vacíos al exportarlos.")]
 
 
-def test_an_agents_change_and_dismissal_are_recorded_as_examples(in_use, hosting_customer,
-                                                                 agent_user):
-    ticket = open_(hosting_customer, *ZUVEX[0])
-    ticket.triage_state = TriageState.PROPOSED
-    ticket.save(update_fields=["triage_state"])
-    event_record(ticket=ticket, key="triage.changed", actor=agent_user, rule="third_party")
-    ticket_triage_dismiss(ticket=ticket, actor=agent_user)
-    examples = list(TriageExample.objects.values_list("source", "label", "body"))
-    assert examples == [("changed", "third_party", ZUVEX[0][1]),
-                        ("dismissed", "other", ZUVEX[0][1])]
+def test_what_agents_apply_dismiss_or_change_is_recorded_as_examples(
+        in_use, unsure_model, hosting_customer, agent_user):
+    changed, dismissed, applied = (open_(hosting_customer, *z) for z in ZUVEX[:3])
+    assert {t.triage_state for t in (changed, dismissed, applied)} == {TriageState.PROPOSED}
+    proposed = changed.triage_rule
+    other_rule = "meeting" if proposed == "third_party" else "third_party"
+    ticket_triage_change(ticket=changed, actor=agent_user, rule=other_rule)
+    ticket_triage_dismiss(ticket=dismissed, actor=agent_user)
+    ticket_triage_apply(ticket=applied, actor=agent_user)
+    examples = list(TriageExample.objects.values_list("source", "label", "proposed", "body"))
+    assert examples == [("changed", other_rule, proposed, ZUVEX[0][1]),
+                        ("dismissed", "other", dismissed.triage_rule, ZUVEX[1][1]),
+                        ("applied", applied.triage_rule, applied.triage_rule, ZUVEX[2][1])]
 
 
-def test_learning_from_agents_corrections_changes_the_next_decision(in_use, hosting_customer,
-                                                                   agent_user, small_base):
+def test_learning_from_agents_corrections_changes_the_next_decision(
+        in_use, unsure_model, hosting_customer, agent_user, small_base):
     before = decide(in_use, "Zuvex", "Zuvex no me deja exportar los albaranes.")
     taught = "meeting" if before.triage.rule == "third_party" else "third_party"
-    for subject, body in ZUVEX:
-        ticket = open_(hosting_customer, subject, body)
-        event_record(ticket=ticket, key="triage.changed", actor=agent_user, rule=taught)
+    for subject, body in ZUVEX:  # the agents change each proposal to the rule they know
+        ticket_triage_change(ticket=open_(hosting_customer, subject, body), actor=agent_user,
+                             rule=taught)
     training = model_retrain(policy=in_use, base=small_base, now=NOON)
     assert training.adopted and training.examples + training.held_back == 4
     after = decide(in_use, "Zuvex", "Zuvex no me deja exportar los albaranes.")
-    assert (before.triage.rule, after.triage.rule) != (taught, taught)
+    assert before.triage.rule != taught
     assert after.triage.rule == taught
 
 
@@ -129,15 +138,12 @@ def test_the_schedule_retrains_only_when_agents_taught_something_new(in_use, hos
 
 @pytest.fixture
 def model_on(settings, tmp_path, monkeypatch):
-    """The active policy with [triage] model = true (and the packaged model in use)."""
-    from xuala.policy.loader import default_policy_text
+    """The shipped policy (the learned triage on by default) and the packaged model in use."""
+    from tests.policy.copies import policy_copy
 
     monkeypatch.delenv(triage_model.MODEL_ENV, raising=False)
     settings.DATA_DIR = tmp_path
-    path = tmp_path / "policy.toml"
-    path.write_text(default_policy_text().replace("model = false", "model = true"), "utf-8")
-    settings.XUALA_POLICY = str(path)
-    return path
+    return policy_copy(tmp_path, settings)
 
 
 HOLDED = ("Holded", "No me cuadran las facturas que exporta Holded, ¿me ayudáis con su panel?")
@@ -149,11 +155,16 @@ def test_with_the_model_on_a_sure_decision_on_free_text_is_applied_at_once(
     assert (ticket.triage_rule, ticket.triage_decision, ticket.triage_clause) == (
         "third_party", "refused", "6")
     assert ticket.triage_state == TriageState.APPLIED
+    assert ticket.status == "resolved"  # the §6 answer went out without an agent
+    applied = ticket.events.get(key="triage.applied").data
+    assert applied["probability"] >= 0.5 and applied["threshold"] == 0.5
+    assert "holded" in applied["reasons"]  # the words that weighed most, kept with it
 
 
-def test_with_the_model_off_the_keyword_rules_decide_as_before(hosting_customer):
+def test_with_the_model_off_the_keyword_rules_decide_as_before(keyword_rules, hosting_customer):
     ticket = open_(hosting_customer, *HOLDED)
     assert ticket.triage_rule != "third_party"  # no listed keyword names Holded
+    assert "probability" not in ticket.events.get(key__startswith="triage.").data
 
 
 def test_with_the_model_on_an_unsure_decision_waits_for_an_agent(model_on, hosting_customer):
@@ -161,4 +172,6 @@ def test_with_the_model_on_an_unsure_decision_waits_for_an_agent(model_on, hosti
                                                             "threshold = 0.999"), "utf-8")
     ticket = open_(hosting_customer, *HOLDED)
     assert ticket.triage_state == TriageState.PROPOSED
-    assert ticket.ticket_class == "standard"
+    assert ticket.ticket_class == "standard" and ticket.status == "new"
+    proposed = ticket.events.get(key="triage.proposed").data
+    assert proposed["rule"] == "third_party" and proposed["probability"] < 0.999

@@ -154,6 +154,8 @@ SENTENCES: dict[str, Sentence] = {
     "triage.applied": _triage(_("Triage applied: %(decision)s (clause §%(clause)s).")),
     "triage.proposed": _triage(_("Triage proposes: %(decision)s (clause §%(clause)s).")),
     "triage.dismissed": lambda d, w: _("Triage proposal dismissed."),
+    "triage.changed": _triage(_("Triage changed by the agent to: %(decision)s (clause "
+                                "§%(clause)s).")),
     "oncall.paged": lambda d, w: _("On-call team paged (%(to)s).") % {"to": d.get("to") or "—"},
     "sla.first_response": _first_response,
     "sla.paused": _paused,

@@ -217,6 +217,11 @@ def _reachable_statuses(ticket: Ticket) -> list[str]:
     return services.statuses_reachable(ticket.status)
 
 
+def _last_event(ticket: Ticket, wanted):
+    """The ticket's latest event that ``wanted`` accepts (events are prefetched), or None."""
+    return next((e for e in reversed(ticket.events.all()) if wanted(e)), None)
+
+
 def _ticket_page(request, ticket: Ticket, *, reply_form: ReplyForm | None = None,
                  note_form: NoteForm | None = None):
     reachable = _reachable_statuses(ticket)
@@ -239,11 +244,14 @@ def _ticket_page(request, ticket: Ticket, *, reply_form: ReplyForm | None = None
         "assign_form": AssignForm(agents=agents, initial={
             "assignee": str(ticket.assignee_id) if ticket.assignee_id else ""}),
         "status_options": [(value, labels[value]) for value in reachable],
-        "emergency_check": next((e for e in reversed(ticket.events.all())
-                                 if e.key == "sentry.emergency_checked"), None),
+        "emergency_check": _last_event(ticket, lambda e: e.key == "sentry.emergency_checked"),
+        "triage_basis": _last_event(ticket, lambda e: e.key.startswith("triage.")
+                                    and "probability" in (e.data or {})),
         "proposal": ticket.triage_state == TriageState.PROPOSED,
         "prepared_answer": services.triage_prepared_answer(ticket)
         if ticket.triage_state == TriageState.PROPOSED else "",
+        "triage_rules": services.triage_rule_choices(ticket)
+        if ticket.triage_state == TriageState.PROPOSED else [],
         "now": timezone.now(), "policy_tz": _policy_tz(), "nav": "queue",
     })
 
@@ -268,6 +276,8 @@ def _error_text(exc: DeskError, ticket: Ticket | None = None, wanted: str = "") 
             return _("Only agents can be assigned tickets.")
         if exc.code == "no_proposal":
             return _("This ticket has no triage proposal waiting any more.")
+        if exc.code == "unknown_rule":
+            return _("Choose one of the policy's rules.")
     if isinstance(exc, AttachmentRejected):
         if exc.code == "too_many":
             return _("You can attach at most %(count)s files.") % {
@@ -389,6 +399,18 @@ def ticket_triage_view(request, pk: int, decision: str):
     ticket = selectors.ticket_for_action(pk=pk)
     _perform(request, ticket, lambda: decide(ticket=ticket, actor=request.user),
              success=str(success))
+    return _back_to(ticket)
+
+
+@agent_required
+@require_POST
+def ticket_triage_change_view(request, pk: int):
+    """The agent picks the rule the request really falls under (a labelled example)."""
+    ticket = selectors.ticket_for_action(pk=pk)
+    rule = request.POST.get("rule", "")
+    _perform(request, ticket,
+             lambda: services.ticket_triage_change(ticket=ticket, actor=request.user, rule=rule),
+             success=_("The triage was changed to the rule you chose and carried out."))
     return _back_to(ticket)
 
 

@@ -154,9 +154,9 @@ def demo_load() -> DemoAccounts:
     desk.ticket_set_status(ticket=closed, status=Status.CLOSED, actor=agent)
     ticket(basic_customer, luis, luis_site, "La web no carga",
            "La web devuelve un error y no carga nada.", "site_down", 1)  # emergency
-    ticket(basic_customer, luis, luis_site, "Problema con mi Gmail",
-           "No me llegan a Gmail los correos que reenvío desde mi cuenta.", None,
-           4)  # free text: triage proposal for the agent
+    ticket(basic_customer, luis, luis_site, "Copias",
+           "¿Hacéis copias de seguridad del correo también o solo de la web?", None,
+           4)  # free text the learned triage is unsure of: a proposal for the agent
     from xuala.kb.seed import seed_load
 
     seed_load()

@@ -31,7 +31,7 @@ from xuala.desk.models import (
     TicketEvent,
     TriageState,
 )
-from xuala.desk.triage import Facts, Triage, triage
+from xuala.desk.triage import Facts, Triage, plan_extras, triage, triage_prefetch
 from xuala.notify.models import OutboundEmail
 from xuala.notify.services import email_build
 from xuala.policy.loader import LoadedPolicy
@@ -101,8 +101,11 @@ class OpenReads:
             self._tz = policy_of_version(self.version()).calendar.tz
         return received_at.astimezone(self._tz).date()
 
-    def prefetch(self, requests: Sequence[tuple[Customer, datetime]]) -> None:
-        """Read the coverage of these (customer, received at) in one go."""
+    def prefetch(self, requests: Sequence[tuple[Customer, datetime]], *,
+                 texts: Sequence[str] = ()) -> None:
+        """Read the coverage of these (customer, received at) in one go, and triage the
+        requests' ``texts`` (``request_text`` of each) in one go."""
+        triage_prefetch(policy_of_version(self.version()).policy, list(texts))
         by_day: dict[date, dict[int, Customer]] = {}
         for customer, received_at in requests:
             day = self._day(received_at)
@@ -145,15 +148,14 @@ def _policy_version() -> PolicyVersion:
     return version
 
 
-def _plan_extras(loaded: LoadedPolicy, coverage: Coverage) -> frozenset[str]:
-    """The extras (content management, orders, customer service...) of the customer's plans."""
-    extras: set[str] = set()
-    for key in coverage.plan_keys:
-        try:
-            extras.update(loaded.policy.plan(key).extras)
-        except KeyError:  # a contract whose plan the policy no longer names
-            continue
-    return frozenset(extras)
+def request_subject(subject: str) -> str:
+    """A request's subject as its ticket keeps it: one line (it never breaks a mail header)."""
+    return one_line(subject)[:250]
+
+
+def request_text(subject: str, body_text: str) -> str:
+    """What triage reads of a request (``Facts.text``)."""
+    return f"{request_subject(subject)}\n{body_text}"
 
 
 @dataclass
@@ -208,7 +210,7 @@ def ticket_open_prepare(request: OpenRequest, *, reads: OpenReads | None = None)
     reads = reads or OpenReads()
     customer, contact, site, service = (request.customer, request.contact, request.site,
                                         request.service)
-    subject = one_line(request.subject)[:250]  # a subject never breaks a mail header
+    subject = request_subject(request.subject)
     if not subject or not (request.body_text or request.body_html).strip():
         raise InvalidTransition("a request needs a subject and a description", code="empty")
     uploads_check(request.uploads, customer=request.customer, channel=request.channel)
@@ -225,9 +227,9 @@ def ticket_open_prepare(request: OpenRequest, *, reads: OpenReads | None = None)
     decided = triage(loaded.policy, Facts(
         is_client=coverage.has_active_service,
         has_plan=coverage.covers_site(site.pk if site else None),
-        extras=_plan_extras(loaded, coverage),
+        extras=plan_extras(loaded.policy, coverage.plan_keys),
         category=request.category,
-        text=f"{subject}\n{request.body_text}",
+        text=request_text(subject, request.body_text),
         language=language,
     ))
     if decided.rule == "not_client":
@@ -282,7 +284,7 @@ def tickets_open_write(prepared: Sequence[PreparedOpen]) -> list[Opened]:
             TicketEvent(ticket=ticket, at=at,
                         key="triage.applied" if decided.certain else "triage.proposed",
                         data={"decision": decided.decision, "clause": decided.clause,
-                              "rule": decided.rule}),
+                              "rule": decided.rule, **decided.basis()}),
         ]
     insert_rows(events)
     for p, first in zip(prepared, firsts, strict=True):

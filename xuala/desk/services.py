@@ -6,6 +6,7 @@ lives in the module of its job:
 - ``messages``: replies, notes, the client's messages, the desk's own, their files;
 - ``statuses``: status moves and the clock pauses they make, assignment;
 - ``decisions``: triage decisions carried out (answers citing the policy's clause);
+- ``retriage``: a proposal decided under another rule (an agent's change, a live fact);
 - ``clocks``: the SLA instants and queue columns derived from a ticket's state;
 - ``staff``: what agents change outside tickets (canned replies, their sign-in device);
 - ``events``: the event log;
@@ -36,9 +37,15 @@ from xuala.desk.opening import (
     OpenRequest,
     PreparedOpen,
     client_channel_check,
+    request_text,
     ticket_open,
     ticket_open_prepare,
     tickets_open_write,
+)
+from xuala.desk.retriage import (
+    ticket_site_fault_confirm,
+    ticket_triage_change,
+    triage_rule_choices,
 )
 from xuala.desk.staff import (
     canned_reply_delete,
@@ -71,6 +78,7 @@ __all__ = [
     "customer_attachment_bytes",
     "decision_handler_register",
     "event_record",
+    "request_text",
     "statuses_reachable",
     "ticket_assign",
     "ticket_client_message",
@@ -80,13 +88,16 @@ __all__ = [
     "ticket_open_prepare",
     "ticket_reply",
     "ticket_set_status",
+    "ticket_site_fault_confirm",
     "ticket_system_message",
     "ticket_triage_apply",
+    "ticket_triage_change",
     "ticket_triage_dismiss",
     "tickets_open_write",
     "totp_device_confirm",
     "totp_device_pending",
     "triage_prepared_answer",
+    "triage_rule_choices",
     "urgent_language",
     "urgent_review",
 ]

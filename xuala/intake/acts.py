@@ -28,6 +28,7 @@ from xuala.desk.services import (
     PreparedOpen,
     Upload,
     event_record,
+    request_text,
     ticket_client_message,
     ticket_open_prepare,
     tickets_open_write,
@@ -142,6 +143,11 @@ def linked_open(plan: Plan, *, mail: Mail, old: Ticket) -> Ticket | None:
     event_record(ticket=old, key="ticket.linked", other=new.pk,
                  other_reference=new.reference, relation="followed_by")
     return new
+
+
+def open_text(mail: Mail) -> str:
+    """What the desk's triage will read of ``mail`` (for a group's prefetch)."""
+    return request_text(_subject(mail), _body(mail)[0])
 
 
 def open_prepare(mail: Mail, plan: Plan, *, reads: OpenReads | None

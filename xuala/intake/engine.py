@@ -246,7 +246,8 @@ def _act_group(group: list[_Item], reads: Reads, now: datetime,
         with transaction.atomic():
             opening = [item for item in group if item.plan.opens]
             reads.opening.prefetch([(item.mail.contact.customer, item.row.received_at)
-                                    for item in opening])
+                                    for item in opening],
+                                   texts=[acts.open_text(item.mail) for item in opening])
             prepared: list[tuple[_Item, PreparedOpen, list[Upload]]] = []
             for item in group:
                 plan = item.plan

@@ -317,7 +317,7 @@ class TriageSettings(Strict):
     judgement is not certain and an agent decides."""
 
     threshold: float = Field(default=0.5, ge=0, le=1)
-    model: bool = False  # the desk triages free text with the model (else: keyword rules)
+    model: bool = True  # the desk triages free text with the model (else: keyword rules)
 
 
 class Service(Strict):

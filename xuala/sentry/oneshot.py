@@ -1,17 +1,23 @@
 """§1: a request that says a site or server is down starts an immediate one-shot check.
 
 Whatever the channel (the client-area form, mail, the API), a ticket that triage judges a
-web-service emergency is verified at once: the client's sites (the one named first) and the
-servers hosting them are checked now, each failure checked a second time to confirm it.
+web-service emergency is verified at once: the client's sites (the one named first), the
+servers hosting them and a few other sites on those servers are checked now, each failure
+checked a second time to confirm it. The live facts then decide what the text cannot:
 
-- A confirmed failure applies the emergency at once, at any hour (a weekend too): the
-  proposal is applied by the system, the ticket becomes an emergency and on-call is paged.
-- No confirmed failure: a proposal stays a proposal for the agent, with the check's result
-  shown on the ticket (the event ``sentry.emergency_checked``).
+- a server fault (its server failing, or the other sites on that server failing too), or a
+  failure that cannot be compared (a site without a known server): an emergency (§1). The
+  proposal is applied by the system at once, at any hour (a weekend too), the ticket becomes
+  an emergency and on-call is paged;
+- the client's website failing while its server and the other sites on that server work: a
+  fault of the website (§6.2), not an emergency: covered by a plan's urgent review (§6.3.6),
+  the plans offered without one; applied by the system too;
+- no confirmed failure: a proposal stays a proposal for the agent.
 
-The check runs after the ticket's transaction commits, in a thread of its own (mail intake
-does not wait for it); ``XUALA_EMERGENCY_CHECK`` = "thread" (default), "inline" (in the
-committing thread; tests) or "off".
+The check's results and what they decided are the event ``sentry.emergency_checked``, shown
+to the agent beside the proposal. The check runs after the ticket's transaction commits, in
+a thread of its own (mail intake does not wait for it); ``XUALA_EMERGENCY_CHECK`` = "thread"
+(default), "inline" (in the committing thread; tests) or "off".
 """
 
 from __future__ import annotations
@@ -30,18 +36,22 @@ log = logging.getLogger(__name__)
 # Extra probe arguments (tests point the probe at a loopback farm: resolve, ssl_context).
 PROBE_OPTIONS: dict = {}
 TIMEOUT_SECONDS = 15.0
+NEIGHBOURS = 3  # other customers' sites checked on each server, to tell a site from a server
 
 
 @dataclass(frozen=True)
 class Target:
-    kind: str  # "site" or "server"
+    kind: str  # "site" (the client's), "neighbour" (another customer's) or "server"
     name: str
     url: str
     options: dict
+    server: str = ""  # a site's server (its name), to compare the sites on one server
+    site_id: int | None = None  # the client's site
 
 
 def _targets(ticket) -> list[Target]:
-    """The client's sites, the named one first, then the servers hosting them."""
+    """The client's sites, the named one first, the servers hosting them, and a few other
+    sites on each of those servers (monitored ones first)."""
     from xuala.customers.models import Site
     from xuala.sentry.models import Monitor, MonitorKind
 
@@ -52,14 +62,25 @@ def _targets(ticket) -> list[Target]:
     for site in sites:
         if site.server is not None and site.server not in servers and site.server.is_active:
             servers.append(site.server)
+    neighbours = []
+    for server in servers:
+        others = (Site.objects.filter(server=server).exclude(customer_id=ticket.customer_id)
+                  .select_related("server").order_by("pk"))
+        monitored = set(Monitor.objects.filter(is_active=True, kind=MonitorKind.SITE,
+                                               site__in=others).values_list("site_id",
+                                                                            flat=True))
+        neighbours += sorted(others[:50], key=lambda s: s.pk not in monitored)[:NEIGHBOURS]
     monitors = {(m.kind, m.site_id or m.server_id): m for m in Monitor.objects.filter(
-        is_active=True, site__in=sites) | Monitor.objects.filter(is_active=True,
-                                                                 server__in=servers)}
+        is_active=True, site__in=sites + neighbours) | Monitor.objects.filter(
+        is_active=True, server__in=servers)}
     targets = []
-    for site in sites:
-        monitor = monitors.get((MonitorKind.SITE, site.pk))
-        targets.append(Target("site", site.url, monitor.url if monitor else site.url,
-                              _options(monitor)))
+    for kind, group in (("site", sites), ("neighbour", neighbours)):
+        for site in group:
+            monitor = monitors.get((MonitorKind.SITE, site.pk))
+            targets.append(Target(kind, site.url, monitor.url if monitor else site.url,
+                                  _options(monitor),
+                                  server=site.server.name if site.server else "",
+                                  site_id=site.pk if kind == "site" else None))
     for server in servers:
         monitor = monitors.get((MonitorKind.SERVER, server.pk))
         url = monitor.url if monitor else f"https://{server.hostname}/"
@@ -81,6 +102,8 @@ async def _check_all(targets: list[Target]) -> list[dict]:
     timeouts = PhaseTimeouts(total=TIMEOUT_SECONDS)
 
     async def one(target: Target) -> dict:
+        where = {"server": target.server, "site_id": target.site_id} if target.kind != \
+            "server" else {}
         try:
             first = await check(target.url, timeouts=timeouts, **target.options,
                                 **PROBE_OPTIONS)
@@ -91,21 +114,47 @@ async def _check_all(targets: list[Target]) -> list[dict]:
         except Exception as exc:  # an address the probe cannot check at all
             return {"kind": target.kind, "name": target.name, "url": target.url, "ok": False,
                     "confirmed": False, "error_class": "invalid", "error": str(exc)[:300],
-                    "status": None}
+                    "status": None, **where}
         return {"kind": target.kind, "name": target.name, "url": target.url,
                 "ok": result.ok, "confirmed": not first.ok and not result.ok,
                 "error_class": result.error_class, "error": result.error[:300],
-                "status": result.status}
+                "status": result.status, **where}
 
     return list(await asyncio.gather(*(one(t) for t in targets)))
 
 
+def fault_of(results: list[dict]) -> dict:
+    """What the check's results say: ``{"fault": "server"|"site"|None, "site_id", "failing"}``.
+
+    A failing server, or a failing site of the client whose server or whose neighbours on
+    that server fail too (or that has no known server to compare with), is a server or
+    network fault. Failing sites of the client each on a server that works, beside other
+    sites that work on it, are a fault of the website. No confirmed failure: no fault."""
+    servers = {r["name"]: r for r in results if r["kind"] == "server"}
+    failing = [r for r in results if r["kind"] in ("site", "server") and r["confirmed"]]
+    if not failing:
+        return {"fault": None, "site_id": None, "failing": []}
+    urls = [r["url"] for r in failing]
+    if any(r["kind"] == "server" for r in failing):
+        return {"fault": "server", "site_id": None, "failing": urls}
+    for site in failing:
+        server = servers.get(site.get("server") or "")
+        others = [r for r in results if r["kind"] in ("site", "neighbour") and r is not site
+                  and r.get("server") == site.get("server")]
+        if server is None or not server["ok"] or not all(r["ok"] for r in others):
+            return {"fault": "server", "site_id": None, "failing": urls}
+    return {"fault": "site", "site_id": failing[0].get("site_id"), "failing": urls}
+
+
 def emergency_verify(*, ticket_id: int) -> dict | None:
-    """Check the client's sites and servers now; apply the emergency if a failure is
-    confirmed. Returns the recorded result (None when the ticket is not a site-down one)."""
+    """Check the client's sites and servers now, and let the facts decide: a confirmed
+    server fault applies the emergency, a fault of the website alone applies §6.2. Returns
+    the recorded result (None when the ticket is not a site-down one)."""
     from xuala.desk.decisions import ticket_emergency_confirm
+    from xuala.desk.errors import InvalidTransition
     from xuala.desk.events import event_record
     from xuala.desk.models import Ticket, TriageState
+    from xuala.desk.retriage import ticket_site_fault_confirm
     from xuala.policy.schema import Decision
 
     ticket = Ticket.objects.select_related("customer").filter(pk=ticket_id).first()
@@ -113,15 +162,23 @@ def emergency_verify(*, ticket_id: int) -> dict | None:
         return None
     targets = _targets(ticket)
     results = asyncio.run(_check_all(targets)) if targets else []
-    confirmed = [r for r in results if r["confirmed"]]
+    found = fault_of(results)
     at = timezone.now()
-    summary = {"confirmed": bool(confirmed), "results": results}
+    summary = {"confirmed": bool(found["failing"]), "fault": found["fault"],
+               "results": results}
     with transaction.atomic():
         event_record(ticket=ticket, key="sentry.emergency_checked", at=at, **summary)
         ticket.refresh_from_db()
-        if confirmed and ticket.triage_state == TriageState.PROPOSED:
-            ticket_emergency_confirm(ticket=ticket, at=at,
-                                     failing=[r["url"] for r in confirmed])
+        if ticket.triage_state != TriageState.PROPOSED:
+            return summary
+        if found["fault"] == "server":
+            ticket_emergency_confirm(ticket=ticket, at=at, failing=found["failing"])
+        elif found["fault"] == "site":
+            try:
+                ticket_site_fault_confirm(ticket=ticket, at=at, site_id=found["site_id"],
+                                          facts={"failing": found["failing"]})
+            except InvalidTransition:  # a policy without a site_fault rule: the agent decides
+                log.warning("ticket %s: no site_fault rule in its policy", ticket.pk)
     return summary
 
 

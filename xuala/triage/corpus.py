@@ -78,5 +78,18 @@ def write_jsonl(path: Path, rows: list[dict]) -> None:
 
 
 def read_jsonl(path: str | Path) -> list[dict]:
+    """The JSON objects of a file, one a line (blank lines skipped); ValueError names the
+    first line that is not a JSON object."""
+    rows = []
     with Path(path).open(encoding="utf-8") as src:
-        return [json.loads(line) for line in src if line.strip()]
+        for number, line in enumerate(src, 1):
+            if not line.strip():
+                continue
+            try:
+                row = json.loads(line)
+            except ValueError as exc:
+                raise ValueError(f"line {number}: not JSON ({exc})") from None
+            if not isinstance(row, dict):
+                raise ValueError(f"line {number}: not a JSON object")
+            rows.append(row)
+    return rows

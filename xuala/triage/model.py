@@ -18,6 +18,7 @@ from pathlib import Path
 
 import numpy as np
 from scipy import sparse
+from scipy.special import expit
 from sklearn.base import BaseEstimator, TransformerMixin
 
 PACKAGED_MODEL = Path(__file__).with_name("data") / "model.joblib"
@@ -123,9 +124,8 @@ class TriageModel:
         return self
 
     def predict(self, texts: list[str], *, reasons: int = 5) -> list[Prediction]:
-        features = self.pipeline.named_steps["features"]
-        matrix = features.transform(texts)
-        probabilities = self.pipeline.named_steps["model"].predict_proba(matrix)
+        matrix = self._features(texts)
+        probabilities = self._probabilities(matrix)
         linear = self._linear()
         names = self._feature_names()
         out = []
@@ -134,6 +134,39 @@ class TriageModel:
             out.append(Prediction(rule=self.labels[best], probability=float(row[best]),
                                   reasons=self._reasons(matrix[i], linear, best, names, reasons)))
         return out
+
+    def _features(self, texts: list[str]):
+        """The FeatureUnion's transform, without its per-call machinery (one request is
+        transformed in two thirds of the time; tests/triage compares both)."""
+        union = self.pipeline.named_steps["features"]
+        if union.transformer_weights:
+            return union.transform(texts)
+        return sparse.hstack([step.transform(texts) for _name, step in union.transformer_list],
+                             format="csr")
+
+    def _probabilities(self, matrix) -> np.ndarray:
+        """The calibrated probabilities as CalibratedClassifierCV computes them (sigmoid, one
+        versus the rest, normalised, averaged over its calibrated classifiers), without its
+        per-call checks: for one request, 0.05 ms instead of 1 ms."""
+        model = self.pipeline.named_steps["model"]
+        classes = model.classes_
+        parts = model.calibrated_classifiers_
+        if any(c.method != "sigmoid" or list(c.estimator.classes_) != list(classes)
+               for c in parts) or len(classes) < 3:
+            return model.predict_proba(matrix)
+        total = np.zeros((matrix.shape[0], len(classes)))
+        for part in parts:
+            linear = part.estimator
+            scores = np.asarray(matrix @ linear.coef_.T) + linear.intercept_
+            a = np.array([c.a_ for c in part.calibrators])
+            b = np.array([c.b_ for c in part.calibrators])
+            proba = expit(-(a * scores + b))
+            denominator = proba.sum(axis=1, keepdims=True)
+            total += np.divide(proba, denominator, out=np.full_like(proba, 1 / len(classes)),
+                               where=denominator != 0)
+        total /= len(parts)
+        total[(total > 1.0) & (total <= 1.0 + 1e-5)] = 1.0
+        return total
 
     def predict_one(self, subject: str, body: str) -> Prediction:
         return self.predict([request_text(subject, body)])[0]
@@ -201,6 +234,13 @@ def model_path() -> Path:
     except Exception:  # noqa: S110 (no Django settings: the packaged model)
         pass
     return PACKAGED_MODEL
+
+
+def model_source(path: Path) -> str:
+    """Where the model at ``path`` comes from: "env", "adopted" or "packaged"."""
+    if os.environ.get(MODEL_ENV) and Path(os.environ[MODEL_ENV]) == path:
+        return "env"
+    return "packaged" if path == PACKAGED_MODEL else "adopted"
 
 
 @functools.lru_cache(maxsize=4)

@@ -14,7 +14,7 @@ def on_ticket_event(sender, instance, created, **kwargs) -> None:
     from xuala.triage.services import example_record
 
     ticket = instance.ticket
-    proposed = ticket.triage_rule or ""
+    proposed = (instance.data or {}).get("proposed") or ticket.triage_rule or ""
     if instance.key == "triage.applied" and instance.actor_id and proposed:
         example_record(ticket=ticket, label=proposed, source=ExampleSource.APPLIED,
                        proposed=proposed)
