@@ -13,15 +13,24 @@ import os
 import signal
 import threading
 
-from django.core.management.base import BaseCommand, CommandError
+from django.core.management.base import CommandError
+
+from xuala.core.commands import ActionsCommand
 
 
-class Command(BaseCommand):
+def _server(name: str):
+    from xuala.customers.models import HostingServer
+
+    try:
+        return HostingServer.objects.get(name=name)
+    except HostingServer.DoesNotExist:
+        raise CommandError(f"no hosting server named {name!r}") from None
+
+
+class Command(ActionsCommand):
     help = "Node tokens and the node agent that runs a hosting server's jobs."
-    requires_system_checks: list[str] = []
 
-    def add_arguments(self, parser):
-        sub = parser.add_subparsers(dest="action", required=True)
+    def add_actions(self, sub) -> None:
         token = sub.add_parser("token", help="node tokens")
         token_sub = token.add_subparsers(dest="token_action", required=True)
         create = token_sub.add_parser("create", help="issue a token for a server's node")
@@ -38,31 +47,28 @@ class Command(BaseCommand):
         run.add_argument("--token-file", default=None, help="read the token from this file")
         run.add_argument("--once", action="store_true", help="one claim, then exit")
 
-    def handle(self, *args, action: str, **options):
-        if action == "run":
-            return self.run(options)
-        from xuala.customers.models import HostingServer
+    def _token(self, *, token_action: str, **options) -> None:
         from xuala.nodes import services
 
-        if action == "token" and options["token_action"] == "revoke":  # noqa: S105
+        if token_action == "revoke":  # noqa: S105 (a subcommand, not a secret)
             try:
                 token = services.node_token_revoke(prefix=options["prefix"])
             except services.NodeToken.DoesNotExist:
                 raise CommandError(f"no node token {options['prefix']}") from None
             self.stdout.write(f"revoked {token.prefix}")
             return
-        try:
-            server = HostingServer.objects.get(name=options["server"])
-        except HostingServer.DoesNotExist:
-            raise CommandError(f"no hosting server named {options['server']!r}") from None
-        if action == "local":
-            node = services.node_mark_local(server=server, is_local=not options["off"])
-            self.stdout.write(f"{server.name}: {'local' if node.is_local else 'not local'}")
-            return
-        issued = services.node_token_create(server=server, name=options["name"])
+        issued = services.node_token_create(server=_server(options["server"]),
+                                            name=options["name"])
         self.stdout.write(issued.secret)
 
-    def run(self, options):
+    def _local(self, *, server: str, off: bool, **options) -> None:
+        from xuala.nodes import services
+
+        host = _server(server)
+        node = services.node_mark_local(server=host, is_local=not off)
+        self.stdout.write(f"{host.name}: {'local' if node.is_local else 'not local'}")
+
+    def _run(self, **options) -> None:
         from xuala.nodes.agent import Desk, run_agent
 
         logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
