@@ -78,13 +78,15 @@ def checksums(connection, names: list[str]) -> dict[str, int | None]:
     return {name: by_name.get(name) for name in names}
 
 
-def structures(connection, names: list[str]) -> dict[str, str]:
+def structures(connection, names: list[str], exact: bool = False) -> dict[str, str]:
+    """Each table's CREATE TABLE; without ``exact``, its AUTO_INCREMENT counter left out (it
+    moves with every insert and is not the table's structure)."""
     found = {}
     with connection.cursor() as cursor:
         for name in names:
             cursor.execute("SHOW CREATE TABLE " + _quote(name))
-            # AUTO_INCREMENT moves with every insert; it is not the table's structure.
-            found[name] = re.sub(r" AUTO_INCREMENT=\d+", "", cursor.fetchone()[1])
+            create = cursor.fetchone()[1]
+            found[name] = create if exact else re.sub(r" AUTO_INCREMENT=\d+", "", create)
     return found
 
 
@@ -183,7 +185,7 @@ def _pymysql_dump(connection, names: list[str], writer: _Writer) -> dict[str, in
         cursor.execute("START TRANSACTION WITH CONSISTENT SNAPSHOT")
     try:
         sums = checksums(connection, names)
-        made = structures(connection, names)
+        made = structures(connection, names, exact=True)
         for name in names:
             writer.start(name)
             writer.write(f"DROP TABLE IF EXISTS {_quote(name)};\n".encode())
@@ -200,10 +202,25 @@ def _pymysql_dump(connection, names: list[str], writer: _Writer) -> dict[str, in
                         _insert(writer, name, batch)
                         batch, size = [], 0
                 _insert(writer, name, batch)
+            _triggers(connection, name, writer)
         writer.finish()
     finally:
         connection.commit()
     return sums
+
+
+def _triggers(connection, table: str, writer: _Writer) -> None:
+    """The table's triggers, written as mysqldump writes them."""
+    with connection.cursor() as cursor:
+        cursor.execute("SHOW TRIGGERS WHERE `Table` = %s", (table,))
+        names = [row[0] for row in cursor.fetchall()]
+        for name in names:
+            cursor.execute("SHOW CREATE TRIGGER " + _quote(name))
+            _trigger, mode, statement = cursor.fetchone()[:3]
+            writer.write(("/*!50003 SET @saved_sql_mode = @@sql_mode */;\n"
+                          f"/*!50003 SET sql_mode = {connection.escape(mode)} */;\n"
+                          f"DELIMITER ;;\n{statement};;\nDELIMITER ;\n"
+                          "/*!50003 SET sql_mode = @saved_sql_mode */;\n").encode())
 
 
 def _insert(writer: _Writer, name: str, values: list[str]) -> None:
@@ -215,7 +232,7 @@ def _insert(writer: _Writer, name: str, values: list[str]) -> None:
 def _literal(connection, value) -> str:
     if isinstance(value, bytes | bytearray):
         return "0x" + value.hex() if value else "''"
-    return connection.literal(value)
+    return connection.escape(value)
 
 
 def snapshot(config: dict, area: Path, label: str, previous: dict | None = None,
@@ -329,17 +346,21 @@ def restore(config: dict, area: Path, manifest: dict) -> dict:
             cursor.execute("SET FOREIGN_KEY_CHECKS = 0")
             for name in dropped:
                 cursor.execute("DROP TABLE IF EXISTS " + _quote(name))
+            skipped = set()
             for name in reload:
                 blob = area / wanted[name]["blob"]
                 try:
                     if sha256_of(blob) != wanted[name]["sha256"]:
                         problems.append(f"the dump of {name} is damaged; table left as it is")
+                        skipped.add(name)
                         continue
                 except OSError:
                     problems.append(f"the dump of {name} is missing; table left as it is")
+                    skipped.add(name)
                     continue
                 with open(blob, "rb") as handle:
                     _execute(cursor, handle)
+        reload = [n for n in reload if n not in skipped]
         loaded = checksums(connection, reload)
         for name in reload:
             expected = wanted[name]["checksum"]

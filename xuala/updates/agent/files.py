@@ -285,7 +285,11 @@ def _put(area: Path, root: Path, rel: str, entry: list) -> None:
         if entry[7] == "link":
             try:
                 os.link(blob, temporary, follow_symlinks=False)
+                # A chmod or touch through the site's link moved the shared inode's too.
+                os.chmod(temporary, entry[1])
+                os.utime(temporary, ns=(entry[3], entry[3]), follow_symlinks=False)
             except OSError:
+                temporary.unlink(missing_ok=True)
                 copy_exact(blob, temporary, entry[1], entry[3])
         else:
             copy_exact(blob, temporary, entry[1], entry[3])
