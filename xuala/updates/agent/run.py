@@ -22,6 +22,7 @@ differs, so doing it twice is harmless).
 
 from __future__ import annotations
 
+import contextlib
 import os
 import re
 import shutil
@@ -83,7 +84,8 @@ class Runner:
         self.folder = journal.folder
         self.pictures = self.folder / "pages"
         self.pictures.mkdir(exist_ok=True)
-        self.threshold = float(params.get("visual_threshold") or 0.02)
+        threshold = params.get("visual_threshold")
+        self.threshold = 0.02 if threshold is None else float(threshold)
         self.held = {(h.get("type"), h.get("slug"), str(h.get("version")))
                      for h in params.get("held") or [] if isinstance(h, dict)}
         self.report = Report(journal, self.pictures, self.threshold)
@@ -106,6 +108,8 @@ class Runner:
             j["inventory"] = inventory
         if j["pages"] is None:
             j["pages"] = self.pages()
+            if not screens.browser():
+                j.log("no Chromium on this node: pages checked without screenshots")
         if j["before"] is None:
             self.step("checks before")
             j["before"] = self.check("before", capture=True)
@@ -115,6 +119,7 @@ class Runner:
             j["components"] = self.plan()
         if j["snapshot"] is None:
             self.step("snapshot")
+            j["had_upgrade_dir"] = (self.root / "wp-content" / "upgrade").exists()
             j["snapshot"] = self.base_snapshot()
             j["last"] = "base"
         total = len(j["components"])
@@ -128,8 +133,10 @@ class Runner:
         j.finish(result)
         for label in {c.get("label") for c in j["components"]} - {None}:
             shutil.rmtree(self.area / label, ignore_errors=True)
-        shutil.rmtree(self.root / "wp-content" / "upgrade" / f"xuala-{self.run}",
-                      ignore_errors=True)
+        shutil.rmtree(self.folder / "downloads", ignore_errors=True)
+        if not j["had_upgrade_dir"]:
+            with contextlib.suppress(OSError):  # only when empty: it is WordPress's folder too
+                (self.root / "wp-content" / "upgrade").rmdir()
         for line in self.state.prune(int(self.params.get("keep_snapshots") or 2)):
             j.log(f"deleted {line}")
         return result
@@ -210,15 +217,16 @@ class Runner:
 
     def _previous_hints(self) -> dict:
         """Hashes from the newest snapshot of an earlier run, so unchanged files are not read."""
-        hints: dict = {}
-        for base in self.state.snapshot_bases():
-            for manifest in sorted(base.glob("*/base/files.json"), key=os.path.getmtime)[-1:]:
-                if manifest.parent.parent.name != self.run:
-                    try:
-                        hints = files.hash_hints(files.load(manifest.parent.parent, "base"))
-                    except files.SnapshotError:
-                        hints = {}
-        return hints
+        found = [manifest for base in self.state.snapshot_bases()
+                 for manifest in base.glob("*/base/files.json")
+                 if manifest.parent.parent.name != self.run]
+        if not found:
+            return {}
+        newest = max(found, key=os.path.getmtime).parent.parent
+        try:
+            return files.hash_hints(files.load(newest, "base"))
+        except files.SnapshotError:
+            return {}
 
     # -- one component ---------------------------------------------------------------
 
@@ -231,21 +239,22 @@ class Runner:
             if item.get("single_file") and offer:
                 item["reason"] = "a single-file plugin: update it by hand"
             return self._finish(item, "unchanged")
-        key = (item["type"], item["slug"], offer["version"])
-        if key in self.held:
-            return self._finish(item, "held_back",
-                                f"held: {offer['version']} failed in an earlier run")
-        php = (j["inventory"]["core"].get("php") or "")
-        if offer.get("requires_php") and php and sources.compare(php, offer["requires_php"]) < 0:
-            return self._finish(item, "held_back", f"needs PHP {offer['requires_php']} "
-                                                   f"(this server runs {php})")
-        if j["stopped"]:
-            return self._finish(item, "unchanged", f"not tried: the run stopped after "
-                                                   f"{j['stopped']} failed")
-        self.step(f"{title} {item['from']} -> {offer['version']}", number - 1, total)
         item["label"] = label
         if item["phase"] == "rolling_back":
             return self._roll_back(item, label, item["reason"])
+        key = (item["type"], item["slug"], offer["version"])
+        if item["phase"] == "pending" and key in self.held:
+            return self._finish(item, "held_back",
+                                f"held: {offer['version']} failed in an earlier run")
+        php = (j["inventory"]["core"].get("php") or "")
+        needs = offer.get("requires_php")
+        if item["phase"] == "pending" and needs and php and sources.compare(php, needs) < 0:
+            return self._finish(item, "held_back", f"needs PHP {offer['requires_php']} "
+                                                   f"(this server runs {php})")
+        if item["phase"] == "pending" and j["stopped"]:
+            return self._finish(item, "unchanged", f"not tried: the run stopped after "
+                                                   f"{j['stopped']} failed")
+        self.step(f"{title} {item['from']} -> {offer['version']}", number - 1, total)
         if item["phase"] in ("applying", "checking"):
             item["tries"] += 1
             j.log(f"{title}: the node stopped while updating it; rolling it back")
@@ -300,8 +309,10 @@ class Runner:
         item["status"], item["phase"] = status, "done"
         if reason:
             item["reason"] = reason
-        if status != "updated":
-            item["to"] = item["offer"]["version"] if item["offer"] else item["from"]
+        if status == "unchanged" or not item["offer"]:
+            item["to"] = item["from"]
+        elif status != "updated":
+            item["to"] = item["offer"]["version"]
         if status in ("held_back", "rolled_back") or reason:
             self.journal.log(f"{NAMES[item['type']]} {item['slug']}: {status.replace('_', ' ')}"
                              + (f": {reason}" if reason else ""))
