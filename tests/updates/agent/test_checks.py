@@ -19,6 +19,7 @@ PAGES = {
     "/critical": (500, b"<p>There has been a critical error on this website.</p>"),
     "/logged": (200, b"<p>fine on screen</p>"),
     "/away": (302, b""),
+    "/red": (200, b"<html><body style='margin:0;background:#c00'></body></html>"),
 }
 
 
@@ -115,3 +116,16 @@ def test_the_pixel_comparison_counts_real_changes_and_draws_them(tmp_path):
     wide.save(tmp_path / "wide.png")
     assert screens.png_b64(tmp_path / "wide.png").startswith("iVBOR")
     assert screens.thumbnail(wide).size == (800, 1000)
+
+
+@pytest.mark.real_clock
+def test_one_browser_takes_the_pictures_over_its_pipe(site, tmp_path):
+    base, _root = site
+    with screens.Camera() as camera:
+        assert camera.shoot(base + "red", tmp_path / "red.png")
+        assert camera.shoot(base, tmp_path / "home.png")
+        assert camera.process is not None and not camera.broken
+    assert camera.process is None
+    with Image.open(tmp_path / "red.png") as red:
+        assert red.size == (1280, 1600) and red.getpixel((640, 800)) == (204, 0, 0)
+    assert 0 < screens.compare(tmp_path / "red.png", tmp_path / "home.png") <= 1

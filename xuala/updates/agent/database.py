@@ -236,9 +236,12 @@ def _literal(connection, value) -> str:
 
 
 def snapshot(config: dict, area: Path, label: str, previous: dict | None = None,
-             use_mysqldump: bool | None = None) -> tuple[dict, dict]:
+             use_mysqldump: bool | None = None,
+             previous_area: Path | None = None) -> tuple[dict, dict]:
     """Dump the site's tables into ``area/label/db``; (manifest, figures). Tables unchanged
-    since ``previous`` are not dumped again."""
+    since ``previous`` are not dumped again: their dumps are reused, hard-linked in from
+    ``previous_area`` when that snapshot belongs to another run (dump files are never
+    rewritten, so sharing them is safe)."""
     folder = area / label / "db"
     folder.mkdir(parents=True, exist_ok=True)
     previous = previous or {"tables": {}}
@@ -255,10 +258,13 @@ def snapshot(config: dict, area: Path, label: str, previous: dict | None = None,
             earlier = previous["tables"].get(name)
             if (earlier and earlier["checksum"] is not None
                     and earlier["checksum"] == before[name] and earlier["create"] == made[name]):
-                tables[name] = earlier
-            else:
-                todo.append(name)
+                kept = _reuse(earlier, area, label, previous_area)
+                if kept is not None:
+                    tables[name] = kept
+                    continue
+            todo.append(name)
         header = previous.get("header_sql", HEADER.decode())
+        dumped = list(todo)
         for _round in range(3):
             if not todo:
                 break
@@ -285,11 +291,28 @@ def snapshot(config: dict, area: Path, label: str, previous: dict | None = None,
         connection.close()
     manifest = {"header_sql": header, "tables": tables}
     write_json(area / label / "db.json", manifest)
-    figures = {"tables": len(tables), "dumped": sum(1 for t in tables.values()
-                                                    if t["blob"].startswith(f"{label}/")),
-               "dump_bytes": sum(t["bytes"] for t in tables.values()
-                                 if t["blob"].startswith(f"{label}/"))}
+    figures = {"tables": len(tables), "dumped": len(dumped),
+               "dump_bytes": sum(tables[n]["bytes"] for n in dumped)}
     return manifest, figures
+
+
+def _reuse(entry: dict, area: Path, label: str, previous_area: Path | None) -> dict | None:
+    """An unchanged table's entry, its dump kept; from another run's snapshot the dump is
+    linked in (and checked). None when that dump cannot be had."""
+    if previous_area is None or Path(previous_area) == Path(area):
+        return entry
+    source = Path(previous_area) / entry["blob"]
+    target = area / label / "db" / source.name
+    try:
+        if sha256_of(source) != entry["sha256"]:
+            return None
+        try:
+            os.link(source, target)
+        except OSError:
+            shutil.copyfile(source, target)
+    except OSError:
+        return None
+    return {**entry, "blob": f"{label}/db/{source.name}"}
 
 
 def load(area: Path, label: str) -> dict:

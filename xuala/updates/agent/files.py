@@ -133,8 +133,8 @@ def copy_exact(source: Path, target: Path, mode: int, mtime_ns: int) -> str:
     return digest.hexdigest()
 
 
-def blob_path(area: Path, rel: str, entry: list) -> Path:
-    return area / entry[6] / "files" / rel
+def blob_path(area: Path, rel: str, entry: list) -> str:
+    return os.path.join(area, entry[6], "files", rel)
 
 
 def manifest_path(area: Path, label: str) -> Path:

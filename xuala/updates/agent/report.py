@@ -40,7 +40,7 @@ class Report:
             diff_out = self.pictures / f"{shot.stem}-diff.png"
             share = screens.compare(Path(reference), shot, diff_out)
             found["diff"] = round(share, 4)
-            found["diff_path"] = str(diff_out)
+            found["diff_path"] = str(diff_out) if diff_out.is_file() else None
             if share > self.threshold:
                 found["problems"].append(f"visual change {share:.1%}")
                 found["ok"] = False

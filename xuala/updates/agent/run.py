@@ -28,7 +28,6 @@ import re
 import shutil
 import time
 import urllib.parse
-from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 from xuala.updates.agent import checks, database, files, install, screens, sources, wordpress
@@ -93,6 +92,10 @@ class Runner:
     # -- the run ---------------------------------------------------------------------
 
     def go(self) -> dict:
+        with screens.Camera() as self.camera:
+            return self._go()
+
+    def _go(self) -> dict:
         j = self.journal
         if j["attempts"] > 1:
             j.log(f"resumed (attempt {j['attempts']})")
@@ -193,14 +196,20 @@ class Runner:
     def base_snapshot(self) -> dict:
         started = time.monotonic()
         shutil.rmtree(self.area / "base", ignore_errors=True)
-        previous = self._previous_hints()
+        earlier = self._previous_area()
         try:
-            manifest, figures = files.take(self.root, self.area, "base", hints=previous)
+            hints = files.hash_hints(files.load(earlier, "base")) if earlier else {}
+            tables = database.load(earlier, "base") if earlier else None
+        except (files.SnapshotError, database.DatabaseSnapshotError):
+            earlier, hints, tables = None, {}, None
+        try:
+            manifest, figures = files.take(self.root, self.area, "base", hints=hints)
             bad = files.verify(self.area, manifest)
             if bad:
                 raise UpdateError(f"the snapshot cannot be verified: {bad[0]} differs")
             _tables, db_figures = database.snapshot(wordpress.config(self.root), self.area,
-                                                   "base")
+                                                   "base", previous=tables,
+                                                   previous_area=earlier)
         except (files.SnapshotError, database.DatabaseSnapshotError, OSError) as error:
             raise UpdateError(f"the snapshot cannot be made: {error}") from error
         except wordpress.WordPressError as error:
@@ -215,18 +224,13 @@ class Runner:
                          f"in {seconds} s")
         return snapshot
 
-    def _previous_hints(self) -> dict:
-        """Hashes from the newest snapshot of an earlier run, so unchanged files are not read."""
+    def _previous_area(self) -> Path | None:
+        """The newest earlier run's snapshot: its hashes and unchanged tables' dumps are
+        reused, so the weekly snapshot of a quiet site reads and dumps little."""
         found = [manifest for base in self.state.snapshot_bases()
-                 for manifest in base.glob("*/base/files.json")
+                 for manifest in base.glob("*/base/db.json")
                  if manifest.parent.parent.name != self.run]
-        if not found:
-            return {}
-        newest = max(found, key=os.path.getmtime).parent.parent
-        try:
-            return files.hash_hints(files.load(newest, "base"))
-        except files.SnapshotError:
-            return {}
+        return max(found, key=os.path.getmtime).parent.parent if found else None
 
     # -- one component ---------------------------------------------------------------
 
@@ -334,7 +338,8 @@ class Runner:
         try:
             manifest, _ = files.take(self.root, self.area, label,
                                      previous=files.load(self.area, last))
-            bad = files.verify(self.area, manifest)
+            bad = files.verify(self.area, manifest, [rel for rel, entry in manifest.items()
+                                                     if entry[0] == "f" and entry[6] == label])
             if bad:
                 raise UpdateError(f"the snapshot before {label} cannot be verified: {bad[0]}")
             database.snapshot(wordpress.config(self.root), self.area, label,
@@ -381,13 +386,11 @@ class Runner:
                                                              dict) else None
         found = checks.check_pages(self.url, pages, self.root, keywords)
         shots: dict[str, Path | None] = {}
-        if capture and screens.browser():
-            targets = {page: self.pictures / f"{prefix}-{i}.png" for i, page in enumerate(pages)}
-            with ThreadPoolExecutor(max_workers=2) as pool:
-                done = dict(zip(targets, pool.map(
-                    lambda page: screens.screenshot(checks.page_url(self.url, page),
-                                                    targets[page]), targets), strict=True))
-            shots = {page: targets[page] if done[page] else None for page in pages}
+        if capture:
+            for number, page in enumerate(pages):
+                out = self.pictures / f"{prefix}-{number}.png"
+                taken = self.camera.shoot(checks.page_url(self.url, page), out)
+                shots[page] = out if taken else None
         before = {c["page"]: c for c in self.journal["before"] or []}
         return [self.report.page(check, before.get(check.page), shots.get(check.page),
                                  (reference or {}).get(check.page), prefix)
