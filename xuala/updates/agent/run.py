@@ -12,6 +12,12 @@ Steps, each recorded in the run's journal before and after it is taken:
    rolled back to the snapshot taken just before it;
 5. the checks after, compared with the checks before.
 
+**PHP's OPcache.** The web server's PHP keeps compiled files and looks at their mtime at most
+every ``opcache.revalidate_freq`` seconds (2 by default), so after new files are put in place
+(or old ones put back) the checks wait ``XUALA_UPDATES_SETTLE_SECONDS`` (2.5); a host whose
+OPcache never looks (``validate_timestamps=0``) names a command in ``XUALA_UPDATES_RELOAD``
+(e.g. ``systemctl reload php8.2-fpm``), run instead of the wait.
+
 **Killed half-way.** The job is run again with the same ``run``: a finished run returns its
 stored result; otherwise the journal says where it stopped. A component found half-updated
 is rolled back to its own snapshot and tried once more; stopped twice while updating it, it
@@ -25,7 +31,9 @@ from __future__ import annotations
 import contextlib
 import os
 import re
+import shlex
 import shutil
+import subprocess
 import time
 import urllib.parse
 from pathlib import Path
@@ -88,6 +96,7 @@ class Runner:
         self.held = {(h.get("type"), h.get("slug"), str(h.get("version")))
                      for h in params.get("held") or [] if isinstance(h, dict)}
         self.report = Report(journal, self.pictures, self.threshold)
+        self.changed_at: float | None = None
 
     # -- the run ---------------------------------------------------------------------
 
@@ -130,6 +139,7 @@ class Runner:
             if item["phase"] != "done":
                 self.component(number, item, total)
         self.step("checks after", done=total, total=total)
+        self._settle()
         after = self.check("after", capture=True,
                            reference={c["page"]: c.get("png_path") for c in j["before"]})
         result = self.report.result(self.run, after, self.area)
@@ -290,10 +300,12 @@ class Runner:
         except (install.InstallError, OSError) as error:
             return self._roll_back(item, label, f"could not install {offer['version']}: {error}")
         shutil.rmtree(stage, ignore_errors=True)
+        self.changed_at = time.monotonic()
         self._set(item, "checking")
         failure = self._upgrade(item)
         if item["type"] == "core":
             install.maintenance(self.root, False)
+        self._settle()
         found = self.check(label, capture=item["active"], reference=j["reference"])
         item["checks"] = found
         failure = failure or self.report.failure(found)
@@ -364,7 +376,24 @@ class Runner:
         shutil.rmtree(self.root / "wp-content" / "upgrade" / f"xuala-{self.run}-{label}",
                       ignore_errors=True)
         item["rollback_problems"] = problems
+        self.changed_at = time.monotonic()
         return problems
+
+    def _settle(self) -> None:
+        """Let the web server's PHP see the files that changed (see the module's notes)."""
+        if self.changed_at is None:
+            return
+        command = os.environ.get("XUALA_UPDATES_RELOAD", "").strip()
+        if command:
+            try:
+                subprocess.run(shlex.split(command), capture_output=True, timeout=120,
+                               check=False)
+            except (OSError, subprocess.TimeoutExpired) as error:
+                self.journal.log(f"the reload command failed: {error}")
+        else:
+            wait = float(os.environ.get("XUALA_UPDATES_SETTLE_SECONDS", "2.5"))
+            time.sleep(max(0.0, self.changed_at + wait - time.monotonic()))
+        self.changed_at = None
 
     def _roll_back(self, item: dict, label: str, reason: str) -> None:
         title = f"{NAMES[item['type']]} {item['slug']}"
