@@ -173,9 +173,10 @@ class _Taker:
         _kind, mode, size, mtime, ino, _ = info
         source = self.root / rel
         target = self._parent(rel)
-        for _attempt in range(3):
-            with contextlib.suppress(FileNotFoundError):
-                target.unlink()
+        for attempt in range(3):
+            if attempt:
+                with contextlib.suppress(FileNotFoundError):
+                    target.unlink()
             how = "copy" if is_hot(rel, mtime, self.now) else "link"
             sha = None
             if how == "link":
