@@ -5,13 +5,13 @@ for each of the site's tables (those whose name starts with ``$table_prefix``), 
 ``CREATE TABLE`` statement, its ``CHECKSUM TABLE`` value and the SHA-256 of its dump file.
 
 * **Dump**: with the server's own ``mysqldump`` when it is installed (``--single-transaction
-  --quick``, one process, its output split per table as it streams), else through PyMySQL in
-  one consistent-snapshot transaction. With ``mysqldump`` the checksum is taken before and
-  after the dump: equal, it is the dump's; different (the site wrote meanwhile), the table is
-  dumped again, and a table that never holds still is marked busy (checksum ``None``: always
-  reloaded on a restore).
+  --quick``, one process, its output split per table as it streams), else (or when it fails)
+  through PyMySQL in one consistent-snapshot transaction. With ``mysqldump`` the checksum is
+  taken before and after the dump: equal, it is the dump's; different (the site wrote
+  meanwhile), the table is dumped again, and a table that never holds still is marked busy
+  (checksum ``None``: always reloaded on a restore).
 * **Incremental**: a table whose checksum and structure equal the previous snapshot's is not
-  dumped again; its entry (and file) is reused.
+  dumped again; its entry and dump are reused (linked in from an earlier run's snapshot).
 * **Restore**: tables that did not exist in the snapshot (a plugin's upgrade created them) are
   dropped; a table whose checksum or structure differs (a plugin's upgrade altered it) is
   dropped and loaded from its dump, whose SHA-256 is checked first, and its checksum is
@@ -38,6 +38,7 @@ from pathlib import Path
 import pymysql
 
 from xuala.updates.agent.files import sha256_of, write_json
+from xuala.wsa.database import DatabaseError
 from xuala.wsa.database import connect as wp_connect
 
 DROP_RE = re.compile(rb"^DROP TABLE IF EXISTS `((?:[^`]|``)+)`;")
@@ -53,7 +54,10 @@ class DatabaseSnapshotError(Exception):
 
 
 def connect(config: dict):
-    connection = wp_connect(config)
+    try:
+        connection = wp_connect(config)
+    except DatabaseError as error:
+        raise DatabaseSnapshotError(str(error)) from error
     connection.autocommit(True)  # each CHECKSUM sees the latest data, not an old snapshot
     return connection
 
@@ -242,11 +246,16 @@ def snapshot(config: dict, area: Path, label: str, previous: dict | None = None,
     since ``previous`` are not dumped again: their dumps are reused, hard-linked in from
     ``previous_area`` when that snapshot belongs to another run (dump files are never
     rewritten, so sharing them is safe)."""
+    if use_mysqldump is None:
+        if shutil.which("mysqldump") is not None:
+            try:
+                return snapshot(config, area, label, previous, True, previous_area)
+            except DatabaseSnapshotError:
+                pass  # e.g. a client that cannot log in the way PyMySQL does: PyMySQL then
+        use_mysqldump = False
     folder = area / label / "db"
     folder.mkdir(parents=True, exist_ok=True)
     previous = previous or {"tables": {}}
-    if use_mysqldump is None:
-        use_mysqldump = shutil.which("mysqldump") is not None
     connection = connect(config)
     try:
         names = site_tables(connection, config["prefix"])
