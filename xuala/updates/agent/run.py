@@ -228,7 +228,8 @@ class Runner:
         snapshot = {"path": str(self.area), "files": figures["files"], "bytes": figures["bytes"],
                     "stored_bytes": figures["stored_bytes"] + db_figures["dump_bytes"],
                     "linked": figures["linked"], "copied": figures["copied"],
-                    "tables": db_figures["tables"], "seconds": seconds}
+                    "tables": db_figures["tables"], "dumped_tables": db_figures["dumped"],
+                    "seconds": seconds}
         self.journal.log(f"snapshot: {figures['files']} files ({figures['linked']} linked, "
                          f"{figures['copied']} copied), {db_figures['tables']} tables "
                          f"in {seconds} s")
