@@ -169,7 +169,10 @@ class Runner:
             return [str(p) for p in pages]
         chosen = ["/", "/wp-login.php"]
         shop = self.journal["inventory"].get("shop")
-        if shop:
+        home = self.journal["inventory"].get("home") or ""
+        if shop and home and shop.startswith(home):  # WooCommerce's shop page, if any
+            chosen.append("/" + shop[len(home):])
+        elif shop:
             parts = urllib.parse.urlsplit(shop)
             chosen.append(parts.path + (f"?{parts.query}" if parts.query else ""))
         return chosen
