@@ -281,8 +281,14 @@ class Runner:
             self._restore(item, label)
             item["phase"] = "snapshotted"
         if item["phase"] in ("pending", "snapshotting"):
+            item.setdefault("previous", j["last"])  # kept: a retry must build on the same one
             self._set(item, "snapshotting")
-            self._snapshot(label)
+            try:
+                self._snapshot(label, item["previous"])
+            except UpdateError as error:  # nothing changed yet; no safe way on from here
+                j["stopped"] = f"the snapshot before {title}"
+                j["trouble"] = str(error)
+                return self._finish(item, "unchanged", f"not tried: {error}")
             self._set(item, "snapshotted")
         self._set(item, "applying")
         stage = install.staging(self.root, f"{self.run}-{label}")
@@ -348,8 +354,7 @@ class Runner:
             return f"fatal error in its upgrade routines: {answer['fatal']}"
         return ""
 
-    def _snapshot(self, label: str) -> None:
-        last = self.journal["last"]
+    def _snapshot(self, label: str, last: str) -> None:
         shutil.rmtree(self.area / label, ignore_errors=True)
         try:
             manifest, _ = files.take(self.root, self.area, label,
@@ -360,7 +365,8 @@ class Runner:
                 raise UpdateError(f"the snapshot before {label} cannot be verified: {bad[0]}")
             database.snapshot(wordpress.config(self.root), self.area, label,
                               previous=database.load(self.area, last))
-        except (files.SnapshotError, database.DatabaseSnapshotError, OSError) as error:
+        except (files.SnapshotError, database.DatabaseSnapshotError, OSError,
+                wordpress.WordPressError) as error:
             raise UpdateError(f"the snapshot cannot be made: {error}") from error
         self.journal["last"] = label
 
