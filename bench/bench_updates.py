@@ -87,12 +87,12 @@ def build_tree(root: Path, size: int, plugins: int) -> int:
     rng = random.Random(7)
     uploads = root / "wp-content/uploads"
     number = 0
-    while total < size:
+    while total < size or number < 20:  # a few uploads even when core alone is larger
         folder = uploads / f"20{20 + number // 2000 % 7}" / f"{number // 200 % 12 + 1:02d}"
         folder.mkdir(parents=True, exist_ok=True)
         big = rng.random() < 0.35
-        length = min(size - total, rng.randint(400_000, 4_000_000) if big
-                     else rng.randint(4_000, 60_000))
+        length = max(4_000, min(size - total, rng.randint(400_000, 4_000_000) if big
+                                else rng.randint(4_000, 60_000)))
         path = folder / f"img-{number}.jpg"
         path.write_bytes(os.urandom(length))
         os.utime(path, (OLD, OLD))
@@ -140,7 +140,7 @@ def build_database(name: str, size: int) -> None:
 
 def break_site(root: Path, db: str) -> None:
     """What a failed plugin update leaves: its folder swapped, .maintenance, tables changed."""
-    plugin = root / "wp-content/plugins/bench-3"
+    plugin = root / "wp-content/plugins/bench-0"
     shutil.move(plugin, root.parent / "old-plugin")
     shutil.copytree(root / "wp-content/plugins/akismet", plugin)
     (plugin / "akismet.php").write_text("<?php fatal(")
@@ -264,6 +264,8 @@ def main() -> int:
     parser.add_argument("--no-sites", action="store_true", help="skip sites per hour")
     parser.add_argument("--keep", action="store_true", help="keep the work folder")
     args = parser.parse_args()
+    if args.plugins < 1:
+        parser.error("--plugins: at least 1")
     size = args.size_mb << 20
     db_size = (args.db_mb << 20) if args.db_mb is not None else size // 10
     work = Path(tempfile.mkdtemp(prefix="xuala-bench-updates-"))
