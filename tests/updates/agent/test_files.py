@@ -18,8 +18,8 @@ def _write(path: Path, data: bytes, old: bool = True, mode: int = 0o644) -> None
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_bytes(data)
     os.chmod(path, mode)
-    if old:
-        os.utime(path, (OLD, OLD))
+    when = OLD if old else time.time()  # the test's clock, which --clock-ahead moves
+    os.utime(path, (when, when))
 
 
 @pytest.fixture
