@@ -22,6 +22,7 @@ BENCHES = {
     "wsa": ("bench_wsa.py", [], ["--files", "2000", "--rounds", "1"]),
     "antispam": ("bench_antispam.py", ["--sa-bayes"], ["--limit", "200", "--seconds", "3"]),
     "triage": ("bench_triage.py", [], []),
+    "updates": ("bench_updates.py", [], ["--size-mb", "64", "--db-mb", "8", "--plugins", "3"]),
 }
 
 

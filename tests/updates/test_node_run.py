@@ -102,3 +102,21 @@ def test_a_tree_without_wordpress_fails_the_job_with_the_reason(updates_home, tm
     job = {"run": 9, "url": "http://127.0.0.1:9/", "root": str(tmp_path / "empty")}
     with pytest.raises(JobFailed, match="no WordPress"):
         runner_for("updates.run")(job, lambda _p: None)
+
+
+def test_the_node_checks_the_shop_page_when_woocommerce_has_one(wordpress, tmp_path):
+    site = wordpress
+    mu = site.root / "wp-content/mu-plugins"
+    mu.mkdir()
+    (mu / "shop-stub.php").write_text(  # what WooCommerce answers about its shop page
+        "<?php\nfunction wc_get_page_permalink($page) { return home_url('/?page_id=2'); }\n")
+    site.sql("INSERT INTO wp_options (option_name, option_value) "
+             "VALUES ('woocommerce_shop_page_id', '2')")
+    (tmp_path / "source").mkdir()
+
+    result = runner_for("updates.run")(params(site, tmp_path / "source", run=6),
+                                       lambda _p: None)
+
+    assert [p["page"] for p in result["after"]] == ["/", "/wp-login.php", "/?page_id=2"]
+    assert all(p["ok"] and p["png"] for p in result["before"] + result["after"])
+    assert {c["status"] for c in result["components"]} == {"unchanged"}

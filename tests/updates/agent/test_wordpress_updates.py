@@ -105,6 +105,25 @@ def test_a_failure_rolls_back_only_its_own_component(shop):
     assert "1.0" in (site.root / "wp-content/plugins/xuala-shop/xuala-shop.php").read_text()
 
 
+def test_a_run_set_to_stop_does_not_try_the_components_after_a_failure(shop):
+    site, source = shop
+    site.install_plugin(plugin_zip("xuala-zeta", "1.0", name="Zeta"),
+                        activate="xuala-zeta/xuala-zeta.php")
+    site.warm()
+    publish(source, "plugin", "xuala-shop", "1.2", plugin_zip("xuala-shop", "1.2", SHOP_12))
+    publish(source, "plugin", "xuala-zeta", "1.1", plugin_zip("xuala-zeta", "1.1", name="Zeta"))
+
+    result = run_updates(site, source, on_failure="stop")
+
+    assert component(result, "xuala-shop")["status"] == "rolled_back"
+    zeta = component(result, "xuala-zeta")
+    assert (zeta["status"], zeta["from"], zeta["to"]) == ("unchanged", "1.0", "1.0")
+    assert zeta["reason"] == "not tried: the run stopped after plugin xuala-shop failed"
+    assert "Version: 1.0" in (site.root / "wp-content/plugins/xuala-zeta/xuala-zeta.php"
+                              ).read_text()
+    assert not (site.root / "wp-content/upgrade").exists()
+
+
 def test_an_update_that_only_breaks_the_layout_is_caught_by_the_pictures(shop, updates_home):
     site, source = shop
     publish(source, "plugin", "xuala-shop", "1.3", plugin_zip("xuala-shop", "1.3", SHOP_13))
@@ -144,6 +163,8 @@ def test_a_held_back_version_is_not_tried_until_a_newer_one_exists(shop):
     result = run_updates(site, source, run=2, held=held)
     item = component(result, "xuala-shop")
     assert (item["from"], item["to"], item["status"]) == ("1.0", "1.3", "updated")
+    # The second week's snapshot reused the first one's dumps of the tables left unchanged.
+    assert result["snapshot"]["dumped_tables"] < result["snapshot"]["tables"]
 
 
 def test_a_finished_run_run_again_returns_its_result_and_changes_nothing(shop):

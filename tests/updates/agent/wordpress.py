@@ -32,22 +32,23 @@ from pathlib import Path
 
 WORDPRESS = Path("/usr/share/wordpress")
 MYSQL = ["mysql", "-h", "127.0.0.1", "-P", "3306", "-u", "root"]
-WP_CONFIG = """<?php
-define('DB_NAME', '{db}');
-define('DB_USER', 'root');
-define('DB_PASSWORD', '');
-define('DB_HOST', '127.0.0.1:3306');
-define('DB_CHARSET', 'utf8mb4');
-define('DB_COLLATE', '');
-define('WP_HOME', '{url}');
-define('WP_SITEURL', '{url}');
-define('DISABLE_WP_CRON', true);
-define('AUTOMATIC_UPDATER_DISABLED', true);
-define('WP_HTTP_BLOCK_EXTERNAL', true);
-$table_prefix = 'wp_';
-if (!defined('ABSPATH')) {{ define('ABSPATH', __DIR__ . '/'); }}
-require_once ABSPATH . 'wp-settings.php';
-"""
+SETTINGS = {"DB_USER": "root", "DB_PASSWORD": "", "DB_HOST": "127.0.0.1:3306",
+            "DB_CHARSET": "utf8mb4", "DB_COLLATE": ""}
+SWITCHES = ("DISABLE_WP_CRON", "AUTOMATIC_UPDATER_DISABLED", "WP_HTTP_BLOCK_EXTERNAL")
+
+
+def wp_config(db: str, url: str) -> str:
+    """A wp-config.php for database ``db`` at address ``url`` (WP_HOME and WP_SITEURL set,
+    so the port can change from one site to the next)."""
+    values = {"DB_NAME": db, **SETTINGS, "WP_HOME": url, "WP_SITEURL": url}
+    lines = ["<?php"] + [f"define('{k}', '{v}');" for k, v in values.items()]
+    lines += [f"define('{name}', true);" for name in SWITCHES]
+    lines += ["$table_prefix = 'wp_';",
+              "if (!defined('ABSPATH')) { define('ABSPATH', __DIR__ . '/'); }",
+              "require_once ABSPATH . 'wp-settings.php';"]
+    return "\n".join(lines) + "\n"
+
+
 INSTALL = """<?php
 define('WP_INSTALLING', true);
 function wp_mail() { return true; }
@@ -94,8 +95,7 @@ class Template:
         database = f"xu_tpl_{uuid.uuid4().hex[:10]}"
         mysql(f"CREATE DATABASE {database}")
         try:
-            (self.tree / "wp-config.php").write_text(
-                WP_CONFIG.format(db=database, url="http://127.0.0.1"))
+            (self.tree / "wp-config.php").write_text(wp_config(database, "http://127.0.0.1"))
             script = folder / "install.php"
             script.write_text(INSTALL)
             subprocess.run(["php", str(script), str(self.tree)], check=True,
@@ -199,8 +199,7 @@ def new_site(template: Template, folder: Path | None = None) -> Site:
         mysql(f"CREATE DATABASE {site.db}")
         with open(template.dump, "rb") as dump:
             subprocess.run([*MYSQL, site.db], stdin=dump, check=True)
-        (root / "wp-config.php").write_text(WP_CONFIG.format(db=site.db,
-                                                             url=site.url.rstrip("/")))
+        (root / "wp-config.php").write_text(wp_config(site.db, site.url.rstrip("/")))
         site.start()
     except BaseException:
         site.close()

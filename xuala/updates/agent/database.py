@@ -5,13 +5,13 @@ for each of the site's tables (those whose name starts with ``$table_prefix``), 
 ``CREATE TABLE`` statement, its ``CHECKSUM TABLE`` value and the SHA-256 of its dump file.
 
 * **Dump**: with the server's own ``mysqldump`` when it is installed (``--single-transaction
-  --quick``, one process, its output split per table as it streams), else through PyMySQL in
-  one consistent-snapshot transaction. With ``mysqldump`` the checksum is taken before and
-  after the dump: equal, it is the dump's; different (the site wrote meanwhile), the table is
-  dumped again, and a table that never holds still is marked busy (checksum ``None``: always
-  reloaded on a restore).
+  --quick``, one process, its output split per table as it streams), else (or when it fails)
+  through PyMySQL in one consistent-snapshot transaction. With ``mysqldump`` the checksum is
+  taken before and after the dump: equal, it is the dump's; different (the site wrote
+  meanwhile), the table is dumped again, and a table that never holds still is marked busy
+  (checksum ``None``: always reloaded on a restore).
 * **Incremental**: a table whose checksum and structure equal the previous snapshot's is not
-  dumped again; its entry (and file) is reused.
+  dumped again; its entry and dump are reused (linked in from an earlier run's snapshot).
 * **Restore**: tables that did not exist in the snapshot (a plugin's upgrade created them) are
   dropped; a table whose checksum or structure differs (a plugin's upgrade altered it) is
   dropped and loaded from its dump, whose SHA-256 is checked first, and its checksum is
@@ -38,6 +38,7 @@ from pathlib import Path
 import pymysql
 
 from xuala.updates.agent.files import sha256_of, write_json
+from xuala.wsa.database import DatabaseError
 from xuala.wsa.database import connect as wp_connect
 
 DROP_RE = re.compile(rb"^DROP TABLE IF EXISTS `((?:[^`]|``)+)`;")
@@ -53,7 +54,10 @@ class DatabaseSnapshotError(Exception):
 
 
 def connect(config: dict):
-    connection = wp_connect(config)
+    try:
+        connection = wp_connect(config)
+    except DatabaseError as error:
+        raise DatabaseSnapshotError(str(error)) from error
     connection.autocommit(True)  # each CHECKSUM sees the latest data, not an old snapshot
     return connection
 
@@ -78,13 +82,15 @@ def checksums(connection, names: list[str]) -> dict[str, int | None]:
     return {name: by_name.get(name) for name in names}
 
 
-def structures(connection, names: list[str]) -> dict[str, str]:
+def structures(connection, names: list[str], exact: bool = False) -> dict[str, str]:
+    """Each table's CREATE TABLE; without ``exact``, its AUTO_INCREMENT counter left out (it
+    moves with every insert and is not the table's structure)."""
     found = {}
     with connection.cursor() as cursor:
         for name in names:
             cursor.execute("SHOW CREATE TABLE " + _quote(name))
-            # AUTO_INCREMENT moves with every insert; it is not the table's structure.
-            found[name] = re.sub(r" AUTO_INCREMENT=\d+", "", cursor.fetchone()[1])
+            create = cursor.fetchone()[1]
+            found[name] = create if exact else re.sub(r" AUTO_INCREMENT=\d+", "", create)
     return found
 
 
@@ -183,7 +189,7 @@ def _pymysql_dump(connection, names: list[str], writer: _Writer) -> dict[str, in
         cursor.execute("START TRANSACTION WITH CONSISTENT SNAPSHOT")
     try:
         sums = checksums(connection, names)
-        made = structures(connection, names)
+        made = structures(connection, names, exact=True)
         for name in names:
             writer.start(name)
             writer.write(f"DROP TABLE IF EXISTS {_quote(name)};\n".encode())
@@ -200,10 +206,25 @@ def _pymysql_dump(connection, names: list[str], writer: _Writer) -> dict[str, in
                         _insert(writer, name, batch)
                         batch, size = [], 0
                 _insert(writer, name, batch)
+            _triggers(connection, name, writer)
         writer.finish()
     finally:
         connection.commit()
     return sums
+
+
+def _triggers(connection, table: str, writer: _Writer) -> None:
+    """The table's triggers, written as mysqldump writes them."""
+    with connection.cursor() as cursor:
+        cursor.execute("SHOW TRIGGERS WHERE `Table` = %s", (table,))
+        names = [row[0] for row in cursor.fetchall()]
+        for name in names:
+            cursor.execute("SHOW CREATE TRIGGER " + _quote(name))
+            _trigger, mode, statement = cursor.fetchone()[:3]
+            writer.write(("/*!50003 SET @saved_sql_mode = @@sql_mode */;\n"
+                          f"/*!50003 SET sql_mode = {connection.escape(mode)} */;\n"
+                          f"DELIMITER ;;\n{statement};;\nDELIMITER ;\n"
+                          "/*!50003 SET sql_mode = @saved_sql_mode */;\n").encode())
 
 
 def _insert(writer: _Writer, name: str, values: list[str]) -> None:
@@ -215,18 +236,26 @@ def _insert(writer: _Writer, name: str, values: list[str]) -> None:
 def _literal(connection, value) -> str:
     if isinstance(value, bytes | bytearray):
         return "0x" + value.hex() if value else "''"
-    return connection.literal(value)
+    return connection.escape(value)
 
 
 def snapshot(config: dict, area: Path, label: str, previous: dict | None = None,
-             use_mysqldump: bool | None = None) -> tuple[dict, dict]:
+             use_mysqldump: bool | None = None,
+             previous_area: Path | None = None) -> tuple[dict, dict]:
     """Dump the site's tables into ``area/label/db``; (manifest, figures). Tables unchanged
-    since ``previous`` are not dumped again."""
+    since ``previous`` are not dumped again: their dumps are reused, hard-linked in from
+    ``previous_area`` when that snapshot belongs to another run (dump files are never
+    rewritten, so sharing them is safe)."""
+    if use_mysqldump is None:
+        if shutil.which("mysqldump") is not None:
+            try:
+                return snapshot(config, area, label, previous, True, previous_area)
+            except DatabaseSnapshotError:
+                pass  # e.g. a client that cannot log in the way PyMySQL does: PyMySQL then
+        use_mysqldump = False
     folder = area / label / "db"
     folder.mkdir(parents=True, exist_ok=True)
     previous = previous or {"tables": {}}
-    if use_mysqldump is None:
-        use_mysqldump = shutil.which("mysqldump") is not None
     connection = connect(config)
     try:
         names = site_tables(connection, config["prefix"])
@@ -238,10 +267,13 @@ def snapshot(config: dict, area: Path, label: str, previous: dict | None = None,
             earlier = previous["tables"].get(name)
             if (earlier and earlier["checksum"] is not None
                     and earlier["checksum"] == before[name] and earlier["create"] == made[name]):
-                tables[name] = earlier
-            else:
-                todo.append(name)
+                kept = _reuse(earlier, area, label, previous_area)
+                if kept is not None:
+                    tables[name] = kept
+                    continue
+            todo.append(name)
         header = previous.get("header_sql", HEADER.decode())
+        dumped = list(todo)
         for _round in range(3):
             if not todo:
                 break
@@ -268,11 +300,28 @@ def snapshot(config: dict, area: Path, label: str, previous: dict | None = None,
         connection.close()
     manifest = {"header_sql": header, "tables": tables}
     write_json(area / label / "db.json", manifest)
-    figures = {"tables": len(tables), "dumped": sum(1 for t in tables.values()
-                                                    if t["blob"].startswith(f"{label}/")),
-               "dump_bytes": sum(t["bytes"] for t in tables.values()
-                                 if t["blob"].startswith(f"{label}/"))}
+    figures = {"tables": len(tables), "dumped": len(dumped),
+               "dump_bytes": sum(tables[n]["bytes"] for n in dumped)}
     return manifest, figures
+
+
+def _reuse(entry: dict, area: Path, label: str, previous_area: Path | None) -> dict | None:
+    """An unchanged table's entry, its dump kept; from another run's snapshot the dump is
+    linked in (and checked). None when that dump cannot be had."""
+    if previous_area is None or Path(previous_area) == Path(area):
+        return entry
+    source = Path(previous_area) / entry["blob"]
+    target = area / label / "db" / source.name
+    try:
+        if sha256_of(source) != entry["sha256"]:
+            return None
+        try:
+            os.link(source, target)
+        except OSError:
+            shutil.copyfile(source, target)
+    except OSError:
+        return None
+    return {**entry, "blob": f"{label}/db/{source.name}"}
 
 
 def load(area: Path, label: str) -> dict:
@@ -329,17 +378,21 @@ def restore(config: dict, area: Path, manifest: dict) -> dict:
             cursor.execute("SET FOREIGN_KEY_CHECKS = 0")
             for name in dropped:
                 cursor.execute("DROP TABLE IF EXISTS " + _quote(name))
+            skipped = set()
             for name in reload:
                 blob = area / wanted[name]["blob"]
                 try:
                     if sha256_of(blob) != wanted[name]["sha256"]:
                         problems.append(f"the dump of {name} is damaged; table left as it is")
+                        skipped.add(name)
                         continue
                 except OSError:
                     problems.append(f"the dump of {name} is missing; table left as it is")
+                    skipped.add(name)
                     continue
                 with open(blob, "rb") as handle:
                     _execute(cursor, handle)
+        reload = [n for n in reload if n not in skipped]
         loaded = checksums(connection, reload)
         for name in reload:
             expected = wanted[name]["checksum"]

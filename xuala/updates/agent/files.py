@@ -133,8 +133,8 @@ def copy_exact(source: Path, target: Path, mode: int, mtime_ns: int) -> str:
     return digest.hexdigest()
 
 
-def blob_path(area: Path, rel: str, entry: list) -> Path:
-    return area / entry[6] / "files" / rel
+def blob_path(area: Path, rel: str, entry: list) -> str:
+    return os.path.join(area, entry[6], "files", rel)
 
 
 def manifest_path(area: Path, label: str) -> Path:
@@ -173,9 +173,10 @@ class _Taker:
         _kind, mode, size, mtime, ino, _ = info
         source = self.root / rel
         target = self._parent(rel)
-        for _attempt in range(3):
-            with contextlib.suppress(FileNotFoundError):
-                target.unlink()
+        for attempt in range(3):
+            if attempt:
+                with contextlib.suppress(FileNotFoundError):
+                    target.unlink()
             how = "copy" if is_hot(rel, mtime, self.now) else "link"
             sha = None
             if how == "link":
@@ -285,7 +286,11 @@ def _put(area: Path, root: Path, rel: str, entry: list) -> None:
         if entry[7] == "link":
             try:
                 os.link(blob, temporary, follow_symlinks=False)
+                # A chmod or touch through the site's link moved the shared inode's too.
+                os.chmod(temporary, entry[1])
+                os.utime(temporary, ns=(entry[3], entry[3]), follow_symlinks=False)
             except OSError:
+                temporary.unlink(missing_ok=True)
                 copy_exact(blob, temporary, entry[1], entry[3])
         else:
             copy_exact(blob, temporary, entry[1], entry[3])

@@ -10,7 +10,8 @@ its ``wp-admin/includes/update-core.php``) is removed, and ``.maintenance`` is u
 as WordPress's own updater does. ``wp-content`` of a core archive is left out.
 
 Archives are checked before anything is unpacked: no absolute paths, no ``..``, no links,
-at most ``MAX_UNPACKED`` bytes.
+at most ``MAX_UNPACKED`` bytes. Unpacked files get the current time (not the archive's), so
+the web server's OPcache sees them change.
 """
 
 from __future__ import annotations
@@ -72,10 +73,9 @@ def _unpack_one(package: zipfile.ZipFile, member: zipfile.ZipInfo, into: Path) -
     flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_NOFOLLOW", 0)
     with package.open(member) as reader, os.fdopen(os.open(target, flags, 0o600), "wb") as out:
         shutil.copyfileobj(reader, out, 1 << 20)
+    # The archive's dates are not kept: a new mtime is what tells PHP's OPcache (which
+    # compares timestamps) that the file changed, as WordPress's own unzip does.
     os.chmod(target, 0o755 if mode & 0o111 else 0o644)
-    with contextlib.suppress(ValueError, OverflowError):
-        when = time.mktime((*member.date_time, 0, 0, -1))
-        os.utime(target, (when, when))
 
 
 def version_of(kind: str, folder: Path) -> str | None:

@@ -40,7 +40,7 @@ class Report:
             diff_out = self.pictures / f"{shot.stem}-diff.png"
             share = screens.compare(Path(reference), shot, diff_out)
             found["diff"] = round(share, 4)
-            found["diff_path"] = str(diff_out)
+            found["diff_path"] = str(diff_out) if diff_out.is_file() else None
             if share > self.threshold:
                 found["problems"].append(f"visual change {share:.1%}")
                 found["ok"] = False
@@ -101,7 +101,8 @@ class Report:
                 log.append(f"the {name} screenshots stay on the node ({area.parent.parent})")
         core = next(item for item in items if item["type"] == "core")
         rolled = [c for c in components if c["status"] == "rolled_back"]
-        ok = not rolled and all(p["ok"] for p in after_pages) and not j["incomplete"]
+        ok = (not rolled and all(p["ok"] for p in after_pages) and not j["incomplete"]
+              and not j["trouble"])
         summary = (f"{sum(c['status'] == 'updated' for c in components)} updated, "
                    f"{len(rolled)} rolled back, "
                    f"{sum(c['status'] == 'held_back' for c in components)} held back")

@@ -12,6 +12,12 @@ Steps, each recorded in the run's journal before and after it is taken:
    rolled back to the snapshot taken just before it;
 5. the checks after, compared with the checks before.
 
+**PHP's OPcache.** The web server's PHP keeps compiled files and looks at their mtime at most
+every ``opcache.revalidate_freq`` seconds (2 by default), so after new files are put in place
+(or old ones put back) the checks wait ``XUALA_UPDATES_SETTLE_SECONDS`` (2.5); a host whose
+OPcache never looks (``validate_timestamps=0``) names a command in ``XUALA_UPDATES_RELOAD``
+(e.g. ``systemctl reload php8.2-fpm``), run instead of the wait.
+
 **Killed half-way.** The job is run again with the same ``run``: a finished run returns its
 stored result; otherwise the journal says where it stopped. A component found half-updated
 is rolled back to its own snapshot and tried once more; stopped twice while updating it, it
@@ -22,12 +28,14 @@ differs, so doing it twice is harmless).
 
 from __future__ import annotations
 
+import contextlib
 import os
 import re
+import shlex
 import shutil
+import subprocess
 import time
 import urllib.parse
-from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 from xuala.updates.agent import checks, database, files, install, screens, sources, wordpress
@@ -83,14 +91,20 @@ class Runner:
         self.folder = journal.folder
         self.pictures = self.folder / "pages"
         self.pictures.mkdir(exist_ok=True)
-        self.threshold = float(params.get("visual_threshold") or 0.02)
+        threshold = params.get("visual_threshold")
+        self.threshold = 0.02 if threshold is None else float(threshold)
         self.held = {(h.get("type"), h.get("slug"), str(h.get("version")))
                      for h in params.get("held") or [] if isinstance(h, dict)}
         self.report = Report(journal, self.pictures, self.threshold)
+        self.changed_at: float | None = None
 
     # -- the run ---------------------------------------------------------------------
 
     def go(self) -> dict:
+        with screens.Camera() as self.camera:
+            return self._go()
+
+    def _go(self) -> dict:
         j = self.journal
         if j["attempts"] > 1:
             j.log(f"resumed (attempt {j['attempts']})")
@@ -106,6 +120,8 @@ class Runner:
             j["inventory"] = inventory
         if j["pages"] is None:
             j["pages"] = self.pages()
+            if not screens.browser():
+                j.log("no Chromium on this node: pages checked without screenshots")
         if j["before"] is None:
             self.step("checks before")
             j["before"] = self.check("before", capture=True)
@@ -115,6 +131,7 @@ class Runner:
             j["components"] = self.plan()
         if j["snapshot"] is None:
             self.step("snapshot")
+            j["had_upgrade_dir"] = (self.root / "wp-content" / "upgrade").exists()
             j["snapshot"] = self.base_snapshot()
             j["last"] = "base"
         total = len(j["components"])
@@ -122,14 +139,17 @@ class Runner:
             if item["phase"] != "done":
                 self.component(number, item, total)
         self.step("checks after", done=total, total=total)
+        self._settle()
         after = self.check("after", capture=True,
                            reference={c["page"]: c.get("png_path") for c in j["before"]})
         result = self.report.result(self.run, after, self.area)
         j.finish(result)
         for label in {c.get("label") for c in j["components"]} - {None}:
             shutil.rmtree(self.area / label, ignore_errors=True)
-        shutil.rmtree(self.root / "wp-content" / "upgrade" / f"xuala-{self.run}",
-                      ignore_errors=True)
+        shutil.rmtree(self.folder / "downloads", ignore_errors=True)
+        if not j["had_upgrade_dir"]:
+            with contextlib.suppress(OSError):  # only when empty: it is WordPress's folder too
+                (self.root / "wp-content" / "upgrade").rmdir()
         for line in self.state.prune(int(self.params.get("keep_snapshots") or 2)):
             j.log(f"deleted {line}")
         return result
@@ -149,7 +169,10 @@ class Runner:
             return [str(p) for p in pages]
         chosen = ["/", "/wp-login.php"]
         shop = self.journal["inventory"].get("shop")
-        if shop:
+        home = self.journal["inventory"].get("home") or ""
+        if shop and home and shop.startswith(home):  # WooCommerce's shop page, if any
+            chosen.append("/" + shop[len(home):])
+        elif shop:
             parts = urllib.parse.urlsplit(shop)
             chosen.append(parts.path + (f"?{parts.query}" if parts.query else ""))
         return chosen
@@ -186,14 +209,20 @@ class Runner:
     def base_snapshot(self) -> dict:
         started = time.monotonic()
         shutil.rmtree(self.area / "base", ignore_errors=True)
-        previous = self._previous_hints()
+        earlier = self._previous_area()
         try:
-            manifest, figures = files.take(self.root, self.area, "base", hints=previous)
+            hints = files.hash_hints(files.load(earlier, "base")) if earlier else {}
+            tables = database.load(earlier, "base") if earlier else None
+        except (files.SnapshotError, database.DatabaseSnapshotError):
+            earlier, hints, tables = None, {}, None
+        try:
+            manifest, figures = files.take(self.root, self.area, "base", hints=hints)
             bad = files.verify(self.area, manifest)
             if bad:
                 raise UpdateError(f"the snapshot cannot be verified: {bad[0]} differs")
             _tables, db_figures = database.snapshot(wordpress.config(self.root), self.area,
-                                                   "base")
+                                                   "base", previous=tables,
+                                                   previous_area=earlier)
         except (files.SnapshotError, database.DatabaseSnapshotError, OSError) as error:
             raise UpdateError(f"the snapshot cannot be made: {error}") from error
         except wordpress.WordPressError as error:
@@ -202,23 +231,20 @@ class Runner:
         snapshot = {"path": str(self.area), "files": figures["files"], "bytes": figures["bytes"],
                     "stored_bytes": figures["stored_bytes"] + db_figures["dump_bytes"],
                     "linked": figures["linked"], "copied": figures["copied"],
-                    "tables": db_figures["tables"], "seconds": seconds}
+                    "tables": db_figures["tables"], "dumped_tables": db_figures["dumped"],
+                    "seconds": seconds}
         self.journal.log(f"snapshot: {figures['files']} files ({figures['linked']} linked, "
                          f"{figures['copied']} copied), {db_figures['tables']} tables "
                          f"in {seconds} s")
         return snapshot
 
-    def _previous_hints(self) -> dict:
-        """Hashes from the newest snapshot of an earlier run, so unchanged files are not read."""
-        hints: dict = {}
-        for base in self.state.snapshot_bases():
-            for manifest in sorted(base.glob("*/base/files.json"), key=os.path.getmtime)[-1:]:
-                if manifest.parent.parent.name != self.run:
-                    try:
-                        hints = files.hash_hints(files.load(manifest.parent.parent, "base"))
-                    except files.SnapshotError:
-                        hints = {}
-        return hints
+    def _previous_area(self) -> Path | None:
+        """The newest earlier run's snapshot: its hashes and unchanged tables' dumps are
+        reused, so the weekly snapshot of a quiet site reads and dumps little."""
+        found = [manifest for base in self.state.snapshot_bases()
+                 for manifest in base.glob("*/base/db.json")
+                 if manifest.parent.parent.name != self.run]
+        return max(found, key=os.path.getmtime).parent.parent if found else None
 
     # -- one component ---------------------------------------------------------------
 
@@ -231,21 +257,22 @@ class Runner:
             if item.get("single_file") and offer:
                 item["reason"] = "a single-file plugin: update it by hand"
             return self._finish(item, "unchanged")
-        key = (item["type"], item["slug"], offer["version"])
-        if key in self.held:
-            return self._finish(item, "held_back",
-                                f"held: {offer['version']} failed in an earlier run")
-        php = (j["inventory"]["core"].get("php") or "")
-        if offer.get("requires_php") and php and sources.compare(php, offer["requires_php"]) < 0:
-            return self._finish(item, "held_back", f"needs PHP {offer['requires_php']} "
-                                                   f"(this server runs {php})")
-        if j["stopped"]:
-            return self._finish(item, "unchanged", f"not tried: the run stopped after "
-                                                   f"{j['stopped']} failed")
-        self.step(f"{title} {item['from']} -> {offer['version']}", number - 1, total)
         item["label"] = label
         if item["phase"] == "rolling_back":
             return self._roll_back(item, label, item["reason"])
+        key = (item["type"], item["slug"], offer["version"])
+        if item["phase"] == "pending" and key in self.held:
+            return self._finish(item, "held_back",
+                                f"held: {offer['version']} failed in an earlier run")
+        php = (j["inventory"]["core"].get("php") or "")
+        needs = offer.get("requires_php")
+        if item["phase"] == "pending" and needs and php and sources.compare(php, needs) < 0:
+            return self._finish(item, "held_back", f"needs PHP {offer['requires_php']} "
+                                                   f"(this server runs {php})")
+        if item["phase"] == "pending" and j["stopped"]:
+            return self._finish(item, "unchanged", f"not tried: the run stopped after "
+                                                   f"{j['stopped']} failed")
+        self.step(f"{title} {item['from']} -> {offer['version']}", number - 1, total)
         if item["phase"] in ("applying", "checking"):
             item["tries"] += 1
             j.log(f"{title}: the node stopped while updating it; rolling it back")
@@ -254,8 +281,14 @@ class Runner:
             self._restore(item, label)
             item["phase"] = "snapshotted"
         if item["phase"] in ("pending", "snapshotting"):
+            item.setdefault("previous", j["last"])  # kept: a retry must build on the same one
             self._set(item, "snapshotting")
-            self._snapshot(label)
+            try:
+                self._snapshot(label, item["previous"])
+            except UpdateError as error:  # nothing changed yet; no safe way on from here
+                j["stopped"] = f"the snapshot before {title}"
+                j["trouble"] = str(error)
+                return self._finish(item, "unchanged", f"not tried: {error}")
             self._set(item, "snapshotted")
         self._set(item, "applying")
         stage = install.staging(self.root, f"{self.run}-{label}")
@@ -277,10 +310,12 @@ class Runner:
         except (install.InstallError, OSError) as error:
             return self._roll_back(item, label, f"could not install {offer['version']}: {error}")
         shutil.rmtree(stage, ignore_errors=True)
+        self.changed_at = time.monotonic()
         self._set(item, "checking")
         failure = self._upgrade(item)
         if item["type"] == "core":
             install.maintenance(self.root, False)
+        self._settle()
         found = self.check(label, capture=item["active"], reference=j["reference"])
         item["checks"] = found
         failure = failure or self.report.failure(found)
@@ -300,8 +335,10 @@ class Runner:
         item["status"], item["phase"] = status, "done"
         if reason:
             item["reason"] = reason
-        if status != "updated":
-            item["to"] = item["offer"]["version"] if item["offer"] else item["from"]
+        if status == "unchanged" or not item["offer"]:
+            item["to"] = item["from"]
+        elif status != "updated":
+            item["to"] = item["offer"]["version"]
         if status in ("held_back", "rolled_back") or reason:
             self.journal.log(f"{NAMES[item['type']]} {item['slug']}: {status.replace('_', ' ')}"
                              + (f": {reason}" if reason else ""))
@@ -317,18 +354,19 @@ class Runner:
             return f"fatal error in its upgrade routines: {answer['fatal']}"
         return ""
 
-    def _snapshot(self, label: str) -> None:
-        last = self.journal["last"]
+    def _snapshot(self, label: str, last: str) -> None:
         shutil.rmtree(self.area / label, ignore_errors=True)
         try:
             manifest, _ = files.take(self.root, self.area, label,
                                      previous=files.load(self.area, last))
-            bad = files.verify(self.area, manifest)
+            bad = files.verify(self.area, manifest, [rel for rel, entry in manifest.items()
+                                                     if entry[0] == "f" and entry[6] == label])
             if bad:
                 raise UpdateError(f"the snapshot before {label} cannot be verified: {bad[0]}")
             database.snapshot(wordpress.config(self.root), self.area, label,
                               previous=database.load(self.area, last))
-        except (files.SnapshotError, database.DatabaseSnapshotError, OSError) as error:
+        except (files.SnapshotError, database.DatabaseSnapshotError, OSError,
+                wordpress.WordPressError) as error:
             raise UpdateError(f"the snapshot cannot be made: {error}") from error
         self.journal["last"] = label
 
@@ -348,7 +386,24 @@ class Runner:
         shutil.rmtree(self.root / "wp-content" / "upgrade" / f"xuala-{self.run}-{label}",
                       ignore_errors=True)
         item["rollback_problems"] = problems
+        self.changed_at = time.monotonic()
         return problems
+
+    def _settle(self) -> None:
+        """Let the web server's PHP see the files that changed (see the module's notes)."""
+        if self.changed_at is None:
+            return
+        command = os.environ.get("XUALA_UPDATES_RELOAD", "").strip()
+        if command:
+            try:
+                subprocess.run(shlex.split(command), capture_output=True, timeout=120,
+                               check=False)
+            except (OSError, subprocess.TimeoutExpired) as error:
+                self.journal.log(f"the reload command failed: {error}")
+        else:
+            wait = float(os.environ.get("XUALA_UPDATES_SETTLE_SECONDS", "2.5"))
+            time.sleep(max(0.0, self.changed_at + wait - time.monotonic()))
+        self.changed_at = None
 
     def _roll_back(self, item: dict, label: str, reason: str) -> None:
         title = f"{NAMES[item['type']]} {item['slug']}"
@@ -370,13 +425,11 @@ class Runner:
                                                              dict) else None
         found = checks.check_pages(self.url, pages, self.root, keywords)
         shots: dict[str, Path | None] = {}
-        if capture and screens.browser():
-            targets = {page: self.pictures / f"{prefix}-{i}.png" for i, page in enumerate(pages)}
-            with ThreadPoolExecutor(max_workers=2) as pool:
-                done = dict(zip(targets, pool.map(
-                    lambda page: screens.screenshot(checks.page_url(self.url, page),
-                                                    targets[page]), targets), strict=True))
-            shots = {page: targets[page] if done[page] else None for page in pages}
+        if capture:
+            for number, page in enumerate(pages):
+                out = self.pictures / f"{prefix}-{number}.png"
+                taken = self.camera.shoot(checks.page_url(self.url, page), out)
+                shots[page] = out if taken else None
         before = {c["page"]: c for c in self.journal["before"] or []}
         return [self.report.page(check, before.get(check.page), shots.get(check.page),
                                  (reference or {}).get(check.page), prefix)
