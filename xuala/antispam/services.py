@@ -10,11 +10,10 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from django.conf import settings
-from django.core.cache import cache
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from xuala.antispam import live, selectors
+from xuala.antispam import limits, live, selectors
 from xuala.antispam.filter import Item, SiteDelta, domain_of, links_of, registrable
 from xuala.antispam.models import (
     AntispamEvent,
@@ -84,18 +83,9 @@ def antispam_key_revoke(*, key: AntispamKey, actor=None, at: datetime | None = N
 
 
 def antispam_rate_allow(*, key: AntispamKey, now: datetime | None = None) -> bool:
-    """Counts one request against the key's budget for this minute (the cache holds the count)."""
-    now = now or timezone.now()
-    bucket = f"antispam:rate:{key.pk}:{int(now.timestamp() // 60)}"
-    if cache.add(bucket, 1, timeout=120):
-        count = 1
-    else:
-        try:
-            count = cache.incr(bucket)
-        except ValueError:  # the entry expired between add and incr
-            cache.add(bucket, 1, timeout=120)
-            count = 1
-    return count <= settings.XUALA_ANTISPAM_RATE_PER_MINUTE
+    """Counts one call against the key's budget for this minute, across the desk's processes
+    (Redis, or the database counts that each served process adds to every second)."""
+    return limits.key_allows(key.pk, now=now or timezone.now(), served=live.serving())
 
 
 _GUIDS: dict[int, tuple[str, itertools.count]] = {}
