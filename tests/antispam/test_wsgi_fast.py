@@ -67,3 +67,19 @@ def test_problems_answer_as_the_full_handler(plan_key, path, fields, method):
 def test_other_paths_go_to_django(plan_key):
     (status, _headers, _body), (full_status, _, _) = _both("/akismet/1.1/nothing-here", {})
     assert status == full_status == 404
+
+
+@pytest.mark.parametrize("body", [
+    b"a=1&b=&c&&d=x+y%20z&e=%E9t%E9&a=2", b"name%2Bx=caf%C3%A9+con+leche&empty=",
+    "clé=été".encode(), "clé=été".encode("latin-1"), b"=novalue&x==y", b""])
+@pytest.mark.parametrize("encoding", ["utf-8", "latin-1"])
+def test_a_body_is_read_as_djangos_querydict_reads_it(body, encoding):
+    from django.http import QueryDict
+
+    from xuala.antispam.akismet import _pairs
+
+    expected = QueryDict(body, encoding=encoding)
+    grouped: dict[str, list[str]] = {}
+    for name, value in _pairs(body, encoding):
+        grouped.setdefault(name, []).append(value)
+    assert grouped == dict(expected.lists())
