@@ -47,6 +47,7 @@ import multiprocessing.util
 import os
 import threading
 import time
+from collections.abc import Callable
 from datetime import datetime, timedelta
 from pathlib import Path
 
@@ -277,6 +278,15 @@ _thread_pid: int | None = None
 _thread_lock = threading.Lock()
 
 
+_PERIODIC: list[list] = []  # [seconds, step, next due (monotonic)]
+
+
+def every(seconds: float, step: Callable[[], object]) -> None:
+    """Runs `step` from the thread of every served process every `seconds` (services.py
+    registers the anti-spam sweep here: this module cannot import it)."""
+    _PERIODIC.append([seconds, step, time.monotonic() + seconds])
+
+
 def serve() -> None:
     """This process serves requests: keep state fresh and write verdicts in the background."""
     _serving.set()
@@ -352,6 +362,10 @@ def _run() -> None:
             if clock >= next_keys:
                 next_keys = clock + KEY_REFRESH_SECONDS
                 selectors.refresh_keys()
+            for periodic in _PERIODIC:
+                if clock >= periodic[2]:
+                    periodic[2] = clock + periodic[0]
+                    periodic[1]()
         except Exception:
             log.exception("antispam: live state refresh failed")
             close_old_connections()

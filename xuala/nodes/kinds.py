@@ -29,6 +29,7 @@ KINDS: dict[str, str] = {
     "wsa.admin_demote": "xuala.wsa.node_jobs:admin_demote",
     "site.suspend": "xuala.nodes.maintenance:suspend",
     "site.resume": "xuala.nodes.maintenance:resume",
+    "antispam.blocklist": "xuala.antispam.node_jobs:apply_blocklist",
 }
 
 
