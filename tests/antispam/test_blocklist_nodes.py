@@ -3,10 +3,8 @@ list changed, applied by the node agent to nginx (and nftables), and expired blo
 
 from __future__ import annotations
 
-import contextlib
 import getpass
 import shutil
-import socket
 import subprocess
 import time
 import urllib.error
@@ -17,6 +15,7 @@ import pytest
 import time_machine
 from django.core.management import call_command
 
+from tests.intake.conftest import free_port, wait_for_port
 from tests.nodes.agents import ClientDesk, drain
 from xuala.antispam import node_jobs
 from xuala.antispam.filter import Item
@@ -112,12 +111,6 @@ def test_a_list_that_is_not_one_fails_the_job_with_a_reason(tmp_path, monkeypatc
         node_jobs.apply_blocklist({"addresses": ["1.2.3.4"]}, print)
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
 def _status(port: int) -> int:
     try:
         with urllib.request.urlopen(f"http://127.0.0.1:{port}/", timeout=5) as response:
@@ -140,7 +133,7 @@ def nginx(tmp_path):
     prefix, snippets = tmp_path / "nginx", tmp_path / "snippets"
     prefix.mkdir()
     (prefix / "index.html").write_text("ok")  # a page (`return` would answer before `deny`)
-    port = _free_port()
+    port = free_port()
     conf = prefix / "nginx.conf"
     conf.write_text(
         # The workers read the page under pytest's private folder: as the master's user.
@@ -154,11 +147,7 @@ def nginx(tmp_path):
     command = [NGINX, "-p", str(prefix), "-c", str(conf)]
     server = subprocess.Popen([*command, "-g", "daemon off;"])
     try:
-        deadline = time.monotonic() + 15
-        while time.monotonic() < deadline:
-            with contextlib.suppress(OSError), socket.create_connection(("127.0.0.1", port), 1):
-                break
-            time.sleep(0.1)
+        wait_for_port(port, proc=server)
         yield port, snippets, " ".join([*command, "-s", "reload"])
     finally:
         server.terminate()

@@ -7,15 +7,15 @@ from __future__ import annotations
 import contextlib
 import os
 import signal
-import socket
 import subprocess
 import sys
-import time
 import urllib.parse
 import urllib.request
 from pathlib import Path
 
 import pytest
+
+from tests.intake.conftest import free_port, wait_for_port
 
 pytestmark = pytest.mark.real_clock
 
@@ -36,12 +36,6 @@ COUNT = "from xuala.antispam.models import Check; print(Check.objects.count())"
 RECOVER = "from xuala.antispam import live; print(live.recover_journals())"
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
 def _xuala(env, *args: str) -> str:
     return subprocess.run([sys.executable, "-m", "xuala", *args], env=env, cwd=ROOT, check=True,
                           capture_output=True, text=True).stdout.strip().splitlines()[-1]
@@ -56,18 +50,14 @@ def _served(tmp_path, **settings: str):
     subprocess.run([sys.executable, "-m", "xuala", "migrate", "--noinput"], env=env, cwd=ROOT,
                    check=True, capture_output=True)
     key = _xuala(env, "shell", "-c", SETUP)
-    port = _free_port()
+    port = free_port()
     server = subprocess.Popen(
         [sys.executable, "-m", "xuala.core.web", "--interface", "wsgi", "--host", "127.0.0.1",
          "--port", str(port), "--workers", "1", "--blocking-threads", "1", "--no-ws",
          "--log-level", "warning", "xuala.wsgi:application"],
         env=env, cwd=ROOT, start_new_session=True)
     try:
-        deadline = time.monotonic() + 60
-        while time.monotonic() < deadline:
-            with contextlib.suppress(OSError), socket.create_connection(("127.0.0.1", port), 1):
-                break
-            time.sleep(0.2)
+        wait_for_port(port, timeout=60, proc=server)
         yield env, port, key, server
     finally:
         if server.poll() is None:

@@ -247,7 +247,5 @@ def _view(endpoint: str):
     return view
 
 
-verify_key = _view("verify-key")
-comment_check = _view("comment-check")
-submit_spam = _view("submit-spam")
-submit_ham = _view("submit-ham")
+# Django's views of the endpoints (urls.py), for requests through its handler.
+VIEWS = {endpoint: _view(endpoint) for endpoint in ANSWERS}
