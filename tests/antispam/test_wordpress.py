@@ -335,3 +335,30 @@ def test_an_order_note_is_marked_when_the_service_is_away(wordpress, plan_site):
     result = _order(wordpress, "Entregar por la tarde, gracias.")
     assert list(result["meta"]) == ["_xuala_antispam_queued"]
     assert result["note"] == "Entregar por la tarde, gracias."
+
+
+def test_a_held_comment_is_filed_by_the_recheck_once_the_service_is_back(wordpress, plan_site,
+                                                                           live_server):
+    _away(wordpress)
+    good = "¿Cuánto tiempo aguanta el bizcocho en la nevera? Quiero hacerlo el viernes."
+    good_id, approved = _comment(wordpress, good)
+    spam_id, spam_approved = _comment(wordpress, SPAM.replace("cheap", "cheapest"),
+                                      author="cheap pills")
+    assert (approved, spam_approved) == ("0", "0")
+    plan_site.url = wordpress["url"] + "/"
+    plan_site.save(update_fields=["url"])
+    key = antispam_key_create(site=plan_site).secret
+    (wordpress["root"] / "xuala-config.php").write_text(
+        f"<?php\ndefine('XUALA_ANTISPAM_KEY', '{key}');\n"
+        f"define('XUALA_ANTISPAM_URL', '{live_server.url}/akismet/1.1/');\n")
+    # What WordPress's cron runs every five minutes (the site's cron is off in these tests).
+    subprocess.run(["php", "-r", f"$_SERVER['HTTP_HOST'] = '127.0.0.1:{wordpress['port']}'; "
+                    "require 'wp-load.php'; do_action('xuala_antispam_recheck');"],
+                   cwd=wordpress["root"], check=True, capture_output=True, timeout=120)
+    states = dict(line.split("\t") for line in _mysql(
+        "SELECT comment_ID, comment_approved FROM wp_comments", DATABASE).splitlines())
+    assert (states[good_id], states[spam_id]) == ("1", "spam")
+    queued = _mysql("SELECT comment_id FROM wp_commentmeta WHERE meta_key = "
+                    "'xuala_antispam_queued'", DATABASE).split()
+    assert good_id not in queued and spam_id not in queued
+    assert Check.objects.filter(content=good, spam=False).exists()
