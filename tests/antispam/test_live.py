@@ -110,3 +110,13 @@ def test_a_key_revoked_elsewhere_is_refused_after_the_key_refresh(plan_site, pla
     selectors._KEYS[key.key_hash] = (float("inf"), selectors.KeyCheck(key, ""))  # still held
     selectors.refresh_keys(on=AT)
     assert selectors.key_for_secret(secret=plan_key, on=AT).problem == "key_revoked"
+
+
+def test_a_journal_that_cannot_be_written_does_not_stop_the_answer(plan_site, served, settings,
+                                                                   tmp_path):
+    (tmp_path / "not-a-folder").write_text("")
+    settings.DATA_DIR = tmp_path / "not-a-folder"  # the journal's folder cannot be made
+    live.STATE.reset()
+    check, _ = antispam_check(site=plan_site, item=VISITOR, languages=("es",), now=AT)
+    assert served.flush() == 1
+    assert Check.objects.get().guid == check.guid

@@ -137,7 +137,10 @@ class LiveState:
             return
         line = journal.encode(row)
         with self.lock:
-            self.journal().append(line)
+            try:
+                self.journal().append(line)
+            except OSError:  # a full or read-only disk: the row still waits in memory
+                log.exception("antispam: verdict row not journalled")
             self.pending.append(row)
             waiting = len(self.pending)
         _ensure_thread()
