@@ -235,15 +235,16 @@ def bucket_of(token: str) -> int:
     return index
 
 
-_WORDS: dict[str, tuple[int, list[int]]] = {}
+_WORDS: dict[str, tuple[int, tuple[int, ...]]] = {}
 
 
-def _word_columns(word: str) -> tuple[int, list[int]]:
+def _word_columns(word: str) -> tuple[int, tuple[int, ...]]:
     """The columns of a word's token and of its grams, held per word: words recur from text
-    to text, and the grams are most of an item's tokens."""
+    to text, and the grams are most of an item's tokens. (Tuples of numbers: the garbage
+    collector stops tracking them, so a large table costs its full collections nothing.)"""
     found = _WORDS.get(word)
     if found is None:
-        found = (column_of("w:" + word), [column_of(gram) for gram in _grams_of(word)])
+        found = (column_of("w:" + word), tuple(column_of(gram) for gram in _grams_of(word)))
         if len(_WORDS) > HELD_TOKENS:
             _WORDS.clear()
         _WORDS[word] = found
