@@ -122,15 +122,26 @@ def wordpress(tmp_path_factory):
         _mysql(f"DROP DATABASE IF EXISTS {DATABASE}")
 
 
-@pytest.fixture
-def connected(wordpress, plan_site, live_server):
+def _connect(wordpress, plan_site, desk_url: str) -> None:
     """The site's key and the desk's address in the site's configuration."""
     plan_site.url = wordpress["url"] + "/"
     plan_site.save(update_fields=["url"])
     key = antispam_key_create(site=plan_site).secret
     (wordpress["root"] / "xuala-config.php").write_text(
         f"<?php\ndefine('XUALA_ANTISPAM_KEY', '{key}');\n"
-        f"define('XUALA_ANTISPAM_URL', '{live_server.url}/akismet/1.1/');\n")
+        f"define('XUALA_ANTISPAM_URL', '{desk_url}/akismet/1.1/');\n")
+
+
+def _wp(site, php: str) -> None:
+    """Runs PHP inside the site's WordPress (what its admin screens and cron call)."""
+    subprocess.run(["php", "-r", f"$_SERVER['HTTP_HOST'] = '127.0.0.1:{site['port']}'; "
+                    f"require 'wp-load.php'; {php}"],
+                   cwd=site["root"], check=True, capture_output=True, timeout=120)
+
+
+@pytest.fixture
+def connected(wordpress, plan_site, live_server):
+    _connect(wordpress, plan_site, live_server.url)
     # A served desk is warm: load the model and the language detector before WordPress asks
     # (the plugin gives the service 3 s before it holds a comment for moderation).
     verdict(Item(content=GOOD + " Is it in English too, please tell me?"), SiteContext())
@@ -168,9 +179,7 @@ def test_marking_spam_on_the_moderation_screen_reaches_the_model(connected, plan
     comment_id, approved = _comment(connected, text)
     assert approved == "1"
     # What the moderation screen's "Spam" link runs (wp-admin/comment.php -> wp_spam_comment).
-    subprocess.run(["php", "-r", f"$_SERVER['HTTP_HOST'] = '127.0.0.1:{connected['port']}'; "
-                    "require 'wp-load.php'; wp_spam_comment(" + comment_id + ");"],
-                   cwd=connected["root"], check=True, capture_output=True)
+    _wp(connected, f"wp_spam_comment({comment_id});")
     assert Check.objects.get(content=text).corrected_to == "spam"
     assert SiteLearning.objects.get(site=plan_site).reports == 1
     # The same text again (from another address: WordPress refuses duplicates) is spam now.
@@ -345,16 +354,9 @@ def test_a_held_comment_is_filed_by_the_recheck_once_the_service_is_back(wordpre
     spam_id, spam_approved = _comment(wordpress, SPAM.replace("cheap", "cheapest"),
                                       author="cheap pills")
     assert (approved, spam_approved) == ("0", "0")
-    plan_site.url = wordpress["url"] + "/"
-    plan_site.save(update_fields=["url"])
-    key = antispam_key_create(site=plan_site).secret
-    (wordpress["root"] / "xuala-config.php").write_text(
-        f"<?php\ndefine('XUALA_ANTISPAM_KEY', '{key}');\n"
-        f"define('XUALA_ANTISPAM_URL', '{live_server.url}/akismet/1.1/');\n")
+    _connect(wordpress, plan_site, live_server.url)
     # What WordPress's cron runs every five minutes (the site's cron is off in these tests).
-    subprocess.run(["php", "-r", f"$_SERVER['HTTP_HOST'] = '127.0.0.1:{wordpress['port']}'; "
-                    "require 'wp-load.php'; do_action('xuala_antispam_recheck');"],
-                   cwd=wordpress["root"], check=True, capture_output=True, timeout=120)
+    _wp(wordpress, "do_action('xuala_antispam_recheck');")
     states = dict(line.split("\t") for line in _mysql(
         "SELECT comment_ID, comment_approved FROM wp_comments", DATABASE).splitlines())
     assert (states[good_id], states[spam_id]) == ("1", "spam")
