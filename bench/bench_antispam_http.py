@@ -22,6 +22,7 @@ import sys
 import tempfile
 import time
 import urllib.parse
+from dataclasses import dataclass
 from pathlib import Path
 
 import loadgen
@@ -29,6 +30,7 @@ import loadgen
 ROOT = Path(__file__).resolve().parents[1]
 GOAL_RATE = 2000.0
 GOAL_P99_MS = 20.0
+WARMUP_SECONDS = 4.0
 SETUP = """
 from datetime import date
 from xuala.customers.models import (Billing, Contract, Customer, Service, ServiceKind, Site)
@@ -81,6 +83,40 @@ def _expect_verdict(status: int, body: bytes) -> str | None:
     return None if body in (b"true", b"false") else f"answer {status} {body[:80]!r}"
 
 
+def _cpu_seconds(group: int) -> float:
+    """User and system CPU of every live process of a process group (granian and its workers)."""
+    total = 0
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        if int(fields[2]) == group:  # pgrp; utime and stime follow at 11 and 12
+            total += int(fields[11]) + int(fields[12])
+    return total / os.sysconf("SC_CLK_TCK")
+
+
+def _serve(app: str, env: dict, workers: int) -> tuple[subprocess.Popen, int]:
+    port = _free_port()
+    server = subprocess.Popen(
+        [sys.executable, "-m", "granian", "--interface", "wsgi", "--host", "127.0.0.1",
+         "--port", str(port), "--workers", str(workers), "--blocking-threads", "1",
+         "--no-ws", "--log-level", "warning", app],
+        env=env, cwd=ROOT, start_new_session=True)
+    _wait(port, server)
+    return server, port
+
+
+def _stop(server: subprocess.Popen) -> None:
+    if server.poll() is None:
+        os.killpg(server.pid, signal.SIGTERM)
+        try:
+            server.wait(30)
+        except subprocess.TimeoutExpired:
+            os.killpg(server.pid, signal.SIGKILL)
+            server.wait(5)
+
+
 @contextlib.contextmanager
 def served(*, workers: int, rate_per_minute: int = 100_000_000):
     """A fresh desk with one plan site and its key, served by granian: yields (port, key)."""
@@ -94,53 +130,83 @@ def served(*, workers: int, rate_per_minute: int = 100_000_000):
                        stdout=subprocess.DEVNULL)
         key = subprocess.run(_xuala("shell", "-c", SETUP), env=env, cwd=ROOT, check=True,
                              capture_output=True, text=True).stdout.strip().splitlines()[-1]
-        port = _free_port()
-        server = subprocess.Popen(
-            [sys.executable, "-m", "granian", "--interface", "wsgi", "--host", "127.0.0.1",
-             "--port", str(port), "--workers", str(workers), "--blocking-threads", "1",
-             "--no-ws", "--log-level", "warning", "xuala.wsgi:application"],
-            env=env, cwd=ROOT, start_new_session=True)
-        _wait(port, server)
-        stored = {}
+        server, port = _serve("xuala.wsgi:application", env, workers)
+        stored = {"group": server.pid}
         yield port, key, stored
-        os.killpg(server.pid, signal.SIGTERM)  # a clean shutdown: the buffers are written
-        server.wait(30)
+        _stop(server)  # a clean shutdown (SIGTERM): the buffers are written
         stored["rows"] = int(subprocess.run(
             _xuala("shell", "-c", "from xuala.antispam.models import Check; "
                    "print(Check.objects.count())"), env=env, cwd=ROOT, check=True,
             capture_output=True, text=True).stdout.strip().splitlines()[-1])
     finally:
-        if server is not None and server.poll() is None:
-            os.killpg(server.pid, signal.SIGTERM)
-            try:
-                server.wait(10)
-            except subprocess.TimeoutExpired:
-                os.killpg(server.pid, signal.SIGKILL)
-                server.wait(5)
+        if server is not None:
+            _stop(server)
         shutil.rmtree(work, ignore_errors=True)
 
 
+@dataclass
+class Side:
+    result: loadgen.Result
+    server_ms: float  # server CPU per answered request
+    client_ms: float  # load generator CPU per request
+    load: float  # one-minute load average at the start
+    answered: int  # warm-up included
+
+    def line(self) -> str:
+        return (f"{self.result.summary()} | server CPU {self.server_ms:.3f} ms/check "
+                f"({1000 / self.server_ms:.0f}/s per core), load generator "
+                f"{self.client_ms:.3f} ms/request, load {self.load:.1f}")
+
+
+def _drive(port: int, group: int, bodies: list[bytes], args) -> Side:
+    headers = {"Content-Type": "application/x-www-form-urlencoded"}
+
+    def scenario(worker, rng):
+        return [loadgen.Request("POST", "/akismet/1.1/comment-check",
+                                body=bodies[rng.randrange(len(bodies))], headers=headers,
+                                expect=_expect_verdict)]
+
+    # A warm-up run first: each worker loads the model and the detector once.
+    warm = loadgen.run(host="127.0.0.1", port=port, scenario=scenario, seconds=WARMUP_SECONDS,
+                       concurrency=args.concurrency, warmup_seconds=0)
+    load = os.getloadavg()[0]
+    server_cpu, client_cpu = _cpu_seconds(group), time.process_time()
+    result = loadgen.run(host="127.0.0.1", port=port, scenario=scenario, seconds=args.seconds,
+                         concurrency=args.concurrency, warmup_seconds=0)
+    answered = max(result.all_iterations, 1)
+    return Side(result, (_cpu_seconds(group) - server_cpu) * 1000 / answered,
+                (time.process_time() - client_cpu) * 1000 / answered, load,
+                warm.all_iterations - warm.errors + result.all_iterations - result.errors)
+
+
+def floor(bodies: list[bytes], args) -> Side:
+    """The peer: the same server, load generator and bodies, an application that does nothing."""
+    env = dict(os.environ, PYTHONPATH=str(ROOT / "bench"))
+    server, port = _serve("antispam_floor:application", env, args.workers)
+    try:
+        return _drive(port, server.pid, bodies, args)
+    finally:
+        _stop(server)
+
+
 def throughput(rows, args) -> bool:
+    peer = floor(_bodies(rows, "xs-floor"), args)
     with served(workers=args.workers) as (port, key, stored):
-        bodies = _bodies(rows, key)
-        headers = {"Content-Type": "application/x-www-form-urlencoded"}
-
-        def scenario(worker, rng):
-            return [loadgen.Request("POST", "/akismet/1.1/comment-check",
-                                    body=bodies[rng.randrange(len(bodies))], headers=headers,
-                                    expect=_expect_verdict)]
-
-        result = loadgen.run(host="127.0.0.1", port=port, scenario=scenario,
-                             seconds=args.seconds, concurrency=args.concurrency,
-                             warmup_seconds=4.0)  # each worker loads the model and detector once
+        ours = _drive(port, stored["group"], _bodies(rows, key), args)
+        stored["answered"] = ours.answered
+    result = ours.result
     print(f"throughput: comment-check over HTTP, {args.workers} granian workers, "
           f"concurrency {args.concurrency}, {args.seconds:.0f} s, SQLite")
-    print(f"  {result.summary()}")
+    print(f"  floor (peer): {peer.line()}")
+    print(f"  xuala:        {ours.line()}")
+    print(f"  ratio to the floor: {result.rps / peer.result.rps:.2f}x the requests per second; "
+          f"server CPU {ours.server_ms / peer.server_ms:.1f}x")
     for sample in result.error_samples:
         print(f"  error: {sample}")
-    answered = result.all_iterations - result.errors
-    print(f"  verdicts stored after a clean shutdown: {stored.get('rows')} of {answered} answered")
-    passed = result.rps >= GOAL_RATE and result.p99 < GOAL_P99_MS and not result.errors
+    print(f"  verdicts stored after a clean shutdown: {stored.get('rows')} of "
+          f"{stored.get('answered')} answered (warm-up included)")
+    passed = (result.rps >= GOAL_RATE and result.p99 < GOAL_P99_MS and not result.errors
+              and stored.get("rows") == ours.answered)
     print(("PASS" if passed else "FAIL") + f": at least {GOAL_RATE:.0f} checks/s with p99 under "
           f"{GOAL_P99_MS:.0f} ms (measured {result.rps:.0f}/s, p99 {result.p99:.1f} ms)")
     return passed

@@ -287,7 +287,7 @@ XUALA_SENTRY_CLAIM_SECONDS = env_int("XUALA_SENTRY_CLAIM_SECONDS", 120, minimum=
 
 # Anti-spam (issue 15).
 XUALA_ANTISPAM_MAX_BODY_BYTES = env_int("XUALA_ANTISPAM_MAX_BODY_KB", 256, minimum=1) * 1024
-# Checks a key may ask per minute (per web process unless the cache is shared, as Redis is).
+# Calls a key may make per minute, counted across the web processes (Redis, or the database).
 XUALA_ANTISPAM_RATE_PER_MINUTE = env_int("XUALA_ANTISPAM_RATE_PER_MINUTE", 6000, minimum=1)
 XUALA_ANTISPAM_BLOCK_DAYS = env_int("XUALA_ANTISPAM_BLOCK_DAYS", 30, minimum=1)
 XUALA_ANTISPAM_DNSBL_ZONES = env_list("XUALA_ANTISPAM_DNSBL_ZONES", [])
@@ -297,6 +297,8 @@ XUALA_ANTISPAM_DNS_SERVER = env_str("XUALA_ANTISPAM_DNS_SERVER", "")
 # the verdict counts it as a flood (xuala/antispam/limits.py).
 XUALA_ANTISPAM_IP_PER_MINUTE = env_int("XUALA_ANTISPAM_IP_PER_MINUTE", 20, minimum=1)
 XUALA_ANTISPAM_NET_PER_MINUTE = env_int("XUALA_ANTISPAM_NET_PER_MINUTE", 120, minimum=1)
+# How often a web process writes its journalled verdict rows to the database (live.py).
+XUALA_ANTISPAM_FLUSH_MS = env_int("XUALA_ANTISPAM_FLUSH_MS", 500, minimum=10)
 # redis://host:port/db for shared counters (rate limits); empty: the database keeps them.
 XUALA_REDIS_URL = env_str("XUALA_REDIS_URL", "")
 

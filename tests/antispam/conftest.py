@@ -13,7 +13,8 @@ PLAN_BLOG = "https://www.cliente-demo.es/"
 
 
 @pytest.fixture(autouse=True)
-def fresh_rate_counts():
+def fresh_rate_counts(settings, tmp_path):
+    settings.DATA_DIR = tmp_path  # the verdict journal of served checks (live.journal_folder)
     cache.clear()
     live.STATE.reset()
     limits.DB = limits.DbCounts()

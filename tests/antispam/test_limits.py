@@ -89,3 +89,28 @@ def test_a_served_process_counts_in_memory_and_the_sync_shares_it(plan_site, set
 @pytest.mark.parametrize("ip", ["", "not an address"])
 def test_no_address_counts_nothing(ip):
     assert limits.scopes(ip) == []
+
+
+def test_a_keys_calls_are_counted_in_redis_for_every_process(plan_key, settings):
+    settings.XUALA_REDIS_URL = "redis://127.0.0.1:6379/0"
+    settings.XUALA_ANTISPAM_RATE_PER_MINUTE = 2
+    key_id = random.randrange(10**6, 10**7)  # a counter no other run shares
+    limits._redis().delete(f"xuala:antispam:rate:key:{key_id}:{int(AT.timestamp() // 60)}")
+    allowed = [limits.key_allows(key_id, now=AT, served=True) for _ in range(3)]
+    assert allowed == [True, True, False]
+    assert not RateCount.objects.exists()
+
+
+def test_a_keys_calls_in_one_served_process_count_in_the_others_after_the_sync(plan_key,
+                                                                               settings):
+    settings.XUALA_REDIS_URL = ""
+    settings.XUALA_ANTISPAM_RATE_PER_MINUTE = 2
+    assert limits.key_allows(7, now=AT, served=True)
+    assert limits.key_allows(7, now=AT, served=True)
+    minute = int(AT.timestamp() // 60)
+    limits.DB.sync(minute=minute)
+    limits.DB = limits.DbCounts()  # another web process: it learns the total at its own sync
+    assert limits.key_allows(7, now=AT, served=True)
+    limits.DB.sync(minute=minute)
+    assert RateCount.objects.get(scope="key:7").count == 3
+    assert not limits.key_allows(7, now=AT, served=True)

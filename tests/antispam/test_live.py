@@ -7,7 +7,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from django.db import DatabaseError
 
-from xuala.antispam import live, selectors
+from xuala.antispam import journal, live, selectors
 from xuala.antispam.filter import Item
 from xuala.antispam.models import Block, BlockKind, Check
 from xuala.antispam.services import antispam_check, antispam_key_revoke, antispam_report
@@ -40,10 +40,40 @@ def test_rows_whose_write_fails_wait_for_the_next_flush(plan_site, served, monke
         raise DatabaseError("database away")
 
     with monkeypatch.context() as patch:
-        patch.setattr(Check.objects, "bulk_create", broken)
+        patch.setattr(live, "insert_checks", broken)
         assert served.flush() == 0
+    assert len(_segments()) == 1  # the journal keeps the row meanwhile
     assert served.flush() == 1
     assert Check.objects.count() == 1
+    assert _segments() == []
+
+
+def _segments() -> list:
+    folder = live.journal_folder()
+    return sorted(folder.glob("*.jsonl")) if folder.is_dir() else []
+
+
+def test_a_served_check_is_journalled_before_it_is_answered(plan_site, served):
+    check, _ = antispam_check(site=plan_site, item=VISITOR, languages=("es",), now=AT)
+    [segment] = _segments()
+    row = journal.decode(segment.read_bytes())
+    assert (row["guid"], row["at"], row["user_ip"]) == (check.guid, AT, "198.51.100.7")
+    assert live.recover_journals() == 0  # this process holds its segment: not an orphan
+
+
+def test_the_rows_of_a_dead_process_are_recovered_once(plan_site, served, tmp_path):
+    check, _ = antispam_check(site=plan_site, item=VISITOR, languages=("es",), now=AT)
+    stored, _ = antispam_check(site=plan_site, item=FROM_BLOCKED, languages=("es",), now=AT)
+    [segment] = _segments()
+    orphan = segment.with_name("otherhost-4242-1.jsonl")  # a segment nobody holds
+    orphan.write_bytes(segment.read_bytes() + b'["2026-03-02T10:0')  # and a torn last line
+    live.STATE.pending = [row for row in live.STATE.pending if row.guid == stored.guid]
+    live.STATE.flush()
+    assert live.recover_journals() == 1
+    assert not orphan.exists()
+    recovered = Check.objects.get(guid=check.guid)
+    assert (recovered.at, recovered.reasons, recovered.site) == (AT, check.reasons, plan_site)
+    assert Check.objects.count() == 2
 
 
 def test_a_block_stored_by_another_process_counts_after_the_refresh(plan_site, served):
@@ -80,3 +110,13 @@ def test_a_key_revoked_elsewhere_is_refused_after_the_key_refresh(plan_site, pla
     selectors._KEYS[key.key_hash] = (float("inf"), selectors.KeyCheck(key, ""))  # still held
     selectors.refresh_keys(on=AT)
     assert selectors.key_for_secret(secret=plan_key, on=AT).problem == "key_revoked"
+
+
+def test_a_journal_that_cannot_be_written_does_not_stop_the_answer(plan_site, served, settings,
+                                                                   tmp_path):
+    (tmp_path / "not-a-folder").write_text("")
+    settings.DATA_DIR = tmp_path / "not-a-folder"  # the journal's folder cannot be made
+    live.STATE.reset()
+    check, _ = antispam_check(site=plan_site, item=VISITOR, languages=("es",), now=AT)
+    assert served.flush() == 1
+    assert Check.objects.get().guid == check.guid

@@ -28,6 +28,7 @@ import json
 import math
 import re
 import unicodedata
+from collections import Counter
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
@@ -44,7 +45,7 @@ MODEL_PATH = Path(__file__).resolve().parent / "model.npz"
 LEARNING_RATE = 1.0  # per pass, a report moves its item's margin by about this much
 FEEDBACK_MARGIN = 2.0  # a reported item ends at least this far on its side (odds about 1:7)
 MAX_TEXT = 4000  # characters of content that are looked at; the rest adds nothing new
-READABLE = {"w", "dom", "edom", "a"}  # feature kinds worth naming in a reason
+READABLE = ("dom:", "edom:", "a:")  # field tokens worth naming in a reason, beside words
 
 URL = re.compile(r"(?:https?://|www\.)[^\s<>\"'\]\[)]+|\b[a-z0-9][a-z0-9-]{1,62}\.(?:com|net|org|ru|"
                  r"xyz|top|info|online|site|club|pw|biz|shop|store|live|icu|cn|io|co|pl|su|"
@@ -103,8 +104,10 @@ def links_of(item: Item) -> list[str]:
     return found
 
 
+@lru_cache(maxsize=16_384)
 def domain_of(link: str) -> str:
-    """The host of a link without "www.", lower case ("" when there is none)."""
+    """The host of a link without "www.", lower case ("" when there is none; held per link:
+    a site's own address is asked on every call, a spam campaign's links again and again)."""
     if "://" not in link:
         link = "http://" + link
     try:
@@ -135,17 +138,34 @@ def _shape(name: str) -> str:
     return "words" if " " in name else "word"
 
 
-def tokens(item: Item) -> list[str]:
-    """The feature names of an item (hashed afterwards); see the module docstring."""
+def _grams_of(word: str) -> list[str]:
+    """A word's character 3- and 4-gram tokens."""
+    padded = f" {word} "
+    return ["c:" + padded[i:i + n] for n in (3, 4) for i in range(len(padded) - n + 1)]
+
+
+@dataclass(frozen=True)
+class Features:
+    """An item's features before hashing: the words of its text, and the field tokens."""
+
+    words: list[str]
+    fields: list[str]
+
+
+def features(item: Item) -> Features:
+    """The words and field tokens of an item, found once per item."""
+    found = item.__dict__.get("_features")
+    if found is None:
+        found = _features(item)
+        object.__setattr__(item, "_features", found)
+    return found
+
+
+def _features(item: Item) -> Features:
     text = fold(item.content[:MAX_TEXT])
     words = WORD.findall(text)
-    out = ["w:" + w for w in words]
-    for w in set(words):
-        padded = f" {w} "
-        out.extend("c:" + padded[i:i + n] for n in (3, 4) for i in range(len(padded) - n + 1))
     links = links_of(item)
-    out.append(f"nlinks:{min(len(links), 4)}")
-    out.append(f"len:{min(len(text) // 80, 8)}")
+    out = [f"nlinks:{min(len(links), 4)}", f"len:{min(len(text) // 80, 8)}"]
     if "<a " in text:
         out.append("markup:a")
     if "[url" in text:
@@ -167,6 +187,20 @@ def tokens(item: Item) -> list[str]:
     out.append("type:" + item.type)
     if not words:
         out.append("empty:" + item.type)
+    return Features(words, out)
+
+
+def tokens(item: Item) -> list[str]:
+    """The feature names of an item (hashed afterwards); see the module docstring.
+
+    The words of the text (each time it occurs), the character grams of each distinct
+    word once, then the field tokens.
+    """
+    found = features(item)
+    out = ["w:" + w for w in found.words]
+    for w in set(found.words):
+        out.extend(_grams_of(w))
+    out.extend(found.fields)
     return out
 
 
@@ -180,19 +214,41 @@ def vectorize(items: list[Item]):
     return vectorizer().transform(items)
 
 
+def column_of(token: str) -> int:
+    """The column `HashingVectorizer` gives a token (murmurhash3, absolute value, modulo)."""
+    h = murmurhash3_32(token, seed=0)
+    return (2**31) % N_FEATURES if h == -(2**31) else abs(h) % N_FEATURES
+
+
 _BUCKETS: dict[str, int] = {}
+HELD_TOKENS = 200_000  # field tokens, and words with their grams, whose columns are held
 
 
 def bucket_of(token: str) -> int:
-    """The column `HashingVectorizer` gives a token (murmurhash3, absolute value, modulo)."""
+    """`column_of(token)`, held per token."""
     index = _BUCKETS.get(token)
     if index is None:
-        h = murmurhash3_32(token, seed=0)
-        index = (2**31) % N_FEATURES if h == -(2**31) else abs(h) % N_FEATURES
-        if len(_BUCKETS) > 500_000:
+        index = column_of(token)
+        if len(_BUCKETS) > HELD_TOKENS:
             _BUCKETS.clear()
         _BUCKETS[token] = index
     return index
+
+
+_WORDS: dict[str, tuple[int, tuple[int, ...]]] = {}
+
+
+def _word_columns(word: str) -> tuple[int, tuple[int, ...]]:
+    """The columns of a word's token and of its grams, held per word: words recur from text
+    to text, and the grams are most of an item's tokens. (Tuples of numbers: the garbage
+    collector stops tracking them, so a large table costs its full collections nothing.)"""
+    found = _WORDS.get(word)
+    if found is None:
+        found = (column_of("w:" + word), tuple(column_of(gram) for gram in _grams_of(word)))
+        if len(_WORDS) > HELD_TOKENS:
+            _WORDS.clear()
+        _WORDS[word] = found
+    return found
 
 
 @dataclass(frozen=True)
@@ -203,26 +259,49 @@ class Row:
     data: np.ndarray
 
 
-def item_tokens(item: Item) -> list[str]:
-    """`tokens(item)`, computed once per item (the row and the telling features share it)."""
-    found = item.__dict__.get("_tokens")
+def item_columns(item: Item) -> list[int]:
+    """The column of each of `tokens(item)` (repeats kept, in another order), found once per
+    item without spelling the grams out."""
+    found = item.__dict__.get("_columns")
     if found is None:
-        found = tokens(item)
-        object.__setattr__(item, "_tokens", found)
+        held = features(item)
+        words = {word: _word_columns(word) for word in set(held.words)}
+        found = [words[word][0] for word in held.words]
+        for _column, grams in words.values():
+            found.extend(grams)
+        found.extend(map(bucket_of, held.fields))
+        object.__setattr__(item, "_columns", found)
     return found
+
+
+def _readable(item: Item) -> dict[str, int]:
+    """The features worth naming in a reason (words, domains, author words) and their columns."""
+    held = features(item)
+    found = {"w:" + word: _word_columns(word)[0] for word in set(held.words)}
+    found.update((token, bucket_of(token)) for token in held.fields if token.startswith(READABLE))
+    return found
+
+
+def _norm(columns: list[int]) -> float:
+    """The L2 norm of the counts per column (most items have no column twice)."""
+    if len(set(columns)) == len(columns):
+        return math.sqrt(len(columns))
+    return math.sqrt(sum([count * count for count in Counter(columns).values()]))
 
 
 def row_of(item: Item) -> Row:
     """The same vector as `vectorize([item])[0]`, without scikit-learn's per-call checks.
 
-    Scoring one item at a time is the service's hot path; tests hold the two equal.
+    Learning and the tests use it; scoring (`Model.score`) sums the same row in plain
+    Python, which for one item is several times faster than numpy's set-up. Tests hold
+    the three equal.
     """
-    held = _BUCKETS.get
-    columns = np.fromiter((held(t) or bucket_of(t) for t in item_tokens(item)), dtype=np.int64)
-    indices, counts = np.unique(columns, return_counts=True)
-    data = counts.astype(np.float64)
+    counts = Counter(item_columns(item))
+    indices = np.fromiter(sorted(counts), dtype=np.int32, count=len(counts))
+    data = np.fromiter((counts[column] for column in indices.tolist()), dtype=np.float64,
+                       count=len(counts))
     norm = math.sqrt(float(np.dot(data, data)))
-    return Row(indices.astype(np.int32), data / norm if norm else data)
+    return Row(indices, data / norm if norm else data)
 
 
 @dataclass
@@ -232,6 +311,14 @@ class SiteDelta:
     indices: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int32))
     values: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.float32))
     intercept: float = 0.0
+
+    def weights(self) -> dict[int, float]:
+        """The delta as column -> weight change (built once; a delta is never changed in place)."""
+        found = self.__dict__.get("_weights")
+        if found is None:
+            found = dict(zip(self.indices.tolist(), self.values.tolist(), strict=True))
+            self.__dict__["_weights"] = found
+        return found
 
     def margin(self, row) -> float:
         if not len(self.indices):
@@ -267,29 +354,35 @@ class Model:
         value = float(np.dot(row.data, self.coef[row.indices])) + self.intercept
         return value + (delta.margin(row) if delta is not None else 0.0)
 
+    def weights(self) -> list[float]:
+        """The global weights as a plain list: one item's few columns are read faster there."""
+        found = self.__dict__.get("_weights")
+        if found is None:
+            found = self.__dict__["_weights"] = self.coef.tolist()
+        return found
+
     def score(self, item: Item, delta: SiteDelta | None = None) -> float:
-        """The model's margin (log-odds of spam) for one item."""
-        return self.margin(row_of(item), delta)
+        """The model's margin (log-odds of spam) for one item: `margin(row_of(item), delta)`."""
+        columns = item_columns(item)
+        total = sum(map(self.weights().__getitem__, columns))
+        value = self.intercept
+        if delta is not None:
+            value += delta.intercept
+            if len(delta.indices):
+                changes = delta.weights()
+                total += sum([changes[column] for column in columns if column in changes])
+        norm = _norm(columns)
+        return value + (total / norm if norm else 0.0)
 
     def telling(self, item: Item, delta: SiteDelta | None = None, *, towards_spam: bool,
                 count: int = 3) -> list[str]:
         """The readable features (words, domains, author words) that pushed the item's
         margin furthest towards spam (or towards ham), strongest first."""
-        columns = {}
-        for token in item_tokens(item):
-            if token.split(":", 1)[0] in READABLE:
-                columns.setdefault(token, bucket_of(token))
-        if not columns:
-            return []
-        index = np.fromiter(columns.values(), dtype=np.int64)
-        weights = self.coef[index].copy()
-        if delta is not None and len(delta.indices):
-            where = np.searchsorted(delta.indices, index)
-            where[where >= len(delta.indices)] = 0
-            hit = delta.indices[where] == index
-            weights[hit] += delta.values[where[hit]]
+        weights = self.weights()
+        changes = delta.weights().get if delta is not None and len(delta.indices) else None
         sign = 1.0 if towards_spam else -1.0
-        ranked = sorted(zip(weights * sign, columns, strict=True), reverse=True)
+        ranked = sorted((((weights[column] + (changes(column, 0.0) if changes else 0.0)) * sign,
+                          token) for token, column in _readable(item).items()), reverse=True)
         return [token for weight, token in ranked[:count] if weight > 0]
 
     def learn(self, item: Item, *, spam: bool, delta: SiteDelta, offset: float = 0.0,

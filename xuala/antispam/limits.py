@@ -5,6 +5,8 @@ Each check counts one submission against its address (`user_ip`) and its network
 site the desk serves. Past `XUALA_ANTISPAM_IP_PER_MINUTE` (address) or
 `XUALA_ANTISPAM_NET_PER_MINUTE` (network) the verdict gets the `ip_rate` or
 `network_rate` reason (rules.py): the visitor is not refused, the flood is judged spam.
+Each call of a key (any Akismet endpoint) counts the same way against
+`XUALA_ANTISPAM_RATE_PER_MINUTE`; past it the call is refused with 429 (akismet.py).
 
 Where the counts live:
 - with `XUALA_REDIS_URL` set, in Redis: one pipelined round trip (INCR and EXPIRE of both
@@ -25,6 +27,7 @@ import os
 import threading
 from dataclasses import dataclass
 from datetime import datetime
+from functools import lru_cache
 
 from django.conf import settings
 from django.db import connection, transaction
@@ -52,14 +55,23 @@ class Rate:
 
 def scopes(ip: str) -> list[tuple[str, int]]:
     """The counters a submission from this address counts against, with their limits."""
-    try:
-        address = ipaddress.ip_address(ip.strip())
-    except ValueError:
+    names = _scope_names(ip.strip())
+    if names is None:
         return []
+    return [(names[0], settings.XUALA_ANTISPAM_IP_PER_MINUTE),
+            (names[1], settings.XUALA_ANTISPAM_NET_PER_MINUTE)]
+
+
+@lru_cache(maxsize=65_536)
+def _scope_names(ip: str) -> tuple[str, str] | None:
+    # Parsing an address is most of a hit's cost; the same senders come back.
+    try:
+        address = ipaddress.ip_address(ip)
+    except ValueError:
+        return None
     prefix = 24 if address.version == 4 else 64
     network = ipaddress.ip_network(f"{address}/{prefix}", strict=False)
-    return [(f"ip:{address}", settings.XUALA_ANTISPAM_IP_PER_MINUTE),
-            (f"net:{network}", settings.XUALA_ANTISPAM_NET_PER_MINUTE)]
+    return f"ip:{address}", f"net:{network}"
 
 
 def _minute(now: datetime) -> int:
@@ -142,23 +154,31 @@ class DbCounts:
 DB = DbCounts()
 
 
-def hit(ip: str, *, now: datetime, served: bool) -> list[Rate]:
-    """Counts one submission from this address; its counters as they stand after it."""
+def count(wanted: list[tuple[str, int]], *, now: datetime, served: bool) -> list[int]:
+    """Counts one hit against each of these counters; their counts after it."""
     global _redis_failed
-    wanted = scopes(ip)
-    if not wanted:
-        return []
     minute = _minute(now)
     client = _redis()
-    counts = None
     if client is not None:
         try:
-            counts = _redis_hit(client, wanted, minute)
+            return _redis_hit(client, wanted, minute)
         except Exception:
             if not _redis_failed:
                 log.exception("antispam: Redis not reachable; counting in the database")
                 _redis_failed = True
-    if counts is None:
-        counts = DB.hit(wanted, minute, at_once=not served)
-    return [Rate(scope, count, limit)
-            for (scope, limit), count in zip(wanted, counts, strict=True)]
+    return DB.hit(wanted, minute, at_once=not served)
+
+
+def hit(ip: str, *, now: datetime, served: bool) -> list[Rate]:
+    """Counts one submission from this address; its counters as they stand after it."""
+    wanted = scopes(ip)
+    if not wanted:
+        return []
+    counts = count(wanted, now=now, served=served)
+    return [Rate(scope, n, limit) for (scope, limit), n in zip(wanted, counts, strict=True)]
+
+
+def key_allows(key_id: int, *, now: datetime, served: bool) -> bool:
+    """Counts one call of a key; whether it is within `XUALA_ANTISPAM_RATE_PER_MINUTE`."""
+    limit = settings.XUALA_ANTISPAM_RATE_PER_MINUTE
+    return count([(f"key:{key_id}", limit)], now=now, served=served)[0] <= limit

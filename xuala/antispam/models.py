@@ -11,6 +11,13 @@ from xuala.core.models import EventRow, HashedSecret
 from xuala.customers.models import Site
 
 
+class Label(models.TextChoices):
+    """What a site (submit-spam/submit-ham) or an agent says a submission really was."""
+
+    SPAM = "spam", _("Spam")
+    HAM = "ham", _("Not spam")
+
+
 class AntispamKey(HashedSecret):
     """An Akismet-protocol key of one plan site, stored as its SHA-256 hash (shown once)."""
 
@@ -23,11 +30,6 @@ class AntispamKey(HashedSecret):
 
     def __str__(self) -> str:
         return f"{self.prefix}… ({self.site})"
-
-
-class Label(models.TextChoices):
-    SPAM = "spam", _("Spam")
-    HAM = "ham", _("Not spam")
 
 
 class Check(models.Model):
@@ -79,6 +81,8 @@ class SiteLearning(models.Model):
 
 
 class BlockKind(models.TextChoices):
+    """What a block holds back: a sender's address, or a domain its links lead to."""
+
     IP = "ip", _("IP address")
     DOMAIN = "domain", _("Domain")
 

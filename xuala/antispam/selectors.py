@@ -16,7 +16,7 @@ from xuala.antispam.dnsbl import dnsbl_lookup
 from xuala.antispam.filter import Item, SiteDelta, domain_of, links_of, registrable
 from xuala.antispam.models import AntispamKey, Block, BlockKind, Check, Label, SiteLearning
 from xuala.antispam.rules import SiteContext
-from xuala.customers.models import Site
+from xuala.customers.models import HostingServer, Site
 from xuala.customers.selectors import customer_coverage
 
 SAME_CONTENT_WINDOW = timedelta(hours=24)
@@ -104,6 +104,21 @@ def blocked_addresses(*, now: datetime, site: Site | None = None) -> list[str]:
     if site is not None:
         rows = rows.filter(Q(site=site) | Q(site__isnull=True))
     return sorted(set(rows.values_list("value", flat=True)))
+
+
+def blocked_addresses_for_server(*, server: HostingServer, now: datetime) -> list[str]:
+    """The addresses a hosting server should refuse now: the blocks of the sites it serves
+    and the global ones (the node's block list)."""
+    rows = (Block.objects.filter(kind=BlockKind.IP, expires_at__gt=now)
+            .filter(Q(site__server=server) | Q(site__isnull=True)))
+    return sorted(set(rows.values_list("value", flat=True)))
+
+
+def blocklist_servers() -> QuerySet[HostingServer]:
+    """The servers that get a block list: active, with a node, serving a site with a key."""
+    return (HostingServer.objects.filter(is_active=True, node__isnull=False,
+                                         sites__antispam_keys__isnull=False)
+            .distinct().order_by("pk"))
 
 
 def ips_for_content(*, fingerprint: str, now: datetime) -> int:

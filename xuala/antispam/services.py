@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import ipaddress
 import itertools
 import os
@@ -10,11 +11,11 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from django.conf import settings
-from django.core.cache import cache
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from xuala.antispam import live, selectors
+from xuala.antispam import limits, live, selectors
+from xuala.antispam.blocklist import normal
 from xuala.antispam.filter import Item, SiteDelta, domain_of, links_of, registrable
 from xuala.antispam.models import (
     AntispamEvent,
@@ -28,6 +29,8 @@ from xuala.antispam.models import (
 from xuala.antispam.rules import content_fingerprint
 from xuala.antispam.verdict import Verdict, learn, verdict
 from xuala.customers.models import Site
+from xuala.nodes.models import Job
+from xuala.nodes.services import job_enqueue
 
 KEY_PREFIX = "xs"
 STORED_CONTENT = 20_000  # characters of a submission kept with its verdict
@@ -84,18 +87,9 @@ def antispam_key_revoke(*, key: AntispamKey, actor=None, at: datetime | None = N
 
 
 def antispam_rate_allow(*, key: AntispamKey, now: datetime | None = None) -> bool:
-    """Counts one request against the key's budget for this minute (the cache holds the count)."""
-    now = now or timezone.now()
-    bucket = f"antispam:rate:{key.pk}:{int(now.timestamp() // 60)}"
-    if cache.add(bucket, 1, timeout=120):
-        count = 1
-    else:
-        try:
-            count = cache.incr(bucket)
-        except ValueError:  # the entry expired between add and incr
-            cache.add(bucket, 1, timeout=120)
-            count = 1
-    return count <= settings.XUALA_ANTISPAM_RATE_PER_MINUTE
+    """Counts one call against the key's budget for this minute, across the desk's processes
+    (Redis, or the database counts that each served process adds to every second)."""
+    return limits.key_allows(key.pk, now=now or timezone.now(), served=live.serving())
 
 
 _GUIDS: dict[int, tuple[str, itertools.count]] = {}
@@ -192,6 +186,8 @@ def antispam_report(*, site: Site, item: Item, spam: bool, languages: tuple[str,
         else:
             Block.objects.filter(site=site, kind=BlockKind.IP, value=ip).delete()
             Block.objects.filter(site=site, kind=BlockKind.DOMAIN, value__in=hosts).delete()
+        if ip:
+            antispam_blocklist_publish(now=now)
         AntispamEvent.objects.create(
             site=site, key=f"antispam.reported_{label}", actor=actor, at=now,
             data={"via": via, "check": check.pk if check else None,
@@ -215,3 +211,65 @@ def _normal_ip(text: str) -> str:
     except ValueError:
         return ""
 
+
+
+BLOCKLIST_KIND = "antispam.blocklist"
+SWEEP_BATCH = 1000
+SWEEP_SECONDS = 60.0
+
+
+def antispam_blocklist_publish(*, now: datetime | None = None) -> list[Job]:
+    """Queues a node job (`antispam.blocklist`) for each server whose block list changed.
+
+    A server's list is the addresses blocked now for the sites it serves and the global
+    ones. Its job carries the whole list, its digest and when it was issued; it is queued
+    only when the digest differs from the server's latest job's, under a key made of the
+    server, that job and the digest: publishing the same list again, from any number of
+    processes, queues it once, and a list that returns to an earlier content after a
+    change is queued anew. The node applies a list only if it is newer than the one it
+    applied last (node_jobs.py). Returns the jobs queued.
+    """
+    now = now or timezone.now()
+    queued = []
+    for server in selectors.blocklist_servers():
+        addresses = normal(selectors.blocked_addresses_for_server(server=server, now=now))
+        digest = hashlib.sha256("\n".join(addresses).encode()).hexdigest()[:16]
+        last = (Job.objects.filter(kind=BLOCKLIST_KIND, server=server)
+                .order_by("-created_at", "-pk").first())
+        if last is not None and last.params.get("digest") == digest:
+            continue
+        key = f"{BLOCKLIST_KIND}:{server.pk}:{last.pk if last else 0}:{digest}"
+        job, created = job_enqueue(
+            kind=BLOCKLIST_KIND, key=key, server=server, at=now,
+            params={"addresses": addresses, "digest": digest, "issued_at": now.isoformat()})
+        if created:
+            queued.append(job)
+            AntispamEvent.objects.create(key="antispam.blocklist_queued", at=now,
+                                         data={"server": server.pk, "job": job.pk,
+                                               "addresses": len(addresses)})
+    return queued
+
+
+def antispam_sweep(*, now: datetime | None = None) -> int:
+    """The anti-spam engine step: deletes the blocks that have expired (and queues the
+    servers' new block lists when any had), and stores the journalled verdicts of web
+    processes that died before writing them. Returns the rows it dealt with."""
+    now = now or timezone.now()
+    expired = list(Block.objects.filter(expires_at__lte=now)
+                   .order_by("expires_at", "pk").values_list("pk", flat=True)[:SWEEP_BATCH])
+    done = 0
+    if expired:
+        with transaction.atomic():
+            # A row another sweep deleted first is simply not counted here.
+            done = Block.objects.filter(pk__in=expired, expires_at__lte=now).delete()[0]
+            if done:
+                AntispamEvent.objects.create(key="antispam.blocks_expired", at=now,
+                                             data={"blocks": done})
+                antispam_blocklist_publish(now=now)
+        live.changed(now=now)
+    return done + live.recover_journals()
+
+
+# Every served web process sweeps once a minute from its live-state thread, so `xuala run`
+# needs no process of its own for it (several sweeping at once delete each row once).
+live.every(SWEEP_SECONDS, antispam_sweep)

@@ -31,7 +31,10 @@ def sites_view(request):
     rows = [{"site": site, "figures": selectors.site_figures(site=site, since=since)}
             for site in selectors.sites_with_keys()]
     return render(request, "antispam/console_sites.html", {
-        "rows": rows, "days": FIGURES_DAYS, "nav": "antispam"})
+        "rows": rows, "days": FIGURES_DAYS, "nav": "antispam",
+        "headings": [_("Site"), _("Customer"), _("Checked"), _("Spam"),
+                     _("False positives reported"), _("Spam let through")],
+        "empty": _("No site has an anti-spam key yet.")})
 
 
 @agent_required
@@ -43,7 +46,9 @@ def site_view(request, pk: int):
     return render(request, "antispam/console_site.html", {
         "site": site, "checks": list(selectors.site_recent_checks(site=site, limit=50)),
         "figures": selectors.site_figures(site=site, since=since), "days": FIGURES_DAYS,
-        "nav": "antispam"})
+        "nav": "antispam",
+        "headings": [_("When"), _("Verdict"), _("Submission"), _("Reasons"), _("Correction")],
+        "empty": _("This site has no verdicts yet.")})
 
 
 @agent_required

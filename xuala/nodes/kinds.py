@@ -30,6 +30,7 @@ KINDS: dict[str, str] = {
     "site.suspend": "xuala.nodes.maintenance:suspend",
     "site.resume": "xuala.nodes.maintenance:resume",
     "updates.run": "xuala.updates.node_jobs:run",
+    "antispam.blocklist": "xuala.antispam.node_jobs:apply_blocklist",
 }
 
 

@@ -230,7 +230,11 @@ add_action('woocommerce_checkout_create_order', function ($order, $data) {
     if ($note === '' || !xuala_antispam_configured()) {
         return;
     }
+    // WooCommerce has set the buyer's address and browser on the order by now (the checkout
+    // may also run where REMOTE_ADDR is the proxy's, or unset: the REST API, a CLI import).
     $result = xuala_antispam_check(array(
+        'user_ip' => (string) $order->get_customer_ip_address(),
+        'user_agent' => (string) $order->get_customer_user_agent(),
         'comment_type' => 'order-note',
         'comment_author' => trim($order->get_billing_first_name() . ' ' . $order->get_billing_last_name()),
         'comment_author_email' => $order->get_billing_email(),

@@ -4,6 +4,8 @@
     xuala antispam key create --site URL     # prints the key alone on its line
     xuala antispam key revoke PREFIX
     xuala antispam blocklist export --format nginx|apache|nft [--site URL] [--out FILE]
+    xuala antispam blocklist publish   # queue the node job of each server whose list changed
+    xuala antispam sweep [--loop]      # expired blocks out (and lists republished), journals in
 
 Exit status 2 with one line on stderr for a site that is not known, a site without an
 active plan or an unknown key prefix.
@@ -21,12 +23,14 @@ from xuala.antispam.blocklist import FORMATS, render
 from xuala.antispam.filter import MODEL_PATH
 from xuala.antispam.models import AntispamKey
 from xuala.antispam.training import CORPUS_PATH, build_global_model
+from xuala.core.engine import run_forever
 from xuala.customers.selectors import customer_coverage
 
 
 class Command(BaseCommand):
     help = ("Anti-spam: train the global model (`train`); create or revoke site keys (`key`); "
-            "export the blocked addresses (`blocklist export`).")
+            "export the blocked addresses (`blocklist export`) or send them to the servers' "
+            "nodes (`blocklist publish`); delete expired blocks (`sweep`).")
     requires_system_checks: list[str] = []
 
     def add_arguments(self, parser):
@@ -46,6 +50,9 @@ class Command(BaseCommand):
         export.add_argument("--format", required=True, choices=FORMATS)
         export.add_argument("--site", help="only this site's blocks (and the global ones)")
         export.add_argument("--out", type=Path, help="write here (atomically) instead of stdout")
+        block_sub.add_parser("publish", help="queue a node job for each server whose list changed")
+        sweep = sub.add_parser("sweep", help="delete expired blocks, store orphaned verdicts")
+        sweep.add_argument("--loop", action="store_true", help="go on every minute until stopped")
 
     def handle(self, *args, action: str, **options):
         if action == "train":
@@ -53,8 +60,15 @@ class Command(BaseCommand):
             size = options["out"].stat().st_size
             self.stdout.write(f"trained on {model.meta['items']} items; "
                               f"{options['out']} ({size // 1024} KiB)")
+        elif action == "blocklist" and options["block_action"] == "publish":
+            jobs = services.antispam_blocklist_publish()
+            self.stdout.write(f"{len(jobs)} block-list jobs queued")
         elif action == "blocklist":
             self.blocklist_export(options)
+        elif action == "sweep" and options["loop"]:
+            run_forever("antispam", lambda: services.antispam_sweep(), idle=services.SWEEP_SECONDS)
+        elif action == "sweep":
+            self.stdout.write(f"{services.antispam_sweep()} rows swept")
         elif options["key_action"] == "create":
             self.key_create(options["site"])
         else:
