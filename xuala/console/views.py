@@ -262,6 +262,16 @@ def _perform(request, ticket: Ticket, action, *, success: str, wanted: str = "")
                    error_text=lambda exc: _error_text(exc, ticket, wanted))
 
 
+_TRANSITION_TEXTS = {
+    "quote_pending": gettext_lazy(
+        "This ticket waits on a quote (§5): it moves on only when the client accepts or "
+        "rejects the quote, or when the quote is withdrawn."),
+    "not_agent": gettext_lazy("Only agents can be assigned tickets."),
+    "no_proposal": gettext_lazy("This ticket has no triage proposal waiting any more."),
+    "unknown_rule": gettext_lazy("Choose one of the policy's rules."),
+}
+
+
 def _error_text(exc: DeskError, ticket: Ticket | None = None, wanted: str = "") -> str:
     labels = dict(Status.choices)
     if isinstance(exc, InvalidTransition):
@@ -269,15 +279,8 @@ def _error_text(exc: DeskError, ticket: Ticket | None = None, wanted: str = "") 
             return _("A ticket cannot go from “%(old)s” to “%(new)s”.") % {
                 "old": labels.get(ticket.status, ticket.status),
                 "new": labels.get(wanted, wanted)}
-        if exc.code == "quote_pending":
-            return _("This ticket waits on a quote (§5): it moves on only when the client "
-                     "accepts or rejects the quote, or when the quote is withdrawn.")
-        if exc.code == "not_agent":
-            return _("Only agents can be assigned tickets.")
-        if exc.code == "no_proposal":
-            return _("This ticket has no triage proposal waiting any more.")
-        if exc.code == "unknown_rule":
-            return _("Choose one of the policy's rules.")
+        if exc.code in _TRANSITION_TEXTS:
+            return str(_TRANSITION_TEXTS[exc.code])
     if isinstance(exc, AttachmentRejected):
         if exc.code == "too_many":
             return _("You can attach at most %(count)s files.") % {

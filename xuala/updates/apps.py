@@ -10,3 +10,8 @@ class UpdatesConfig(AppConfig):
 
     def ready(self) -> None:
         from xuala.updates import results  # noqa: F401  (registers the run's result handler)
+        from xuala.updates.services import cure_vulnerabilities
+        from xuala.wsa.services import VULNERABILITY_CURES
+
+        if cure_vulnerabilities not in VULNERABILITY_CURES:
+            VULNERABILITY_CURES.append(cure_vulnerabilities)

@@ -114,7 +114,7 @@ class UpdateRun(models.Model):
                              related_name="update_runs")
     job = models.OneToOneField("nodes.Job", on_delete=models.SET_NULL, null=True, blank=True,
                                related_name="update_run")
-    trigger = models.CharField(max_length=10, default="schedule")  # schedule | agent
+    trigger = models.CharField(max_length=10, default="schedule")  # schedule | agent | wsa
     requested_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL,
                                      null=True, blank=True, related_name="+")
     state = models.CharField(max_length=10, choices=RunState.choices, default=RunState.QUEUED)

@@ -177,6 +177,16 @@ def run_start(*, site: Site, by=None, now: datetime | None = None, trigger: str 
     return run
 
 
+def cure_vulnerabilities(site: Site, findings: list, now: datetime) -> UpdateRun | None:
+    """An audit found known-vulnerable components (§6.3.3: corrected at once): update the
+    site now, with the same snapshots, checks and rollback as a Tuesday run. A site without
+    a document root on a node is left to the agents (the urgent ticket says so)."""
+    try:
+        return run_start(site=site, now=now, trigger="wsa")
+    except UpdateRefused:
+        return None
+
+
 def _skipped(site: Site, state: str, slot: datetime, now: datetime, key: str) -> UpdateRun:
     run = UpdateRun.objects.create(site=site, trigger="schedule", state=state, created_at=now,
                                    finished_at=now, scheduled_for=slot)

@@ -136,6 +136,22 @@ def wsa_step(*, now: datetime | None = None, batch: int = 50) -> int:
 
 # ---------------------------------------------------------------- results
 
+# What cures a vulnerable component at once (§6.3.3: "si detectamos vulnerabilidades las
+# corregiremos de inmediato"): the Tuesday updates register an update run started now, so
+# the WSA does not import them. Each cure is called with (site, findings, now).
+VULNERABILITY_CURES: list = []
+
+
+def _cure_vulnerabilities(site: Site, findings: list[Finding], now: datetime) -> None:
+    vulnerable = [f for f in findings if f.kind == "vulnerability"]
+    if not vulnerable:
+        return
+    for cure in VULNERABILITY_CURES:
+        cure(site, vulnerable, now)
+    wsa_event(site=site, key="wsa.vulnerability_cure", at=now, findings=len(vulnerable),
+              cures=len(VULNERABILITY_CURES))
+
+
 def _remedy(item: dict) -> tuple[str, str]:
     """(action, job kind) for a finding: cleaned at once, proposed, or only noted."""
     path, rule, severity = item["path"], item["rule"], item["severity"]
@@ -218,6 +234,7 @@ def audit_record(job: Job) -> None:
               findings=len(findings))
     for finding in audit.findings.filter(remedy__gt="").exclude(action=Action.PROPOSED):
         finding_clean(finding=finding, now=now)
+    _cure_vulnerabilities(audit.site, findings, now)
     serious = [f for f in audit.findings.all() if f.severity in SERIOUS]
     if serious:
         ticket = urgent_ticket(site=audit.site, audit=audit, findings=serious, at=now)
