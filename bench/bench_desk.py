@@ -294,6 +294,21 @@ def postgres_exists(base_url: str, name: str) -> bool:
                             (name,)).fetchone() is not None
 
 
+def bench_policy() -> Path:
+    """The default policy with the REST API among the accepted channels: the default policy
+    (§3) takes requests only through the client area and the support address, so client API
+    tickets would be refused (channel_not_accepted) and the bench would measure 403s."""
+    text = (ROOT / "xuala" / "policy" / "default_policy.toml").read_text(encoding="utf-8")
+    accepted = 'accepted = ["portal", "email"]'
+    if accepted not in text:
+        raise SystemExit("the default policy's [channels] accepted line has changed")
+    OURS_DIR.mkdir(parents=True, exist_ok=True)
+    path = OURS_DIR / "bench_policy.toml"
+    path.write_text(text.replace(accepted, 'accepted = ["portal", "email", "api"]'),
+                    encoding="utf-8")
+    return path
+
+
 def ours_env(database_url: str) -> dict[str, str]:
     env = dict(os.environ)
     env.update({
@@ -304,6 +319,7 @@ def ours_env(database_url: str) -> dict[str, str]:
         "XUALA_DEBUG": "0",
         # Sign-in is part of the set-up, not of the measurement: no lock-out on a retry.
         "XUALA_LOGIN_FAILURE_LIMIT": "50",
+        "XUALA_POLICY": str(bench_policy()),
     })
     return env
 
@@ -777,7 +793,7 @@ def run_ours(args: argparse.Namespace, report: Report, procs: Processes,
     env = ours_env(database_url)
     os.environ.update({k: env[k] for k in ("DJANGO_SETTINGS_MODULE", "XUALA_DATA_DIR",
                                            "XUALA_DATABASE_URL", "XUALA_LOG_LEVEL",
-                                           "XUALA_DEBUG")})
+                                           "XUALA_DEBUG", "XUALA_POLICY")})
     saved = OURS_DIR / saved_name(database_url)
     data = None
     if args.reuse_data and saved.exists():
