@@ -222,6 +222,17 @@ def test_xuala_run_with_its_mail_port_taken_says_so_in_one_line(tmp_path):
     assert "Traceback" not in output and "starting" not in output
 
 
+def test_xuala_run_on_a_database_without_its_tables_says_to_migrate_in_one_line(tmp_path):
+    env = {**os.environ, "DJANGO_SETTINGS_MODULE": "xuala.settings",
+           "XUALA_DATA_DIR": str(tmp_path), "XUALA_SMTP_LISTEN": f"127.0.0.1:{free_port()}"}
+    env.pop("XUALA_DATABASE_URL", None)
+    proc, _ = _start_desk(env)
+    output, _ = proc.communicate(timeout=60)
+    assert proc.returncode == 1
+    assert "migrations: run `xuala migrate` first (`make run` does it)" in output
+    assert "Traceback" not in output and "starting" not in output
+
+
 def test_the_mail_listener_on_a_taken_port_exits_with_one_line_and_ex_config(tmp_path):
     env = {**os.environ, "DJANGO_SETTINGS_MODULE": "xuala.settings",
            "XUALA_DATA_DIR": str(tmp_path)}

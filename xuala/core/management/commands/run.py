@@ -40,6 +40,11 @@ class Command(BaseCommand):
         if taken:
             lock.release()
             raise CommandError("already in use: " + "; ".join(taken))
+        missing = _unapplied_migrations()
+        if missing:
+            lock.release()
+            raise CommandError(f"the database lacks {missing} migrations: run `xuala migrate` "
+                               "first (`make run` does it)")
         from xuala.core.demo import demo_monitors_point, demo_present
         from xuala.policy.services import policy_version_record
 
@@ -56,3 +61,12 @@ class Command(BaseCommand):
             Supervisor(specs).run()
         finally:
             lock.release()
+
+
+def _unapplied_migrations() -> int:
+    """How many migrations the database still lacks (a new data directory lacks them all)."""
+    from django.db import connection
+    from django.db.migrations.executor import MigrationExecutor
+
+    executor = MigrationExecutor(connection)
+    return len(executor.migration_plan(executor.loader.graph.leaf_nodes()))
