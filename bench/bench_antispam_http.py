@@ -31,18 +31,10 @@ ROOT = Path(__file__).resolve().parents[1]
 GOAL_RATE = 2000.0
 GOAL_P99_MS = 20.0
 WARMUP_SECONDS = 4.0
-SETUP = """
-from datetime import date
-from xuala.customers.models import (Billing, Contract, Customer, Service, ServiceKind, Site)
-from xuala.antispam.services import antispam_key_create
-customer = Customer.objects.create(name="Bench SL", language="es")
-service = Service.objects.create(customer=customer, kind=ServiceKind.WEB_HOSTING,
-                                 name="bench.example", starts_on=date(2020, 1, 1))
-site = Site.objects.create(customer=customer, service=service, url="https://bench.example/")
-Contract.objects.create(customer=customer, plan_key="cobertura-mensual",
-                        billing=Billing.MONTHLY, starts_on=date(2020, 1, 1))
-print(antispam_key_create(site=site).secret)
-"""
+# One plan site, made as an operator makes it: the customer import, then its key.
+CUSTOMERS = ("customer,language,contact_email,service_kind,service_name,starts_on,site_url,"
+             "plan,billing\nBench SL,es,admin@bench.example,web_hosting,bench.example,"
+             "2020-01-01,https://bench.example/,cobertura-mensual,monthly\n")
 
 
 def _free_port() -> int:
@@ -128,7 +120,11 @@ def served(*, workers: int, rate_per_minute: int = 100_000_000):
     try:
         subprocess.run(_xuala("migrate", "--noinput"), env=env, cwd=ROOT, check=True,
                        stdout=subprocess.DEVNULL)
-        key = subprocess.run(_xuala("shell", "-c", SETUP), env=env, cwd=ROOT, check=True,
+        (work / "customers.csv").write_text(CUSTOMERS)
+        subprocess.run(_xuala("import", "customers", str(work / "customers.csv")), env=env,
+                       cwd=ROOT, check=True, stdout=subprocess.DEVNULL)
+        key = subprocess.run(_xuala("antispam", "key", "create", "--site",
+                                    "https://bench.example/"), env=env, cwd=ROOT, check=True,
                              capture_output=True, text=True).stdout.strip().splitlines()[-1]
         server, port = _serve("xuala.wsgi:application", env, workers)
         stored = {"group": server.pid}

@@ -20,18 +20,10 @@ from tests.intake.conftest import free_port, wait_for_port
 pytestmark = pytest.mark.real_clock
 
 ROOT = Path(__file__).resolve().parents[2]
-SETUP = """
-from datetime import date
-from xuala.customers.models import Billing, Contract, Customer, Service, ServiceKind, Site
-from xuala.antispam.services import antispam_key_create
-customer = Customer.objects.create(name="Recetas SL", language="es")
-service = Service.objects.create(customer=customer, kind=ServiceKind.WEB_HOSTING,
-                                 name="recetas.example", starts_on=date(2020, 1, 1))
-site = Site.objects.create(customer=customer, service=service, url="https://recetas.example/")
-Contract.objects.create(customer=customer, plan_key="cobertura-mensual",
-                        billing=Billing.MONTHLY, starts_on=date(2020, 1, 1))
-print(antispam_key_create(site=site).secret)
-"""
+# One plan site, made as an operator makes it: the customer import, then its key.
+CUSTOMERS = ("customer,language,contact_email,service_kind,service_name,starts_on,site_url,"
+             "plan,billing\nRecetas SL,es,admin@recetas.example,web_hosting,recetas.example,"
+             "2020-01-01,https://recetas.example/,cobertura-mensual,monthly\n")
 COUNT = "from xuala.antispam.models import Check; print(Check.objects.count())"
 RECOVER = "from xuala.antispam import live; print(live.recover_journals())"
 
@@ -49,7 +41,9 @@ def _served(tmp_path, **settings: str):
                PYTHONPATH=str(ROOT), **settings)
     subprocess.run([sys.executable, "-m", "xuala", "migrate", "--noinput"], env=env, cwd=ROOT,
                    check=True, capture_output=True)
-    key = _xuala(env, "shell", "-c", SETUP)
+    (tmp_path / "customers.csv").write_text(CUSTOMERS)
+    _xuala(env, "import", "customers", str(tmp_path / "customers.csv"))
+    key = _xuala(env, "antispam", "key", "create", "--site", "https://recetas.example/")
     port = free_port()
     server = subprocess.Popen(
         [sys.executable, "-m", "xuala.core.web", "--interface", "wsgi", "--host", "127.0.0.1",
