@@ -302,6 +302,9 @@ XUALA_ANTISPAM_FLUSH_MS = env_int("XUALA_ANTISPAM_FLUSH_MS", 500, minimum=10)
 # redis://host:port/db for shared counters (rate limits); empty: the database keeps them.
 XUALA_REDIS_URL = env_str("XUALA_REDIS_URL", "")
 
+# How long a node's claim or heartbeat holds a job before another may take it (seconds).
+XUALA_NODE_LEASE_SECONDS = env_int("XUALA_NODE_LEASE_SECONDS", 60, minimum=1)
+
 # Tuesday updates (issue 16, docs/updates.md).
 # The update source sent with every run unless the site's settings name one: a directory or
 # an http(s) mirror laid out plugins/<slug>/<version>.zip, themes/<slug>/<version>.zip,

@@ -162,3 +162,37 @@ def test_no_app_imports_from_the_portal_or_the_console():
     outside = {module: sorted(target for target in targets if target.startswith(FACES))
                for module, targets in GRAPH.items() if not module.startswith(FACES)}
     assert {module: targets for module, targets in outside.items() if targets} == {}
+
+
+def _settings_reads(tree: ast.AST) -> tuple[set[str], set[str]]:
+    """The XUALA_* names a module reads as ``settings.NAME``, and those it reads through
+    ``getattr(settings, NAME, ...)`` (a second default beside the declaration's)."""
+    plain, with_default = set(), set()
+    for node in ast.walk(tree):
+        if (isinstance(node, ast.Attribute) and isinstance(node.value, ast.Name)
+                and node.value.id == "settings" and node.attr.startswith("XUALA_")):
+            plain.add(node.attr)
+        elif (isinstance(node, ast.Call) and isinstance(node.func, ast.Name)
+              and node.func.id == "getattr" and len(node.args) >= 2
+              and isinstance(node.args[0], ast.Name) and node.args[0].id == "settings"
+              and isinstance(node.args[1], ast.Constant)):
+            with_default.add(node.args[1].value)
+    return plain, with_default
+
+
+def test_every_setting_is_declared_once_and_read_without_a_second_default():
+    declared = {target.id for node in ast.parse((ROOT / "settings.py").read_text()).body
+                if isinstance(node, ast.Assign) for target in node.targets
+                if isinstance(target, ast.Name)}
+    undeclared, defaulted = {}, {}
+    for module, file in MODULES.items():
+        plain, with_default = _settings_reads(ast.parse(file.read_text()))
+        if missing := sorted(plain - declared):
+            undeclared[module] = missing
+        if with_default:
+            defaulted[module] = sorted(with_default)
+    assert undeclared == {}, f"read but not declared in xuala/settings.py: {undeclared}"
+    assert defaulted == {}, f"read with getattr and a default of their own: {defaulted}"
+    # The reader sees what it should, else the checks above would pass on nothing.
+    assert _settings_reads(ast.parse("settings.XUALA_A\ngetattr(settings, 'B', 1)")) == (
+        {"XUALA_A"}, {"B"})

@@ -27,10 +27,10 @@ TOKEN_PREFIX = "xn_"  # noqa: S105 (a label, not a secret)
 
 
 def lease_duration() -> timedelta:
-    """How long a claim or a heartbeat holds a job (``XUALA_NODE_LEASE_SECONDS``, 60)."""
+    """How long a claim or a heartbeat holds a job (``XUALA_NODE_LEASE_SECONDS``)."""
     from django.conf import settings
 
-    return timedelta(seconds=getattr(settings, "XUALA_NODE_LEASE_SECONDS", 60))
+    return timedelta(seconds=settings.XUALA_NODE_LEASE_SECONDS)
 
 
 RETRY_AFTER = timedelta(seconds=30)  # a failed attempt is retried after this
