@@ -544,9 +544,9 @@ def load_ours(n: int, seed: int) -> OursData:
                 "política de asistencia técnica.")
     ack_html = text_to_html(ack_text)
     active_statuses = [(Status.NEW, 0.25), (Status.OPEN, 0.35),
-                       (Status.WAITING_ON_CLIENT, 0.25), (Status.WAITING_ON_QUOTE, 0.08),
+                       (Status.WAITING_CLIENT, 0.25), (Status.WAITING_QUOTE, 0.08),
                        (Status.MEETING, 0.07)]
-    paused_statuses = {Status.WAITING_ON_CLIENT, Status.WAITING_ON_QUOTE, Status.MEETING}
+    paused_statuses = {Status.WAITING_CLIENT, Status.WAITING_QUOTE, Status.MEETING}
     stage_leads = {cls: policy.targets.for_class(cls) for cls in TicketClass}
 
     def pick_status() -> Status:

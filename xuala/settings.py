@@ -302,9 +302,6 @@ XUALA_ANTISPAM_FLUSH_MS = env_int("XUALA_ANTISPAM_FLUSH_MS", 500, minimum=10)
 # redis://host:port/db for shared counters (rate limits); empty: the database keeps them.
 XUALA_REDIS_URL = env_str("XUALA_REDIS_URL", "")
 
-# How long a node's claim or heartbeat holds a job before another may take it (seconds).
-XUALA_NODE_LEASE_SECONDS = env_int("XUALA_NODE_LEASE_SECONDS", 60, minimum=1)
-
 # Tuesday updates (issue 16, docs/updates.md).
 # The update source sent with every run unless the site's settings name one: a directory or
 # an http(s) mirror laid out plugins/<slug>/<version>.zip, themes/<slug>/<version>.zip,
@@ -321,6 +318,10 @@ XUALA_UPDATES_MAX_MINUTES = env_int("XUALA_UPDATES_MAX_MINUTES", 120, minimum=5)
 XUALA_UPDATES_KEEP_SNAPSHOTS = env_int("XUALA_UPDATES_KEEP_SNAPSHOTS", 2, minimum=1)
 # How long `xuala updates run` waits for the node before it gives up waiting.
 XUALA_UPDATES_WAIT_SECONDS = env_int("XUALA_UPDATES_WAIT_SECONDS", 1800, minimum=1)
+
+# Node agents (docs/wsa.md): how long a claim or a heartbeat holds a job (seconds) before
+# another node may take it.
+XUALA_NODE_LEASE_SECONDS = env_int("XUALA_NODE_LEASE_SECONDS", 60, minimum=1)
 
 # Uploads.
 XUALA_MAX_ATTACHMENT_BYTES = env_int("XUALA_MAX_ATTACHMENT_MB", 10, minimum=1) * 1024 * 1024

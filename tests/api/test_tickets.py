@@ -158,7 +158,7 @@ def test_a_client_reply_reopens_a_ticket_waiting_on_it(plan_client, plan_custome
     ticket = open_ticket(plan_customer)
     ticket_reply(ticket=ticket, author=agent_user, body_text="¿Qué URL?")
     ticket.refresh_from_db()
-    assert ticket.status == Status.WAITING_ON_CLIENT
+    assert ticket.status == Status.WAITING_CLIENT
     response = plan_client.post(f"{TICKETS}/{ticket.pk}/replies",
                                 {"body": "https://www.cliente-demo.es/tienda"})
     assert response.status_code == 201
@@ -177,7 +177,7 @@ def test_an_agent_reply_answers_the_client_and_stops_the_response_clock(
     assert response.json()["kind"] == "reply"
     ticket.refresh_from_db()
     assert ticket.first_response_at is not None
-    assert ticket.status == Status.WAITING_ON_CLIENT
+    assert ticket.status == Status.WAITING_CLIENT
     assert ticket.assignee == agent_user
     assert OutboundEmail.objects.filter(purpose="ticket.reply", ticket=ticket).exists()
 
@@ -190,7 +190,7 @@ def test_an_agent_changes_the_status_and_a_waiting_status_pauses_the_clock(
     assert response.json()["status"] == "waiting_client"
     assert response.json()["paused"] is True
     ticket.refresh_from_db()
-    assert ticket.status == Status.WAITING_ON_CLIENT and ticket.paused_since is not None
+    assert ticket.status == Status.WAITING_CLIENT and ticket.paused_since is not None
 
 
 def test_an_impossible_status_change_is_a_409_and_changes_nothing(agent_api, plan_customer):

@@ -26,7 +26,7 @@ def sent_quote(db):
                          body_text="Queremos añadir reservas a la web.",
                          category="paid_change",
                          received_at=timezone.now() - timedelta(hours=1)).ticket
-    assert ticket.status == Status.WAITING_ON_QUOTE
+    assert ticket.status == Status.WAITING_QUOTE
     quote = quote_draft(ticket=ticket, created_by=agent)
     quote_line_add(quote=quote, actor=agent, description="Licencia anual del plugin de reservas",
                    quantity="1", unit_price="79", kind="licence", recurrence="annual")

@@ -69,7 +69,7 @@ def test_queue_rows_and_their_html_show_what_the_ticket_model_says(plan_customer
 
     first, second = open_ticket(plan_customer), open_ticket(plan_customer, subject="<b>Ojo</b>")
     ticket_assign(ticket=first, assignee=agent_user, actor=agent_user)
-    ticket_set_status(ticket=second, status=Status.WAITING_ON_CLIENT, actor=agent_user,
+    ticket_set_status(ticket=second, status=Status.WAITING_CLIENT, actor=agent_user,
                       at=madrid(25, 13))
     now = madrid(25, 15)
     tickets = list(Ticket.objects.select_related("customer", "assignee").order_by("pk"))

@@ -86,7 +86,7 @@ def test_the_ticket_page_shows_the_log_in_words(agent_client, agent_user, hostin
     ticket = open_ticket(hosting_customer)
     ticket_assign(ticket=ticket, assignee=agent_user, actor=agent_user)
     ticket_reply(ticket=ticket, author=agent_user, body_text="Ya está.",
-                 status=Status.WAITING_ON_CLIENT, at=madrid(25, 13))
+                 status=Status.WAITING_CLIENT, at=madrid(25, 13))
     event_record(ticket=ticket, key="mail.bounced", recipient="ana@cliente.es", status="5.1.1")
     page = agent_client.get(f"/console/tickets/{ticket.pk}/").text
     log = page.split('id="ticket-events"', 1)[1].split("</ol>", 1)[0]

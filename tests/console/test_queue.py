@@ -46,7 +46,7 @@ def mixed(plan_customer, hosting_customer):
         "paused": open_ticket(hosting_customer, subject="Consulta cinco", at=madrid(23, 8)),
         "resolved": open_ticket(hosting_customer, subject="Consulta seis", at=madrid(23, 7)),
     }
-    ticket_set_status(ticket=t["paused"], status=Status.WAITING_ON_CLIENT, at=madrid(23, 10))
+    ticket_set_status(ticket=t["paused"], status=Status.WAITING_CLIENT, at=madrid(23, 10))
     ticket_set_status(ticket=t["resolved"], status=Status.RESOLVED, at=madrid(23, 10))
     assert t["priority_thu_noon"].ticket_class == "priority"
     assert t["standard_thu_noon"].ticket_class == "standard"

@@ -19,7 +19,7 @@ def test_it_shows_the_whole_conversation_with_notes_set_apart_and_the_event_log(
         agent_client, agent_user, hosting_customer):
     ticket = open_ticket(hosting_customer, body="La copia no termina nunca.")
     ticket_note(ticket=ticket, author=agent_user, body_text="Revisar el disco del servidor.")
-    ticket_set_status(ticket=ticket, status=Status.WAITING_ON_CLIENT, actor=agent_user)
+    ticket_set_status(ticket=ticket, status=Status.WAITING_CLIENT, actor=agent_user)
     page = agent_client.get(url(ticket)).text
     assert "La copia no termina nunca." in page
     note = page.split('class="msg msg-note"', 1)[1].split("</article>", 1)[0]
@@ -53,7 +53,7 @@ def test_it_sends_a_reply_that_stops_the_clock_and_mails_the_contact(agent_clien
     ticket.refresh_from_db()
     assert ticket.first_response_at is not None
     assert ticket.sla_next_at is None
-    assert ticket.status == Status.WAITING_ON_CLIENT
+    assert ticket.status == Status.WAITING_CLIENT
     assert ticket.assignee == agent_user
     reply = ticket.messages.get(kind=MessageKind.REPLY)
     assert reply.author == agent_user and "ya funciona" in reply.body_text
@@ -154,7 +154,7 @@ def test_it_changes_the_status(agent_client, hosting_customer):
 def test_it_shows_an_invalid_status_change_as_an_error_and_changes_nothing(agent_client,
                                                                           plan_customer):
     ticket = open_ticket(plan_customer, category="paid_change")
-    assert ticket.status == Status.WAITING_ON_QUOTE
+    assert ticket.status == Status.WAITING_QUOTE
     events_before = ticket.events.count()
     response = agent_client.post(url(ticket, "status"), {"status": "waiting_client"},
                                  follow=True)
@@ -162,7 +162,7 @@ def test_it_shows_an_invalid_status_change_as_an_error_and_changes_nothing(agent
     assert "Un ticket no puede pasar de «Esperando presupuesto» a «Esperando al cliente»." \
         in response.text
     ticket.refresh_from_db()
-    assert ticket.status == Status.WAITING_ON_QUOTE
+    assert ticket.status == Status.WAITING_QUOTE
     assert ticket.events.count() == events_before
     response = agent_client.post(f"/en{url(ticket, 'status')}", {"status": "waiting_client"},
                                  follow=True)

@@ -71,7 +71,7 @@ def test_a_plan_without_the_extra_needs_a_quote_and_is_offered_the_plans(client,
                                                                           plan_customer):
     ticket = file_from_portal(client, plan_customer, "ecommerce_orders")
     assert ticket.triage_decision == "needs_quote" and ticket.triage_clause == "5"
-    assert ticket.status == Status.WAITING_ON_QUOTE
+    assert ticket.status == Status.WAITING_QUOTE
     answer = ticket.messages.filter(kind="auto").get().body_text
     assert "«Pedidos y transacciones de mi tienda online» no está incluido en su plan" in answer
     assert "Póliza de Cobertura Técnica Web Xuala Cloud E-commerce — anual" in answer
@@ -81,7 +81,7 @@ def test_a_plan_without_the_extra_needs_a_quote_and_is_offered_the_plans(client,
 def test_a_client_without_a_plan_gets_the_same_answer_in_english(client, db):
     english = factories.customer(name="Shop Ltd", email="jo@shop.co.uk", language="en")
     ticket = file_from_portal(client, english, "customer_service", lang="/en")
-    assert ticket.status == Status.WAITING_ON_QUOTE
+    assert ticket.status == Status.WAITING_QUOTE
     answer = ticket.messages.filter(kind="auto").get().body_text
     assert "“Customer service for my business” is not included in your plan" in answer
     assert "Xuala Cloud Web Technical Coverage Policy, E-commerce — annual" in answer
@@ -116,5 +116,5 @@ def test_by_mail_free_text_about_orders_is_a_quote_or_covered(
     assert ticket.triage_decision == "needs_quote" and ticket.triage_rule == "ecommerce_orders"
     # The learned triage is sure of it: applied at once, the quote answer sent (§5).
     assert ticket.triage_state == TriageState.APPLIED
-    assert ticket.status == Status.WAITING_ON_QUOTE
+    assert ticket.status == Status.WAITING_QUOTE
     assert "cláusula 5)" in ticket.messages.get(kind=MessageKind.AUTO).body_text

@@ -29,14 +29,14 @@ def test_files_and_pauses_are_read_when_there_are_some(hosting_customer, agent_u
     ticket_note(ticket=ticket, author=agent_user, body_text="Captura adjunta.",
                 uploads=[Upload(filename="captura.png", content=b"\x89PNG...",
                                 content_type="image/png")])
-    ticket_set_status(ticket=ticket, status=Status.WAITING_ON_CLIENT, actor=agent_user)
+    ticket_set_status(ticket=ticket, status=Status.WAITING_CLIENT, actor=agent_user)
     with django_assert_num_queries(5):  # ... and the note's files, and the pauses
         read = ticket_for_agent(pk=ticket.pk)
         note = next(m for m in read.messages.all() if m.kind == MessageKind.NOTE)
         assert [f.filename for f in note.files] == ["captura.png"]
         assert [m.files for m in read.messages.all() if m.pk != note.pk] == [
             [] for m in read.messages.all() if m.pk != note.pk]
-        assert [p.reason for p in read.pause_list] == [Status.WAITING_ON_CLIENT]
+        assert [p.reason for p in read.pause_list] == [Status.WAITING_CLIENT]
         assert read.pause_list[0].ended_at is None
 
 

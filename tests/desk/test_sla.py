@@ -51,7 +51,7 @@ def test_it_clocks_a_ticket_with_the_policy_version_in_force(hosting_customer):
 def test_waiting_on_the_client_pauses_the_clock_and_moves_the_due_time(hosting_customer,
                                                                       agent_user):
     ticket = open_hosting(hosting_customer, at(2026, 11, 25, 12))
-    ticket_set_status(ticket=ticket, status=Status.WAITING_ON_CLIENT, actor=agent_user,
+    ticket_set_status(ticket=ticket, status=Status.WAITING_CLIENT, actor=agent_user,
                       at=at(2026, 11, 25, 14))
     ticket.refresh_from_db()
     assert ticket.paused_since == at(2026, 11, 25, 14)
@@ -70,7 +70,7 @@ def test_waiting_on_the_client_pauses_the_clock_and_moves_the_due_time(hosting_c
 
 def test_a_pause_over_a_weekend_costs_only_working_time(hosting_customer, agent_user):
     ticket = open_hosting(hosting_customer, at(2026, 11, 27, 10))  # Friday
-    ticket_set_status(ticket=ticket, status=Status.WAITING_ON_CLIENT, actor=agent_user,
+    ticket_set_status(ticket=ticket, status=Status.WAITING_CLIENT, actor=agent_user,
                       at=at(2026, 11, 27, 20))
     ticket_set_status(ticket=ticket, status=Status.OPEN, actor=agent_user,
                       at=at(2026, 11, 30, 6))  # Monday 06:00
@@ -124,9 +124,9 @@ def test_an_invalid_status_change_changes_nothing(plan_customer, agent_user):
     from xuala.desk.errors import InvalidTransition
 
     with pytest.raises(InvalidTransition):
-        ticket_set_status(ticket=ticket, status=Status.WAITING_ON_CLIENT, actor=agent_user)
+        ticket_set_status(ticket=ticket, status=Status.WAITING_CLIENT, actor=agent_user)
     ticket.refresh_from_db()
-    assert ticket.status == Status.WAITING_ON_QUOTE
+    assert ticket.status == Status.WAITING_QUOTE
 
 
 @pytest.mark.django_db(transaction=True)

@@ -65,7 +65,7 @@ def test_a_site_fault_with_a_plan_is_covered_with_priority(plan_customer):
 
 def test_a_paid_change_waits_on_a_quote_with_the_clock_paused(plan_customer):
     ticket = open_(plan_customer, category="paid_change").ticket
-    assert ticket.status == Status.WAITING_ON_QUOTE
+    assert ticket.status == Status.WAITING_QUOTE
     assert ticket.paused_since == WEDNESDAY_NOON
     assert ticket.sla_next_at is None
     assert ticket.triage_clause == "5"

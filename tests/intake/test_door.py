@@ -86,6 +86,22 @@ def test_a_request_for_a_call_becomes_a_meeting_request(hosting_customer, delive
     assert MeetingRequest.objects.filter(ticket=ticket).exists()
 
 
+def test_a_mail_in_html_only_is_triaged_on_its_text_not_on_its_subject(hosting_customer,
+                                                                         deliver):
+    from email.message import EmailMessage
+
+    msg = EmailMessage()
+    msg["From"], msg["To"], msg["Subject"] = "luis@sinplan-demo.es", SUPPORT, "Consulta"
+    msg["Message-ID"] = "<html-only@sinplan-demo.es>"
+    msg.set_content("<html><body><p>Por favor, <b>llamadme por tel&eacute;fono</b>, es m&aacute;s"
+                    " f&aacute;cil.</p></body></html>", subtype="html")
+    row = deliver(msg.as_bytes())
+    ticket = row.ticket
+    assert ticket.triage_rule == "meeting" and ticket.status == Status.MEETING
+    first = ticket.messages.order_by("pk").first()
+    assert "llamadme por teléfono" in first.body_text  # the text the triage read
+
+
 def test_a_client_mail_with_an_attachment_keeps_it_on_the_ticket(plan_customer, deliver):
     from email.message import EmailMessage
 

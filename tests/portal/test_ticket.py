@@ -74,7 +74,7 @@ def test_a_reply_is_added_and_reopens_a_resolved_ticket(ana, plan_customer, agen
 def test_a_reply_while_waiting_on_the_client_resumes_the_ticket(ana, plan_customer, agent_user,
                                                                 open_hours):
     ticket = file_ticket(plan_customer)
-    ticket_set_status(ticket=ticket, status=Status.WAITING_ON_CLIENT, actor=agent_user)
+    ticket_set_status(ticket=ticket, status=Status.WAITING_CLIENT, actor=agent_user)
     ana.post(url(ticket), {"body": "Aquí tienen los datos."})
     ticket.refresh_from_db()
     assert ticket.status == Status.OPEN and ticket.paused_since is None

@@ -101,7 +101,7 @@ def test_sending_from_the_console_mails_the_client_and_pauses_the_ticket(agent, 
     assert draft.status == QuoteStatus.SENT
     assert OutboundEmail.objects.filter(purpose="quote.sent").count() == 1
     draft.ticket.refresh_from_db()
-    assert draft.ticket.status == Status.WAITING_ON_QUOTE
+    assert draft.ticket.status == Status.WAITING_QUOTE
     # Once sent, its lines can no longer be changed.
     line = draft.lines.first()
     response = agent.post(f"/console/quotes/{draft.number}/lines/{line.pk}/remove/",

@@ -29,7 +29,7 @@ def ticket_url(ticket, action: str = "", lang: str = "") -> str:
 
 def test_an_agent_cannot_reopen_a_ticket_waiting_on_a_quote_from_the_console(agent, sent):
     ticket = sent.ticket
-    assert ticket.status == Status.WAITING_ON_QUOTE
+    assert ticket.status == Status.WAITING_QUOTE
     before = ticket.events.count()
     page = agent.post(ticket_url(ticket, "status"), {"status": "open"}, follow=True).text
     assert "Este ticket espera un presupuesto (§5)" in page
@@ -37,7 +37,7 @@ def test_an_agent_cannot_reopen_a_ticket_waiting_on_a_quote_from_the_console(age
                          follow=True).text
     assert "This ticket waits on a quote (§5): it moves on only when the client" in english
     ticket.refresh_from_db()
-    assert ticket.status == Status.WAITING_ON_QUOTE
+    assert ticket.status == Status.WAITING_QUOTE
     assert ticket.events.count() == before
 
 
@@ -63,7 +63,7 @@ def test_the_api_refuses_to_reopen_a_ticket_waiting_on_a_quote(client, agent_use
                        headers={"Accept-Language": "es"}).json()
     assert "acepta o rechaza el presupuesto" in spanish["detail"]
     sent.ticket.refresh_from_db()
-    assert sent.ticket.status == Status.WAITING_ON_QUOTE
+    assert sent.ticket.status == Status.WAITING_QUOTE
 
 
 def test_withdrawing_from_the_ticket_needs_a_reason(agent, sent):
@@ -93,7 +93,7 @@ def test_withdrawing_records_who_and_why_and_reopens_the_ticket(agent, agent_use
 def test_a_ticket_triage_sent_to_wait_on_a_quote_is_released_by_withdrawal(
         agent, agent_user, clock, hosting_customer):
     ticket = open_ticket(hosting_customer, category="paid_change")
-    assert ticket.status == Status.WAITING_ON_QUOTE
+    assert ticket.status == Status.WAITING_QUOTE
     agent.post(f"/en/console/quotes/ticket/{ticket.pk}/withdraw/",
                {"reason": "No extra cost after all: covered by the hosting plan."})
     ticket.refresh_from_db()

@@ -141,7 +141,7 @@ def test_sending_mails_the_contact_and_the_ticket_waits_with_its_clock_paused(dr
     assert base64.b64decode(pdf["content"]).startswith(b"%PDF")
     ticket = draft.ticket
     ticket.refresh_from_db()
-    assert ticket.status == Status.WAITING_ON_QUOTE
+    assert ticket.status == Status.WAITING_QUOTE
     assert ticket.paused_since == madrid(23, 13)
     assert ticket.sla_next_at is None
     events = keys(ticket)
@@ -175,12 +175,12 @@ def test_a_quote_is_not_sent_without_lines_or_twice(ticket, agent_user):
 def test_a_paid_change_already_waiting_on_a_quote_stays_paused_when_it_is_sent(
         clock, plan_customer, agent_user):
     ticket = open_ticket(plan_customer, category="paid_change", subject="Licencia de Yoast")
-    assert ticket.status == Status.WAITING_ON_QUOTE
+    assert ticket.status == Status.WAITING_QUOTE
     quote = quote_draft(ticket=ticket, created_by=agent_user)
     add_standard_lines(quote, agent_user)
     quote_send(quote=quote, actor=agent_user, at=madrid(23, 15))
     ticket.refresh_from_db()
-    assert ticket.status == Status.WAITING_ON_QUOTE
+    assert ticket.status == Status.WAITING_QUOTE
     assert ticket.paused_since == madrid(23, 12)  # paused since triage, not re-paused
     assert keys(ticket).count("sla.paused") == 1
 
@@ -240,7 +240,7 @@ def test_acceptance_needs_the_terms_ticked(sent, client_user, clock):
     sent.refresh_from_db()
     assert sent.status == QuoteStatus.SENT and sent.decided_at is None
     sent.ticket.refresh_from_db()
-    assert sent.ticket.status == Status.WAITING_ON_QUOTE
+    assert sent.ticket.status == Status.WAITING_QUOTE
 
 
 def test_another_customers_contact_or_an_agent_cannot_accept(sent, other_customer, agent_user,
@@ -349,5 +349,5 @@ def test_the_expiry_sweep_marks_only_quotes_past_their_date_once(sent, ticket, a
     assert (sent.status, fresh.status) == (QuoteStatus.EXPIRED, QuoteStatus.SENT)
     ticket.refresh_from_db()
     # Another quote is still out: the ticket keeps waiting on it.
-    assert ticket.status == Status.WAITING_ON_QUOTE
+    assert ticket.status == Status.WAITING_QUOTE
     assert keys(ticket).count("quote.expired") == 1

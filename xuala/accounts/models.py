@@ -7,11 +7,9 @@ from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from xuala.core.models import choices
 
-class Role(models.TextChoices):
-    CLIENT = "client", _("Client contact")
-    AGENT = "agent", _("Agent")
-    ADMIN = "admin", _("Administrator")
+Role = choices("Role", client=_("Client contact"), agent=_("Agent"), admin=_("Administrator"))
 
 
 class UserManager(BaseUserManager["User"]):
@@ -51,8 +49,7 @@ class User(AbstractBaseUser, PermissionsMixin):
     REQUIRED_FIELDS: list[str] = []
 
     class Meta:
-        verbose_name = _("user")
-        verbose_name_plural = _("users")
+        verbose_name, verbose_name_plural = _("user"), _("users")
 
     def __str__(self) -> str:
         return self.name or self.email

@@ -7,15 +7,11 @@ from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from xuala.core.models import EventRow, HashedSecret
+from xuala.core.models import EventRow, HashedSecret, choices
 from xuala.customers.models import Site
 
-
-class Label(models.TextChoices):
-    """What a site (submit-spam/submit-ham) or an agent says a submission really was."""
-
-    SPAM = "spam", _("Spam")
-    HAM = "ham", _("Not spam")
+# What a site (submit-spam/submit-ham) or an agent says a submission really was.
+Label = choices("Label", spam=_("Spam"), ham=_("Not spam"))
 
 
 class AntispamKey(HashedSecret):
@@ -25,8 +21,7 @@ class AntispamKey(HashedSecret):
                              verbose_name=_("site"))
 
     class Meta(HashedSecret.Meta):
-        verbose_name = _("anti-spam key")
-        verbose_name_plural = _("anti-spam keys")
+        verbose_name, verbose_name_plural = _("anti-spam key"), _("anti-spam keys")
 
     def __str__(self) -> str:
         return f"{self.prefix}… ({self.site})"
@@ -80,11 +75,8 @@ class SiteLearning(models.Model):
         return f"learning of site {self.site_id} ({self.reports} reports)"
 
 
-class BlockKind(models.TextChoices):
-    """What a block holds back: a sender's address, or a domain its links lead to."""
-
-    IP = "ip", _("IP address")
-    DOMAIN = "domain", _("Domain")
+# What a block holds back: a sender's address, or a domain its links lead to.
+BlockKind = choices("BlockKind", ip=_("IP address"), domain=_("Domain"))
 
 
 class Block(models.Model):
@@ -110,6 +102,16 @@ class Block(models.Model):
         return f"{self.kind} {self.value} until {self.expires_at:%Y-%m-%d}"
 
 
+class AntispamEvent(EventRow):
+    """Audit row with a machine key (antispam.key_created, antispam.reported…)."""
+
+    site = models.ForeignKey(Site, on_delete=models.CASCADE, null=True, blank=True,
+                             related_name="antispam_events")
+
+    class Meta(EventRow.Meta):
+        pass
+
+
 class RateCount(models.Model):
     """Submissions from one address or network in one minute (when Redis is not used)."""
 
@@ -123,13 +125,3 @@ class RateCount(models.Model):
 
     def __str__(self) -> str:
         return f"{self.scope} at minute {self.minute}: {self.count}"
-
-
-class AntispamEvent(EventRow):
-    """Audit row with a machine key (antispam.key_created, antispam.reported…)."""
-
-    site = models.ForeignKey(Site, on_delete=models.CASCADE, null=True, blank=True,
-                             related_name="antispam_events")
-
-    class Meta(EventRow.Meta):
-        pass

@@ -27,8 +27,7 @@ class ApiToken(HashedToken):
                              related_name="api_tokens", verbose_name=_("user"))
 
     class Meta(HashedToken.Meta):
-        verbose_name = _("API token")
-        verbose_name_plural = _("API tokens")
+        verbose_name, verbose_name_plural = _("API token"), _("API tokens")
 
     def __str__(self) -> str:
         return f"{self.prefix}… ({self.name or self.user})"

@@ -227,8 +227,8 @@ def _ticket_page(request, ticket: Ticket, *, reply_form: ReplyForm | None = None
     reachable = _reachable_statuses(ticket)
     canned = list(selectors.canned_replies(language=ticket.language))
     if reply_form is None:
-        initial = {"status": Status.WAITING_ON_CLIENT.value
-                   if Status.WAITING_ON_CLIENT.value in reachable else ""}
+        initial = {"status": Status.WAITING_CLIENT.value
+                   if Status.WAITING_CLIENT.value in reachable else ""}
         chosen = request.GET.get("canned", "")
         if chosen.isascii() and chosen.isdigit():
             initial["body"] = next((c.body for c in canned if str(c.pk) == chosen), "")

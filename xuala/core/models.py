@@ -2,10 +2,26 @@
 
 from __future__ import annotations
 
+import sys
+
 from django.conf import settings
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+
+
+def choices(name: str, /, **labels) -> type[models.TextChoices]:
+    """The choices of a model field, declared as data: ``value=_("Label")`` for each member.
+
+    Every enumeration in xuala is made here, one way: the keyword is the value stored in the
+    database, its argument the translated label (``makemessages`` finds it as usual), and the
+    member's Python name is the value in capitals (``RunState.QUEUED == "queued"``; the empty
+    value is ``NONE``). The result is an ordinary ``models.TextChoices`` (Django's functional
+    form), so ``.choices``, ``.label``, ``.values`` and migrations are as with a class; the
+    members are in the order given, which is the order forms and filters show them."""
+    members = [((value.upper() or "NONE"), (value, label)) for value, label in labels.items()]
+    module = sys._getframe(1).f_globals["__name__"]  # for pickling, as a class would have
+    return models.TextChoices(name, members, module=module)
 
 
 def user_or_null(related_name: str = "+", **options) -> models.ForeignKey:

@@ -10,11 +10,51 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from xuala.core.models import choices
+
 
 def _plan_choices() -> list[tuple[str, str]]:
     from xuala.policy.selectors import policy_active
 
     return [(plan.key, plan.name.get("es")) for plan in policy_active().policy.plans]
+
+
+ServiceKind = choices("ServiceKind", web_hosting=_("Web hosting"), mail=_("Corporate mail"),
+                      domain=_("Domain"))
+
+
+ServiceStatus = choices("ServiceStatus", active=_("Active"), suspended=_("Suspended"),
+                        cancelled=_("Cancelled"))
+
+
+Cms = choices("Cms", wordpress="WordPress", woocommerce="WooCommerce", prestashop="PrestaShop",
+              joomla="Joomla", static=_("Static"), other=_("Other"))
+
+
+ContractStatus = choices("ContractStatus", active=_("Active"), pending=_("Pending"),
+                         cancelled=_("Cancelled"))
+
+
+Billing = choices("Billing", monthly=_("Monthly"), annual=_("Annual"))
+
+
+class Term(models.Model):
+    """What a customer bought for a time (a service, a plan contract): in force on a day when
+    its status is "active" (ServiceStatus.ACTIVE, ContractStatus.ACTIVE) and the day lies
+    between its first day and its last one, if it has one. customers_coverage
+    (selectors.py) writes the same condition in SQL; tests/customers/test_coverage_sql.py
+    holds the two together."""
+
+    starts_on = models.DateField(_("starts on"), default=date.today)
+    ends_on = models.DateField(_("ends on"), null=True, blank=True)
+
+    class Meta:
+        abstract = True
+
+    @staticmethod
+    def active_q(day: date) -> Q:
+        return (Q(status="active", starts_on__lte=day)
+                & (Q(ends_on__isnull=True) | Q(ends_on__gte=day)))
 
 
 class Customer(models.Model):
@@ -26,8 +66,7 @@ class Customer(models.Model):
     created_at = models.DateTimeField(default=timezone.now)
 
     class Meta:
-        verbose_name = _("customer")
-        verbose_name_plural = _("customers")
+        verbose_name, verbose_name_plural = _("customer"), _("customers")
         ordering = ["name"]
 
     def __str__(self) -> str:
@@ -44,8 +83,7 @@ class Contact(models.Model):
     is_primary = models.BooleanField(_("primary contact"), default=False)
 
     class Meta:
-        verbose_name = _("contact")
-        verbose_name_plural = _("contacts")
+        verbose_name, verbose_name_plural = _("contact"), _("contacts")
 
     def __str__(self) -> str:
         return f"{self.user} ({self.customer})"
@@ -60,33 +98,14 @@ class HostingServer(models.Model):
     is_active = models.BooleanField(_("active"), default=True)
 
     class Meta:
-        verbose_name = _("hosting server")
-        verbose_name_plural = _("hosting servers")
+        verbose_name, verbose_name_plural = _("hosting server"), _("hosting servers")
         ordering = ["name"]
 
     def __str__(self) -> str:
         return self.name
 
 
-class ServiceKind(models.TextChoices):
-    WEB_HOSTING = "web_hosting", _("Web hosting")
-    MAIL = "mail", _("Corporate mail")
-    DOMAIN = "domain", _("Domain")
-
-
-class ServiceStatus(models.TextChoices):
-    ACTIVE = "active", _("Active")
-    SUSPENDED = "suspended", _("Suspended")
-    CANCELLED = "cancelled", _("Cancelled")
-
-
-def _active_on(day_field_start: str, day_field_end: str, day: date) -> Q:
-    return Q(**{f"{day_field_start}__lte": day}) & (
-        Q(**{f"{day_field_end}__isnull": True}) | Q(**{f"{day_field_end}__gte": day})
-    )
-
-
-class Service(models.Model):
+class Service(Term):
     customer = models.ForeignKey(Customer, on_delete=models.CASCADE, related_name="services")
     kind = models.CharField(_("kind"), max_length=20, choices=ServiceKind.choices)
     name = models.CharField(_("name"), max_length=200, help_text=_("Usually the domain."))
@@ -94,29 +113,32 @@ class Service(models.Model):
                                related_name="services")
     status = models.CharField(_("status"), max_length=12, choices=ServiceStatus.choices,
                               default=ServiceStatus.ACTIVE)
-    starts_on = models.DateField(_("starts on"), default=date.today)
-    ends_on = models.DateField(_("ends on"), null=True, blank=True)
 
     class Meta:
-        verbose_name = _("service")
-        verbose_name_plural = _("services")
+        verbose_name, verbose_name_plural = _("service"), _("services")
         ordering = ["customer", "kind", "name"]
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()}: {self.name}"
 
-    @staticmethod
-    def active_q(day: date) -> Q:
-        return Q(status=ServiceStatus.ACTIVE) & _active_on("starts_on", "ends_on", day)
 
+class Contract(Term):
+    """A Technical Coverage Policy plan bought by a customer (for some or all of its sites)."""
 
-class Cms(models.TextChoices):
-    WORDPRESS = "wordpress", "WordPress"
-    WOOCOMMERCE = "woocommerce", "WooCommerce"
-    PRESTASHOP = "prestashop", "PrestaShop"
-    JOOMLA = "joomla", "Joomla"
-    STATIC = "static", _("Static")
-    OTHER = "other", _("Other")
+    customer = models.ForeignKey(Customer, on_delete=models.CASCADE, related_name="contracts")
+    plan_key = models.CharField(_("plan"), max_length=60, choices=_plan_choices)
+    billing = models.CharField(_("billing"), max_length=10, choices=Billing.choices)
+    status = models.CharField(_("status"), max_length=12, choices=ContractStatus.choices,
+                              default=ContractStatus.ACTIVE)
+    sites = models.ManyToManyField("Site", blank=True, related_name="contracts",
+                                   help_text=_("Covered sites; none means all of them."))
+
+    class Meta:
+        verbose_name, verbose_name_plural = _("contract"), _("contracts")
+        ordering = ["-starts_on"]
+
+    def __str__(self) -> str:
+        return f"{self.customer}: {self.plan_key}"
 
 
 class Site(models.Model):
@@ -129,46 +151,8 @@ class Site(models.Model):
     cms = models.CharField(_("CMS"), max_length=20, choices=Cms.choices, default=Cms.WORDPRESS)
 
     class Meta:
-        verbose_name = _("site")
-        verbose_name_plural = _("sites")
+        verbose_name, verbose_name_plural = _("site"), _("sites")
         ordering = ["url"]
 
     def __str__(self) -> str:
         return self.url
-
-
-class ContractStatus(models.TextChoices):
-    ACTIVE = "active", _("Active")
-    PENDING = "pending", _("Pending")
-    CANCELLED = "cancelled", _("Cancelled")
-
-
-class Billing(models.TextChoices):
-    MONTHLY = "monthly", _("Monthly")
-    ANNUAL = "annual", _("Annual")
-
-
-class Contract(models.Model):
-    """A Technical Coverage Policy plan bought by a customer (for some or all of its sites)."""
-
-    customer = models.ForeignKey(Customer, on_delete=models.CASCADE, related_name="contracts")
-    plan_key = models.CharField(_("plan"), max_length=60, choices=_plan_choices)
-    billing = models.CharField(_("billing"), max_length=10, choices=Billing.choices)
-    status = models.CharField(_("status"), max_length=12, choices=ContractStatus.choices,
-                              default=ContractStatus.ACTIVE)
-    starts_on = models.DateField(_("starts on"), default=date.today)
-    ends_on = models.DateField(_("ends on"), null=True, blank=True)
-    sites = models.ManyToManyField(Site, blank=True, related_name="contracts",
-                                   help_text=_("Covered sites; none means all of them."))
-
-    class Meta:
-        verbose_name = _("contract")
-        verbose_name_plural = _("contracts")
-        ordering = ["-starts_on"]
-
-    def __str__(self) -> str:
-        return f"{self.customer}: {self.plan_key}"
-
-    @staticmethod
-    def active_q(day: date) -> Q:
-        return Q(status=ContractStatus.ACTIVE) & _active_on("starts_on", "ends_on", day)

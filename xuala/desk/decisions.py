@@ -62,7 +62,7 @@ def decision_apply(ticket: Ticket, decision: str, rule: str, clause: str, *, act
                                      loaded=loaded, language=ticket.language)
         public_answer_send(ticket, answer, author=actor, at=at,
                            kind=MessageKind.AUTO if actor is None else MessageKind.REPLY)
-        status = Status.WAITING_ON_QUOTE if decision == Decision.NEEDS_QUOTE else Status.MEETING
+        status = Status.WAITING_QUOTE if decision == Decision.NEEDS_QUOTE else Status.MEETING
         ticket_set_status(ticket=ticket, status=status, actor=actor, at=at,
                           reason=f"triage.{decision}")
         handler = _handlers.get(Decision(decision).value)

@@ -121,7 +121,7 @@ def message_mail(ticket: Ticket, message: Message) -> None:
 
 
 def ticket_reply(*, ticket: Ticket, author, body_text: str, body_html: str = "",
-                 uploads: Sequence[Upload] = (), status: str | None = Status.WAITING_ON_CLIENT,
+                 uploads: Sequence[Upload] = (), status: str | None = Status.WAITING_CLIENT,
                  at: datetime | None = None, reason: str = "") -> Message:
     """An agent's public answer; the first one stops the response clock."""
     at = at or timezone.now()
@@ -177,6 +177,6 @@ def ticket_client_message(*, ticket: Ticket, author, body_text: str, body_html: 
                                channel=channel, message_id=message_id, at=at)
         event_record(ticket=ticket, key="ticket.client_message", actor=author, at=at,
                      message=message.pk)
-        if ticket.status in (Status.WAITING_ON_CLIENT, Status.RESOLVED, Status.CLOSED):
+        if ticket.status in (Status.WAITING_CLIENT, Status.RESOLVED, Status.CLOSED):
             ticket_set_status(ticket=ticket, status=Status.OPEN, actor=author, at=at)
     return message

@@ -8,45 +8,30 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from xuala.core.models import EventRow, user_or_null
+from xuala.core.models import EventRow, choices, user_or_null
 from xuala.policy.schema import TicketClass
 
-
-class Status(models.TextChoices):
-    NEW = "new", _("New")
-    OPEN = "open", _("Open")
-    WAITING_ON_CLIENT = "waiting_client", _("Waiting on client")
-    WAITING_ON_QUOTE = "waiting_quote", _("Waiting on quote")
-    MEETING = "meeting", _("Meeting")
-    RESOLVED = "resolved", _("Resolved")
-    CLOSED = "closed", _("Closed")
+Status = choices("Status", new=_("New"), open=_("Open"), waiting_client=_("Waiting on client"),
+                 waiting_quote=_("Waiting on quote"), meeting=_("Meeting"), resolved=_("Resolved"),
+                 closed=_("Closed"))
 
 
 # Statuses in which the response clock is stopped (READING.md: waiting on the client).
-PAUSED_STATUSES = frozenset({Status.WAITING_ON_CLIENT, Status.WAITING_ON_QUOTE, Status.MEETING})
+PAUSED_STATUSES = frozenset({Status.WAITING_CLIENT, Status.WAITING_QUOTE, Status.MEETING})
 DONE_STATUSES = frozenset({Status.RESOLVED, Status.CLOSED})
 ACTIVE_STATUSES = frozenset(set(Status) - DONE_STATUSES)
 
 
-class Channel(models.TextChoices):
-    PORTAL = "portal", _("Client area")
-    EMAIL = "email", _("E-mail")
-    SENTRY = "sentry", _("Online Sentry")
-    AGENT = "agent", _("Opened by an agent")
-    API = "api", _("API")
+Channel = choices("Channel", portal=_("Client area"), email=_("E-mail"), sentry=_("Online Sentry"),
+                  agent=_("Opened by an agent"), api=_("API"))
 
 
-class ClassChoices(models.TextChoices):
-    STANDARD = TicketClass.STANDARD.value, _("Standard")
-    PRIORITY = TicketClass.PRIORITY.value, _("Priority")
-    EMERGENCY = TicketClass.EMERGENCY.value, _("Emergency")
+ClassChoices = choices("ClassChoices", standard=_("Standard"), priority=_("Priority"),
+                       emergency=_("Emergency"))
 
 
-class TriageState(models.TextChoices):
-    NONE = "", _("None")
-    APPLIED = "applied", _("Applied")
-    PROPOSED = "proposed", _("Proposed to the agent")
-    DISMISSED = "dismissed", _("Dismissed by the agent")
+TriageState = choices("TriageState", **{"": _("None")}, applied=_("Applied"),
+                      proposed=_("Proposed to the agent"), dismissed=_("Dismissed by the agent"))
 
 
 def _rows_unless_none(instance: models.Model, flag: str, related) -> list:
@@ -170,11 +155,8 @@ class TicketPause(models.Model):
         return f"pause {self.started_at:%Y-%m-%d %H:%M} - {self.ended_at or '…'}"
 
 
-class MessageKind(models.TextChoices):
-    CLIENT = "client", _("From the client")
-    REPLY = "reply", _("Reply to the client")
-    NOTE = "note", _("Internal note")
-    AUTO = "auto", _("Automatic answer")
+MessageKind = choices("MessageKind", client=_("From the client"), reply=_("Reply to the client"),
+                      note=_("Internal note"), auto=_("Automatic answer"))
 
 
 class Message(models.Model):
@@ -249,12 +231,9 @@ class DeskEvent(EventRow):
         return self.key
 
 
-class UrgentCause(models.TextChoices):
-    """What raised an urgent review of a plan site (§6.3.6)."""
-
-    SENTRY = "sentry", _("Online Sentry incident")
-    WSA = "wsa", _("Security audit finding")
-    UPDATES = "updates", _("Failed update")
+# What raised an urgent review of a plan site (§6.3.6).
+UrgentCause = choices("UrgentCause", sentry=_("Online Sentry incident"),
+                      wsa=_("Security audit finding"), updates=_("Failed update"))
 
 
 class UrgentReview(models.Model):

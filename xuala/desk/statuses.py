@@ -21,9 +21,9 @@ from xuala.desk.models import (
 ALLOWED = {
     Status.NEW: set(Status) - {Status.NEW},
     Status.OPEN: set(Status) - {Status.NEW, Status.OPEN},
-    Status.WAITING_ON_CLIENT: set(Status) - {Status.NEW, Status.WAITING_ON_CLIENT},
-    Status.WAITING_ON_QUOTE: {Status.OPEN, Status.RESOLVED, Status.CLOSED},
-    Status.MEETING: {Status.OPEN, Status.WAITING_ON_CLIENT, Status.RESOLVED, Status.CLOSED},
+    Status.WAITING_CLIENT: set(Status) - {Status.NEW, Status.WAITING_CLIENT},
+    Status.WAITING_QUOTE: {Status.OPEN, Status.RESOLVED, Status.CLOSED},
+    Status.MEETING: {Status.OPEN, Status.WAITING_CLIENT, Status.RESOLVED, Status.CLOSED},
     Status.RESOLVED: {Status.OPEN, Status.CLOSED},
     Status.CLOSED: {Status.OPEN},
 }
@@ -38,7 +38,7 @@ def statuses_reachable(status: str) -> list[str]:
 
     None from "waiting on quote": only the quote's outcome moves such a ticket (§5).
     """
-    if Status(status) == Status.WAITING_ON_QUOTE:
+    if Status(status) == Status.WAITING_QUOTE:
         return []
     allowed = ALLOWED[Status(status)]
     return [s.value for s in Status if s in allowed]
@@ -55,7 +55,7 @@ def ticket_set_status(*, ticket: Ticket, status: str, actor=None, at: datetime |
     if status not in ALLOWED[old]:
         raise InvalidTransition(f"a ticket cannot go from {old.value} to {status.value}",
                                 code="transition")
-    if old == Status.WAITING_ON_QUOTE and reason not in QUOTE_EXITS:
+    if old == Status.WAITING_QUOTE and reason not in QUOTE_EXITS:
         raise InvalidTransition("a ticket waiting on a quote moves only when the client "
                                 "accepts or rejects it or the quote is withdrawn (§5)",
                                 code="quote_pending")

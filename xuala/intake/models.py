@@ -28,24 +28,17 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from xuala.core.models import user_or_null
+from xuala.core.models import choices, user_or_null
 
 RAW_INLINE_MAX = 512 * 1024
 
 
-class InboundPath(models.TextChoices):
-    SMTP = "smtp", "SMTP"
-    LMTP = "lmtp", "LMTP"
-    PIPE = "pipe", _("MTA pipe")
-    IMAP = "imap", "IMAP"
+InboundPath = choices("InboundPath", smtp="SMTP", lmtp="LMTP", pipe=_("MTA pipe"), imap="IMAP")
 
 
-class InboundStatus(models.TextChoices):
-    RECEIVED = "received", _("Received, not processed yet")
-    PROCESSED = "processed", _("Processed")
-    HELD = "held", _("Held for an agent or the sender")
-    IGNORED = "ignored", _("Ignored")
-    FAILED = "failed", _("Failed (gave up retrying)")
+InboundStatus = choices("InboundStatus", received=_("Received, not processed yet"),
+                        processed=_("Processed"), held=_("Held for an agent or the sender"),
+                        ignored=_("Ignored"), failed=_("Failed (gave up retrying)"))
 
 
 class InboundMessage(models.Model):
@@ -93,8 +86,7 @@ class InboundMessage(models.Model):
     sender_confirmed_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
-        verbose_name = _("inbound message")
-        verbose_name_plural = _("inbound messages")
+        verbose_name, verbose_name_plural = _("inbound message"), _("inbound messages")
         ordering = ["-received_at", "-id"]
         indexes = [
             models.Index(fields=["next_attempt_at"], name="intake_due_idx",

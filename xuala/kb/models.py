@@ -8,15 +8,14 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from xuala.core.models import choices
 from xuala.kb.policy_article import SLUG as POLICY_SLUG
 
 # Paths under /kb/ that are pages, not articles.
 RESERVED_SLUGS = frozenset({"search", "suggest"})
 
 
-class Language(models.TextChoices):
-    ES = "es", "Español"
-    EN = "en", "English"
+Language = choices("Language", es="Español", en="English")
 
 
 class Category(models.Model):
@@ -27,8 +26,7 @@ class Category(models.Model):
 
     class Meta:
         ordering = ["position", "slug"]
-        verbose_name = _("category")
-        verbose_name_plural = _("categories")
+        verbose_name, verbose_name_plural = _("category"), _("categories")
 
     def __str__(self) -> str:
         return self.name_es
@@ -69,8 +67,7 @@ class Article(models.Model):
 
     class Meta:
         ordering = ["position", "title"]
-        verbose_name = _("article")
-        verbose_name_plural = _("articles")
+        verbose_name, verbose_name_plural = _("article"), _("articles")
         constraints = [
             models.UniqueConstraint(fields=["language", "slug"], name="kb_article_slug_per_lang"),
             models.UniqueConstraint(fields=["language"], condition=Q(is_policy=True),
@@ -111,8 +108,7 @@ class Vote(models.Model):
     updated_at = models.DateTimeField(default=timezone.now, db_index=True)
 
     class Meta:
-        verbose_name = _("vote")
-        verbose_name_plural = _("votes")
+        verbose_name, verbose_name_plural = _("vote"), _("votes")
         constraints = [
             models.UniqueConstraint(fields=["article", "voter_key"], name="kb_one_vote_per_voter"),
         ]

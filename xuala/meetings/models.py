@@ -12,7 +12,7 @@ from django.db.models import F, Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from xuala.core.models import user_or_null
+from xuala.core.models import choices, user_or_null
 
 DEFAULT_AGENT_TIMEZONE = "Europe/Madrid"
 
@@ -70,9 +70,7 @@ class AgentAvailability(models.Model):
         return f"{self.get_weekday_display()} {self.starts:%H:%M}-{self.ends:%H:%M}"
 
 
-class ExceptionKind(models.TextChoices):
-    OFF = "off", _("Not available")
-    EXTRA = "extra", _("Extra availability")
+ExceptionKind = choices("ExceptionKind", off=_("Not available"), extra=_("Extra availability"))
 
 
 class AvailabilityException(models.Model):
@@ -100,14 +98,10 @@ class AvailabilityException(models.Model):
         return f"{self.date} {self.kind}{hours}"
 
 
-class RequestStatus(models.TextChoices):
-    REQUESTED = "requested", _("Requested")
-    OFFERED = "offered", _("Times offered")
-    PROPOSED_BY_CLIENT = "proposed_by_client", _("Times proposed by the client")
-    CONFIRMED = "confirmed", _("Confirmed")
-    RESCHEDULED = "rescheduled", _("Rescheduled")
-    CANCELLED = "cancelled", _("Cancelled")
-    DONE = "done", _("Held")
+RequestStatus = choices("RequestStatus", requested=_("Requested"), offered=_("Times offered"),
+                        proposed_by_client=_("Times proposed by the client"),
+                        confirmed=_("Confirmed"), rescheduled=_("Rescheduled"),
+                        cancelled=_("Cancelled"), done=_("Held"))
 
 
 # A request in one of these still needs the client or an agent to settle a time.
@@ -188,9 +182,7 @@ class ClientProposal(models.Model):
         return [datetime.fromisoformat(value) for value in self.times]
 
 
-class MeetingStatus(models.TextChoices):
-    CONFIRMED = "confirmed", _("Confirmed")
-    CANCELLED = "cancelled", _("Cancelled")
+MeetingStatus = choices("MeetingStatus", confirmed=_("Confirmed"), cancelled=_("Cancelled"))
 
 
 class Meeting(models.Model):

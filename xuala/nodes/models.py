@@ -7,7 +7,23 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from xuala.api.models import HashedToken
-from xuala.core.models import KeyedEvent
+from xuala.core.models import KeyedEvent, choices
+
+
+class SiteSchedule(models.Model):
+    """Due work of a plan service that runs on a site's node: its next run is at ``next_at``.
+    The service's engine claims the due rows (claim_due), queues a job and sets the next
+    instant. The reverse name is the app's: ``site.wsa_schedule``, ``site.updates_schedule``."""
+
+    site = models.OneToOneField("customers.Site", on_delete=models.CASCADE,
+                                related_name="%(app_label)s_schedule")
+    next_at = models.DateTimeField(db_index=True)
+
+    class Meta:
+        abstract = True
+
+    def __str__(self) -> str:
+        return f"{self.site} next {self.next_at:%Y-%m-%d %H:%M}"
 
 
 class Node(models.Model):
@@ -49,11 +65,8 @@ class SiteRoot(models.Model):
         return f"{self.site}: {self.path}"
 
 
-class JobState(models.TextChoices):
-    QUEUED = "queued", _("Queued")
-    RUNNING = "running", _("Running")
-    DONE = "done", _("Done")
-    FAILED = "failed", _("Failed")
+JobState = choices("JobState", queued=_("Queued"), running=_("Running"), done=_("Done"),
+                   failed=_("Failed"))
 
 
 class Job(models.Model):

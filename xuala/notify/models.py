@@ -6,11 +6,9 @@ from django.db import models
 from django.db.models import Q
 from django.utils import timezone
 
+from xuala.core.models import choices
 
-class OutboundStatus(models.TextChoices):
-    PENDING = "pending", "pending"
-    SENT = "sent", "sent"
-    FAILED = "failed", "failed"
+OutboundStatus = choices("OutboundStatus", pending="pending", sent="sent", failed="failed")
 
 
 class OutboundEmail(models.Model):

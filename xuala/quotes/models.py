@@ -10,17 +10,11 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from xuala.core.models import user_or_null
+from xuala.core.models import choices, user_or_null
 from xuala.quotes import money
 
-
-class QuoteStatus(models.TextChoices):
-    DRAFT = "draft", _("Draft")
-    SENT = "sent", _("Sent")
-    ACCEPTED = "accepted", _("Accepted")
-    REJECTED = "rejected", _("Rejected")
-    EXPIRED = "expired", _("Expired")
-    WITHDRAWN = "withdrawn", _("Withdrawn")
+QuoteStatus = choices("QuoteStatus", draft=_("Draft"), sent=_("Sent"), accepted=_("Accepted"),
+                      rejected=_("Rejected"), expired=_("Expired"), withdrawn=_("Withdrawn"))
 
 
 # Statuses a client sees (a draft is the agent's until it is sent).
@@ -28,16 +22,11 @@ CLIENT_VISIBLE = frozenset(set(QuoteStatus) - {QuoteStatus.DRAFT})
 DECIDED = frozenset({QuoteStatus.ACCEPTED, QuoteStatus.REJECTED})
 
 
-class LineKind(models.TextChoices):
-    LICENCE = "licence", _("Licensed component")
-    UPGRADE = "upgrade", _("Service upgrade")
-    WORK = "work", _("Work")
+LineKind = choices("LineKind", licence=_("Licensed component"), upgrade=_("Service upgrade"),
+                   work=_("Work"))
 
 
-class Recurrence(models.TextChoices):
-    ONE_OFF = money.ONE_OFF, _("One-off")
-    MONTHLY = money.MONTHLY, _("Monthly")
-    ANNUAL = money.ANNUAL, _("Annual")
+Recurrence = choices("Recurrence", one_off=_("One-off"), monthly=_("Monthly"), annual=_("Annual"))
 
 
 class QuoteCounter(models.Model):

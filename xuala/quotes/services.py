@@ -311,7 +311,7 @@ def quote_send(*, quote: Quote, actor, at: datetime | None = None) -> Quote:
         if ticket is not None:
             _event(quote, "quote.sent", actor=actor, at=at, to=quote.contact.email,
                    total=str(totals.overall.total))
-            _ticket_to(ticket, Status.WAITING_ON_QUOTE, actor=actor, at=at, reason="quote.sent")
+            _ticket_to(ticket, Status.WAITING_QUOTE, actor=actor, at=at, reason="quote.sent")
     return quote
 
 
@@ -358,7 +358,7 @@ def _after_expiry(quote: Quote, at: datetime) -> None:
     """A quote just marked expired: the event, and a waiting ticket goes back to work."""
     ticket = _locked_ticket(quote)
     _event(quote, "quote.expired", actor=None, at=at, valid_until=quote.valid_until.isoformat())
-    if (ticket is not None and ticket.status == Status.WAITING_ON_QUOTE
+    if (ticket is not None and ticket.status == Status.WAITING_QUOTE
             and _no_other_quote_pending(quote)):
         ticket_set_status(ticket=ticket, status=Status.OPEN, at=at, reason="quote.expired")
     _tell_agent(quote, ticket, decision="expired", purpose="quote.expired")
@@ -486,7 +486,7 @@ def quote_withdraw(*, quote: Quote, actor, reason: str = "",
                 subject, body = texts.withdrawn_mail(quote)
                 email_enqueue(to=quote.contact.email, subject=subject, body_text=body,
                               purpose="quote.withdrawn", ticket=ticket)
-            if (ticket is not None and ticket.status == Status.WAITING_ON_QUOTE
+            if (ticket is not None and ticket.status == Status.WAITING_QUOTE
                     and _no_other_quote_pending(quote)):
                 ticket_set_status(ticket=ticket, status=Status.OPEN, actor=actor, at=at,
                                   reason="quote.withdrawn")
@@ -512,7 +512,7 @@ def ticket_quote_withdraw(*, ticket: Ticket, actor, reason: str,
             quote_withdraw(quote=quote, actor=actor, reason=reason, at=at)
         ticket = (Ticket.objects.select_for_update(of=("self",))
                   .select_related("policy_version").get(pk=ticket.pk))
-        if ticket.status != Status.WAITING_ON_QUOTE:
+        if ticket.status != Status.WAITING_QUOTE:
             if not pending:
                 raise QuoteInvalid("this ticket is not waiting on a quote", code="not_waiting")
             return ticket

@@ -7,16 +7,12 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from xuala.core.models import choices
 
-class MonitorKind(models.TextChoices):
-    SITE = "site", _("Website")
-    SERVER = "server", _("Hosting server")
+MonitorKind = choices("MonitorKind", site=_("Website"), server=_("Hosting server"))
 
 
-class MonitorState(models.TextChoices):
-    UNKNOWN = "unknown", _("Unknown")
-    UP = "up", _("Up")
-    DOWN = "down", _("Down")
+MonitorState = choices("MonitorState", unknown=_("Unknown"), up=_("Up"), down=_("Down"))
 
 
 class Monitor(models.Model):
@@ -125,10 +121,8 @@ class Incident(models.Model):
         return (self.resolved_at or timezone.now()) - self.started_at
 
 
-class MaintenanceReason(models.TextChoices):
-    UPDATE_RUN = "update_run", _("Tuesday update run")
-    SECURITY = "security", _("Security suspension")
-    MANUAL = "manual", _("Planned maintenance")
+MaintenanceReason = choices("MaintenanceReason", update_run=_("Tuesday update run"),
+                            security=_("Security suspension"), manual=_("Planned maintenance"))
 
 
 class MaintenanceWindow(models.Model):
@@ -184,8 +178,7 @@ class UptimeDay(UptimeTally):
     day = models.DateField()
 
     class Meta:
-        constraints = [models.UniqueConstraint(fields=["monitor", "day"],
-                                               name="sentry_day_unique")]
+        constraints = [models.UniqueConstraint(fields=["monitor", "day"], name="sentry_day_unique")]
 
     def __str__(self) -> str:
         return f"{self.monitor_id} {self.day}"

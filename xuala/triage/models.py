@@ -5,11 +5,10 @@ from __future__ import annotations
 from django.db import models
 from django.utils import timezone
 
+from xuala.core.models import choices
 
-class ExampleSource(models.TextChoices):
-    APPLIED = "applied", "Applied by an agent"
-    DISMISSED = "dismissed", "Dismissed by an agent"
-    CHANGED = "changed", "Changed by an agent"
+ExampleSource = choices("ExampleSource", applied="Applied by an agent",
+                        dismissed="Dismissed by an agent", changed="Changed by an agent")
 
 
 class TriageExample(models.Model):

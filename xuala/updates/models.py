@@ -14,12 +14,12 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from xuala.core.models import KeyedEvent
+from xuala.core.models import KeyedEvent, choices
+from xuala.nodes.models import SiteSchedule
 
-
-class OnFailure(models.TextChoices):
-    CONTINUE = "continue", _("Roll the failed component back and go on with the others")
-    STOP = "stop", _("Roll the failed component back and stop the run")
+OnFailure = choices("OnFailure",
+                    **{"continue": _("Roll the failed component back and go on with the others")},
+                    stop=_("Roll the failed component back and stop the run"))
 
 
 class UpdateSettings(models.Model):
@@ -44,15 +44,8 @@ class UpdateSettings(models.Model):
         return f"update settings of {self.site}"
 
 
-class UpdateSchedule(models.Model):
-    """Due work: the site's next weekly run starts at ``next_at`` (in the policy's window)."""
-
-    site = models.OneToOneField("customers.Site", on_delete=models.CASCADE,
-                                related_name="update_schedule")
-    next_at = models.DateTimeField(db_index=True)
-
-    def __str__(self) -> str:
-        return f"{self.site} next {self.next_at:%Y-%m-%d %H:%M}"
+class UpdateSchedule(SiteSchedule):
+    """The site's next weekly run (its slot in the policy's window)."""
 
 
 class UpdateHold(models.Model):
@@ -101,12 +94,16 @@ class HeldVersion(models.Model):
         return f"{self.type} {self.slug} {self.version} held on {self.site}"
 
 
-class RunState(models.TextChoices):
-    QUEUED = "queued", _("Queued")
-    DONE = "done", _("Done")
-    FAILED = "failed", _("Could not run")
-    HELD = "held", _("Skipped at your request")
-    MISSED = "missed", _("Not started within the window")
+RunState = choices("RunState", queued=_("Queued"), done=_("Done"), failed=_("Could not run"),
+                   held=_("Skipped at your request"), missed=_("Not started within the window"))
+
+
+ComponentStatus = choices("ComponentStatus", updated=_("Updated"), rolled_back=_("Rolled back"),
+                          held_back=_("Held back"), unchanged=_("Up to date"))
+
+
+CheckPhase = choices("CheckPhase", before=_("Before"), component=_("After the component"),
+                     after=_("After the run"))
 
 
 class UpdateRun(models.Model):
@@ -144,13 +141,6 @@ class UpdateRun(models.Model):
         return f"update run {self.pk} of {self.site}"
 
 
-class ComponentStatus(models.TextChoices):
-    UPDATED = "updated", _("Updated")
-    ROLLED_BACK = "rolled_back", _("Rolled back")
-    HELD_BACK = "held_back", _("Held back")
-    UNCHANGED = "unchanged", _("Up to date")
-
-
 class UpdateComponent(models.Model):
     run = models.ForeignKey(UpdateRun, on_delete=models.CASCADE, related_name="components")
     position = models.PositiveIntegerField(default=0)
@@ -168,12 +158,6 @@ class UpdateComponent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.type} {self.slug} {self.from_version} -> {self.to_version}"
-
-
-class CheckPhase(models.TextChoices):
-    BEFORE = "before", _("Before")
-    COMPONENT = "component", _("After the component")
-    AFTER = "after", _("After the run")
 
 
 class UpdateCheck(models.Model):

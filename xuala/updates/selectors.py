@@ -64,7 +64,7 @@ def check_for_customer(*, customer: Customer, check_id: int) -> UpdateCheck | No
 def site_for_customer(*, customer: Customer, site_id: int) -> Site | None:
     """One of the customer's sites that has a weekly update schedule."""
     return Site.objects.filter(customer=customer, pk=site_id,
-                               update_schedule__isnull=False).first()
+                               updates_schedule__isnull=False).first()
 
 
 @dataclass

@@ -122,7 +122,7 @@ def console_site(request, site_id: int):
     return render(request, "updates/console_site.html", {
         "site": site, "settings": services.site_settings(site),
         "choices": OnFailure.choices,
-        "schedule": getattr(site, "update_schedule", None),
+        "schedule": getattr(site, "updates_schedule", None),
         "held": selectors.next_run_held(site),
         "versions": HeldVersion.objects.filter(site=site, released_at__isnull=True),
         "runs": site.update_runs.select_related("ticket")[:30],

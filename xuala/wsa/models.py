@@ -7,19 +7,12 @@ from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from xuala.core.models import KeyedEvent
-from xuala.nodes.models import JobState
+from xuala.core.models import KeyedEvent, choices
+from xuala.nodes.models import JobState, SiteSchedule
 
 
-class AuditSchedule(models.Model):
-    """Due work: the site's next audit is at ``next_at`` (every services.wsa.interval)."""
-
-    site = models.OneToOneField("customers.Site", on_delete=models.CASCADE,
-                                related_name="wsa_schedule")
-    next_at = models.DateTimeField(db_index=True)
-
-    def __str__(self) -> str:
-        return f"{self.site} next {self.next_at:%Y-%m-%d %H:%M}"
+class AuditSchedule(SiteSchedule):
+    """The site's next audit (every services.wsa.interval, spread per server)."""
 
 
 class Audit(models.Model):
@@ -49,16 +42,12 @@ class Audit(models.Model):
         return f"audit {self.pk} of {self.site}"
 
 
-class Action(models.TextChoices):
-    NONE = "none", _("Noted")
-    PENDING = "pending", _("Being cleaned")
-    QUARANTINED = "quarantined", _("Moved to quarantine")
-    REPLACED = "replaced", _("Replaced with the original file")
-    STRIPPED = "stripped", _("Injected code removed")
-    DEMOTED = "demoted", _("Administrator role removed")
-    PROPOSED = "proposed", _("Waiting for a technician's approval")
-    RESTORED = "restored", _("Restored")
-    FAILED = "failed", _("Cleaning failed")
+Action = choices("Action", none=_("Noted"), pending=_("Being cleaned"),
+                 quarantined=_("Moved to quarantine"),
+                 replaced=_("Replaced with the original file"), stripped=_("Injected code removed"),
+                 demoted=_("Administrator role removed"),
+                 proposed=_("Waiting for a technician's approval"), restored=_("Restored"),
+                 failed=_("Cleaning failed"))
 
 
 class Finding(models.Model):
