@@ -230,3 +230,79 @@ def test_what_the_checks_results_say(results, fault):
     assert found["fault"] == fault
     if fault == "site":
         assert found["site_id"] == 1
+
+
+# ----------------------------------------------- the "site down" category of the client area
+
+def picked_site_down(client, farm, callbacks, site: str, *, server="srv-ok", neighbour="ok"):
+    """The client picks "my website or server is down" in the client-area form for its site
+    (playing ``site``); its server plays ``server`` and another customer's site on it
+    ``neighbour``. The ticket after the one-shot check."""
+    from xuala.desk.models import Ticket
+
+    customer = client_with_site(farm, site, server_behaviour=server)
+    neighbour_site(farm, neighbour)
+    client.force_login(factories.contact_user(customer))
+    with callbacks(execute=True):
+        response = client.post("/portal/tickets/new/", {
+            "about": f"site:{customer.sites.get().pk}", "category": "site_down",
+            "subject": "La web no va", "description": "No se ve nada."})
+    assert response.status_code == 302
+    return Ticket.objects.get(customer=customer)
+
+
+def test_the_site_down_category_with_the_website_alone_failing_is_a_website_fault(
+        client, checks_on, saturday, django_capture_on_commit_callbacks):
+    ticket = picked_site_down(client, checks_on, django_capture_on_commit_callbacks,
+                              "error500")
+    # The form's category applied the emergency at once and paged on-call ...
+    assert OutboundEmail.objects.filter(purpose="oncall.page", ticket=ticket).exists()
+    # ... then the check found the website alone failing: §6.2, not an emergency.
+    assert ticket.events.get(key="sentry.emergency_checked").data["fault"] == "site"
+    assert (ticket.triage_rule, ticket.triage_decision, ticket.triage_clause) == (
+        "site_fault", "needs_plan", "6.2")
+    assert ticket.triage_state == TriageState.APPLIED and ticket.ticket_class == "standard"
+    assert ticket.status == Status.RESOLVED
+    assert "6.2" in ticket.messages.get(kind=MessageKind.AUTO).body_text
+    applied = ticket.events.filter(key="triage.applied").latest("pk").data
+    assert applied["confirmed_by"] == "sentry" and applied["replaced"] == "emergency"
+    stand_down = OutboundEmail.objects.get(purpose="oncall.stand_down", ticket=ticket)
+    assert ticket.reference in stand_down.subject and "Not an emergency" in stand_down.subject
+    assert ticket.events.filter(key="oncall.stood_down").exists()
+
+
+def test_the_site_down_category_with_a_plan_and_the_website_failing_is_its_urgent_review(
+        client, checks_on, saturday, django_capture_on_commit_callbacks):
+    from xuala.customers.models import Contract
+
+    customer = client_with_site(checks_on, "error500", plan="cobertura-mensual")
+    assert Contract.objects.filter(customer=customer).exists()
+    neighbour_site(checks_on, "ok")
+    client.force_login(factories.contact_user(customer))
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post("/portal/tickets/new/", {
+            "about": f"site:{customer.sites.get().pk}", "category": "site_down",
+            "subject": "La tienda da error", "description": "Error 500 al pagar."})
+    ticket = customer.tickets.get()
+    assert (ticket.triage_rule, ticket.triage_decision, ticket.triage_clause) == (
+        "site_fault", "covered", "6.3.6")
+    assert (ticket.ticket_class, ticket.status) == ("priority", Status.NEW)
+    assert OutboundEmail.objects.filter(purpose="oncall.stand_down", ticket=ticket).exists()
+
+
+@pytest.mark.parametrize(("site", "server", "neighbour", "fault"), [
+    ("error500", "error500", "ok", "server"),  # the server fails: the emergency it is
+    ("error500", "srv-ok", "error500", "server"),  # the other site on it fails too
+    ("ok", "srv-ok", "ok", None),  # nothing fails: the client's word stands
+])
+def test_the_site_down_category_stays_an_emergency_unless_the_website_alone_fails(
+        client, checks_on, saturday, django_capture_on_commit_callbacks, site, server,
+        neighbour, fault):
+    ticket = picked_site_down(client, checks_on, django_capture_on_commit_callbacks, site,
+                              server=server, neighbour=neighbour)
+    assert ticket.events.get(key="sentry.emergency_checked").data["fault"] == fault
+    assert (ticket.triage_rule, ticket.triage_decision, ticket.triage_state) == (
+        "site_down", "emergency", TriageState.APPLIED)
+    assert ticket.ticket_class == "emergency" and ticket.status != Status.RESOLVED
+    assert OutboundEmail.objects.filter(purpose="oncall.page", ticket=ticket).count() == 1
+    assert not OutboundEmail.objects.filter(purpose="oncall.stand_down").exists()

@@ -157,6 +157,8 @@ SENTENCES: dict[str, Sentence] = {
     "triage.changed": _triage(_("Triage changed by the agent to: %(decision)s (clause "
                                 "§%(clause)s).")),
     "oncall.paged": lambda d, w: _("On-call team paged (%(to)s).") % {"to": d.get("to") or "—"},
+    "oncall.stood_down": lambda d, w: _("On-call team told it is not an emergency (%(to)s).")
+    % {"to": d.get("to") or "—"},
     "sla.first_response": _first_response,
     "sla.paused": _paused,
     "sla.resumed": lambda d, w: _("Response clock running again."),

@@ -46,6 +46,17 @@ def _page_oncall(ticket: Ticket, at: datetime) -> None:
     event_record(ticket=ticket, key="oncall.paged", at=at, to=settings.XUALA_ONCALL_EMAIL)
 
 
+def oncall_stand_down(ticket: Ticket, at: datetime, *, because: str) -> None:
+    """Tell the on-call team that a ticket it was paged for is not an emergency after all."""
+    email_enqueue(
+        to=settings.XUALA_ONCALL_EMAIL,
+        subject=f"[{ticket.reference}] Not an emergency: {ticket.customer}: {ticket.subject}",
+        body_text=(f"{ticket.reference} for {ticket.customer} is no longer a web-service "
+                   f"emergency: {because}\nSite: {ticket.site or '-'}\n"),
+        purpose="oncall.stand_down", ticket=ticket)
+    event_record(ticket=ticket, key="oncall.stood_down", at=at, to=settings.XUALA_ONCALL_EMAIL)
+
+
 def decision_apply(ticket: Ticket, decision: str, rule: str, clause: str, *, actor,
                    at: datetime) -> None:
     """Carry out a triage decision on a saved ticket."""

@@ -15,11 +15,12 @@ from django.utils import timezone
 
 from xuala.customers.selectors import customer_coverage
 from xuala.desk.clocks import policy_of_version, refresh_queue_fields
-from xuala.desk.decisions import decision_apply, ticket_triage_apply
+from xuala.desk.decisions import decision_apply, oncall_stand_down, ticket_triage_apply
 from xuala.desk.errors import InvalidTransition
 from xuala.desk.events import event_record
-from xuala.desk.models import Ticket, TriageState
+from xuala.desk.models import DONE_STATUSES, Ticket, TriageState
 from xuala.desk.triage import Facts, Triage, plan_extras, rule_triage, rules_of
+from xuala.policy.schema import Decision
 
 
 def triage_rule_choices(ticket: Ticket) -> list[tuple[str, str]]:
@@ -77,21 +78,45 @@ def ticket_triage_change(*, ticket: Ticket, actor, rule: str) -> Ticket:
     return ticket
 
 
+def _emergency_from_the_form(ticket: Ticket) -> bool:
+    """The emergency was applied at once because the client picked its category in the form
+    (not by an agent, nor confirmed by a check), and the ticket is still open."""
+    return (ticket.triage_state == TriageState.APPLIED
+            and ticket.triage_decision == Decision.EMERGENCY
+            and ticket.category == ticket.triage_rule
+            and ticket.status not in DONE_STATUSES
+            and not ticket.events.filter(key__startswith="triage.", actor__isnull=False)
+            .exists()
+            and not ticket.events.filter(key="triage.applied",
+                                         data__has_key="confirmed_by").exists())
+
+
 def ticket_site_fault_confirm(*, ticket: Ticket, at: datetime, site_id: int | None,
                               facts: dict) -> Ticket:
     """§6.2: the one-shot check found the client's website failing while its server and the
     other sites on that server work: not an emergency but a fault of the website, covered by
     a plan's urgent review (§6.3.6), a plan offered without one. Applied by the system like
-    a confirmed emergency; ``facts`` (what was checked) goes with the event."""
+    a confirmed emergency; ``facts`` (what was checked) goes with the event.
+
+    It decides a proposal (free text that says the site is down), and also an emergency the
+    client's pick of the "site down" category applied at once: the category says what the
+    client sees, the check says whose fault it is. On-call, paged for that emergency, is
+    told to stand down. A decision an agent made is never overturned."""
     decided = _rule_triage(ticket, "site_fault", at=at, site_id=site_id)
     with transaction.atomic():
         ticket = Ticket.objects.select_for_update().get(pk=ticket.pk)
-        if ticket.triage_state != TriageState.PROPOSED:
+        from_form = _emergency_from_the_form(ticket)
+        if ticket.triage_state != TriageState.PROPOSED and not from_form:
             return ticket
         event_record(ticket=ticket, key="triage.applied", actor=None, at=at,
                      decision=decided.decision, clause=decided.clause, rule=decided.rule,
-                     confirmed_by="sentry", proposed=ticket.triage_rule, facts=facts)
+                     confirmed_by="sentry", proposed=ticket.triage_rule, facts=facts,
+                     **({"replaced": Decision.EMERGENCY.value} if from_form else {}))
         _settle(ticket, decided, state=TriageState.APPLIED, actor=None, at=at)
+        if from_form and ticket.events.filter(key="oncall.paged").exists():
+            oncall_stand_down(ticket, at, because="the check found the website alone "
+                              "failing while its server and the other sites on it work "
+                              "(a fault of the website, §6.2)")
         decision_apply(ticket, decided.decision, decided.rule, decided.clause, actor=None,
                        at=at)
     return ticket

@@ -14,6 +14,11 @@ checked a second time to confirm it. The live facts then decide what the text ca
   the plans offered without one; applied by the system too;
 - no confirmed failure: a proposal stays a proposal for the agent.
 
+A client who picks the "site down" category in the form has the emergency applied at once
+(on-call paged without waiting); the check still runs, and a fault of the website alone turns
+it into the §6.2 decision as above, on-call told to stand down. Without a failure, or with a
+server fault, the client's emergency stands.
+
 The check's results and what they decided are the event ``sentry.emergency_checked``, shown
 to the agent beside the proposal. The check runs after the ticket's transaction commits, in
 a thread of its own (mail intake does not wait for it); ``XUALA_EMERGENCY_CHECK`` = "thread"
@@ -169,11 +174,9 @@ def emergency_verify(*, ticket_id: int) -> dict | None:
     with transaction.atomic():
         event_record(ticket=ticket, key="sentry.emergency_checked", at=at, **summary)
         ticket.refresh_from_db()
-        if ticket.triage_state != TriageState.PROPOSED:
-            return summary
-        if found["fault"] == "server":
+        if found["fault"] == "server" and ticket.triage_state == TriageState.PROPOSED:
             ticket_emergency_confirm(ticket=ticket, at=at, failing=found["failing"])
-        elif found["fault"] == "site":
+        elif found["fault"] == "site":  # a proposal, or the form's category applied at once
             try:
                 ticket_site_fault_confirm(ticket=ticket, at=at, site_id=found["site_id"],
                                           facts={"failing": found["failing"]})
