@@ -112,3 +112,62 @@ def test_the_triage_model_page_before_any_example(packaged, agent_client):
     page = agent_client.get("/console/triage/").text
     assert "todavía no hay ejemplos de los agentes apartados" in page
     assert 'id="no-trainings"' in page and "Aún no hay reentrenamientos" in page
+
+
+def test_an_agent_corrects_a_decision_already_applied_and_it_becomes_an_example(
+        packaged, agent_client, agent_user, hosting_customer):
+    ticket = open_ticket(hosting_customer, subject=HOLDED[0], body=HOLDED[1])
+    assert (ticket.triage_state, ticket.triage_rule) == (TriageState.APPLIED, "third_party")
+    status, answers = ticket.status, ticket.messages.count()
+    page = agent_client.get(url(ticket)).text
+    form = page.split('id="triage-correct-form"', 1)[1].split("</form>", 1)[0]
+    assert '<option value="third_party" selected>' in form and '<option value="hosting">' in form
+
+    response = agent_client.post(url(ticket, "triage/correct"), {"rule": "hosting"},
+                                 follow=True)
+    assert "Se corrigió la regla del triaje." in response.text
+    ticket.refresh_from_db()
+    assert (ticket.triage_rule, ticket.triage_decision, ticket.triage_clause) == (
+        "hosting", "covered", "6.2")
+    assert ticket.triage_state == TriageState.APPLIED
+    # Nothing is sent and the status stays: the agent undoes the first decision, seeing it.
+    assert (ticket.status, ticket.messages.count()) == (status, answers)
+    corrected = ticket.events.get(key="triage.corrected")
+    assert corrected.actor == agent_user
+    assert (corrected.data["rule"], corrected.data["proposed"]) == ("hosting", "third_party")
+    example = TriageExample.objects.get()
+    assert (example.source, example.label, example.proposed, example.body) == (
+        "changed", "hosting", "third_party", HOLDED[1])
+    events = response.text.split('id="ticket-events"', 1)[1].split("</ol>", 1)[0]
+    assert "Triaje corregido por el agente a:" in events
+
+
+def test_a_correction_changes_the_class_and_its_clock(packaged, agent_client, hosting_customer):
+    ticket = open_ticket(hosting_customer, subject="La web no va", body="No carga nada.",
+                         category="site_down")
+    assert (ticket.triage_state, ticket.ticket_class) == (TriageState.APPLIED, "emergency")
+    emergency_due = ticket.due_at
+    agent_client.post(url(ticket, "triage/correct"), {"rule": "hosting"})
+    ticket.refresh_from_db()
+    assert (ticket.triage_rule, ticket.ticket_class) == ("hosting", "standard")
+    assert ticket.due_at > emergency_due  # 72 h on the working calendar, not the emergency's
+    assert ticket.events.filter(key="ticket.class_changed").exists()
+
+
+def test_only_an_applied_decision_is_corrected_and_only_to_another_policy_rule(
+        packaged, unsure_model, agent_client, hosting_customer):
+    proposed = open_ticket(hosting_customer, subject=HOLDED[0], body=HOLDED[1])
+    assert proposed.triage_state == TriageState.PROPOSED
+    response = agent_client.post(url(proposed, "triage/correct"), {"rule": "hosting"},
+                                 follow=True)
+    assert "Este ticket no tiene una decisión de triaje aplicada que corregir." in response.text
+    response = agent_client.post(url(proposed, "triage/change"), {"rule": "hosting"})
+    proposed.refresh_from_db()
+    assert proposed.triage_state == TriageState.APPLIED
+    for rule, said in (("hosting", "Esa ya es la regla del ticket."),
+                       ("refunds_please", "Elija una de las reglas de la política.")):
+        response = agent_client.post(url(proposed, "triage/correct"), {"rule": rule},
+                                     follow=True)
+        assert said in response.text
+    assert not proposed.events.filter(key="triage.corrected").exists()
+    assert agent_client.get(url(proposed, "triage/correct")).status_code == 405

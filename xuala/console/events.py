@@ -156,6 +156,8 @@ SENTENCES: dict[str, Sentence] = {
     "triage.dismissed": lambda d, w: _("Triage proposal dismissed."),
     "triage.changed": _triage(_("Triage changed by the agent to: %(decision)s (clause "
                                 "§%(clause)s).")),
+    "triage.corrected": _triage(_("Triage corrected by the agent to: %(decision)s (clause "
+                                  "§%(clause)s); nothing was sent to the client.")),
     "oncall.paged": lambda d, w: _("On-call team paged (%(to)s).") % {"to": d.get("to") or "—"},
     "oncall.stood_down": lambda d, w: _("On-call team told it is not an emergency (%(to)s).")
     % {"to": d.get("to") or "—"},

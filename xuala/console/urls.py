@@ -23,6 +23,8 @@ urlpatterns = [
          name="ticket_triage_dismiss"),
     path("tickets/<int:pk>/triage/change/", views.ticket_triage_change_view,
          name="ticket_triage_change"),
+    path("tickets/<int:pk>/triage/correct/", views.ticket_triage_correct_view,
+         name="ticket_triage_correct"),
     path("attachments/<int:pk>/", views.attachment_view, name="attachment"),
     path("canned/", views.canned_list_view, name="canned_list"),
     path("canned/new/", views.canned_edit_view, name="canned_create"),

@@ -251,7 +251,7 @@ def _ticket_page(request, ticket: Ticket, *, reply_form: ReplyForm | None = None
         "prepared_answer": services.triage_prepared_answer(ticket)
         if ticket.triage_state == TriageState.PROPOSED else "",
         "triage_rules": services.triage_rule_choices(ticket)
-        if ticket.triage_state == TriageState.PROPOSED else [],
+        if ticket.triage_state in (TriageState.PROPOSED, TriageState.APPLIED) else [],
         "now": timezone.now(), "policy_tz": _policy_tz(), "nav": "queue",
     })
 
@@ -268,6 +268,8 @@ _TRANSITION_TEXTS = {
         "rejects the quote, or when the quote is withdrawn."),
     "not_agent": gettext_lazy("Only agents can be assigned tickets."),
     "no_proposal": gettext_lazy("This ticket has no triage proposal waiting any more."),
+    "not_applied": gettext_lazy("This ticket has no applied triage decision to correct."),
+    "same_rule": gettext_lazy("That is already the ticket's rule."),
     "unknown_rule": gettext_lazy("Choose one of the policy's rules."),
 }
 
@@ -414,6 +416,20 @@ def ticket_triage_change_view(request, pk: int):
     _perform(request, ticket,
              lambda: services.ticket_triage_change(ticket=ticket, actor=request.user, rule=rule),
              success=_("The triage was changed to the rule you chose and carried out."))
+    return _back_to(ticket)
+
+
+@agent_required
+@require_POST
+def ticket_triage_correct_view(request, pk: int):
+    """The agent corrects the rule of a decision already applied (a labelled example)."""
+    ticket = selectors.ticket_for_action(pk=pk)
+    rule = request.POST.get("rule", "")
+    _perform(request, ticket,
+             lambda: services.ticket_triage_correct(ticket=ticket, actor=request.user,
+                                                    rule=rule),
+             success=_("The triage rule was corrected. Nothing was sent to the client: "
+                       "change the status or reply if the first decision needs undoing."))
     return _back_to(ticket)
 
 

@@ -1,5 +1,6 @@
 """A triage proposal decided again, under another rule: an agent's "change to rule X", or the
-one-shot check's live facts showing a fault of the website rather than of the server (§6.2).
+one-shot check's live facts showing a fault of the website rather than of the server (§6.2);
+and an applied decision corrected by an agent.
 
 Both carry out the rule's decision as if the client had picked it in the form, with the
 customer's plans for the site. The events name the rule proposed before (``proposed``), so
@@ -75,6 +76,28 @@ def ticket_triage_change(*, ticket: Ticket, actor, rule: str) -> Ticket:
         _settle(ticket, decided, state=TriageState.APPLIED, actor=actor, at=at)
         decision_apply(ticket, decided.decision, decided.rule, decided.clause, actor=actor,
                        at=at)
+    return ticket
+
+
+def ticket_triage_correct(*, ticket: Ticket, actor, rule: str) -> Ticket:
+    """The agent says a decision already applied (by the form's category, a sure model or an
+    agent) was the wrong rule: the ticket's rule, decision, clause and class become those of
+    ``rule``, and the correction is a labelled example for the learned triage. Nothing is
+    sent and the status stays: what the first decision did (an answer, a meeting offered, a
+    status) the agent changes with the ticket's usual actions, seeing it."""
+    if ticket.triage_state != TriageState.APPLIED:
+        raise InvalidTransition("there is no applied triage decision to correct",
+                                code="not_applied")
+    if rule == ticket.triage_rule:
+        raise InvalidTransition("that is already the ticket's rule", code="same_rule")
+    at = timezone.now()
+    decided = _rule_triage(ticket, rule, at=at, site_id=ticket.site_id)
+    with transaction.atomic():
+        ticket = Ticket.objects.select_for_update().get(pk=ticket.pk)
+        event_record(ticket=ticket, key="triage.corrected", actor=actor, at=at,
+                     rule=decided.rule, decision=decided.decision, clause=decided.clause,
+                     proposed=ticket.triage_rule, was=ticket.triage_decision)
+        _settle(ticket, decided, state=TriageState.APPLIED, actor=actor, at=at)
     return ticket
 
 

@@ -45,6 +45,7 @@ from xuala.desk.opening import (
 from xuala.desk.retriage import (
     ticket_site_fault_confirm,
     ticket_triage_change,
+    ticket_triage_correct,
     triage_rule_choices,
 )
 from xuala.desk.staff import (
@@ -92,6 +93,7 @@ __all__ = [
     "ticket_system_message",
     "ticket_triage_apply",
     "ticket_triage_change",
+    "ticket_triage_correct",
     "ticket_triage_dismiss",
     "tickets_open_write",
     "totp_device_confirm",

@@ -1,7 +1,8 @@
 """Agents' settled proposals become examples: read from the ticket's event rows, so the desk
 needs no call of its own. ``triage.applied`` by an agent: the proposed rule was right;
 ``triage.dismissed``: it was wrong and the request is an ordinary one ("other");
-``triage.changed`` (data ``rule``): the agent's rule."""
+``triage.changed`` (a proposal) and ``triage.corrected`` (an applied decision), data
+``rule``: the agent's rule."""
 
 from __future__ import annotations
 
@@ -21,6 +22,7 @@ def on_ticket_event(sender, instance, created, **kwargs) -> None:
     elif instance.key == "triage.dismissed":
         example_record(ticket=ticket, label="other", source=ExampleSource.DISMISSED,
                        proposed=proposed)
-    elif instance.key == "triage.changed" and (instance.data or {}).get("rule"):
+    elif instance.key in ("triage.changed", "triage.corrected") and (
+            instance.data or {}).get("rule"):
         example_record(ticket=ticket, label=instance.data["rule"], source=ExampleSource.CHANGED,
                        proposed=proposed)
