@@ -31,6 +31,19 @@ def packaged(settings, tmp_path, monkeypatch):
     settings.DATA_DIR = tmp_path / "data"
 
 
+def agents_rule_recorded(response, ticket, agent_user, *, key: str, rule: str, logged: str):
+    """The agent's rule for the Holded request (proposed: third_party) is the event ``key``,
+    a labelled example, and a line of the ticket's log."""
+    event = ticket.events.get(key=key)
+    assert event.actor == agent_user
+    assert (event.data["rule"], event.data["proposed"]) == (rule, "third_party")
+    example = TriageExample.objects.get()
+    assert (example.source, example.label, example.proposed, example.body) == (
+        "changed", rule, "third_party", HOLDED[1])
+    events = response.text.split('id="ticket-events"', 1)[1].split("</ol>", 1)[0]
+    assert logged in events
+
+
 def test_an_agent_changes_a_proposal_to_another_rule_and_it_becomes_an_example(
         packaged, unsure_model, agent_client, agent_user, hosting_customer):
     ticket = open_ticket(hosting_customer, subject=HOLDED[0], body=HOLDED[1])
@@ -48,14 +61,8 @@ def test_an_agent_changes_a_proposal_to_another_rule_and_it_becomes_an_example(
     assert ticket.triage_state == TriageState.APPLIED and ticket.status == Status.MEETING
     answer = ticket.messages.get(kind=MessageKind.REPLY)
     assert answer.author == agent_user and "4)" in answer.body_text
-    changed = ticket.events.get(key="triage.changed")
-    assert changed.actor == agent_user
-    assert (changed.data["rule"], changed.data["proposed"]) == ("meeting", "third_party")
-    example = TriageExample.objects.get()
-    assert (example.source, example.label, example.proposed, example.body) == (
-        "changed", "meeting", "third_party", HOLDED[1])
-    events = response.text.split('id="ticket-events"', 1)[1].split("</ol>", 1)[0]
-    assert "Triaje cambiado por el agente a:" in events
+    agents_rule_recorded(response, ticket, agent_user, key="triage.changed", rule="meeting",
+                         logged="Triaje cambiado por el agente a:")
 
 
 def test_a_change_to_a_rule_the_policy_does_not_have_changes_nothing(
@@ -132,14 +139,8 @@ def test_an_agent_corrects_a_decision_already_applied_and_it_becomes_an_example(
     assert ticket.triage_state == TriageState.APPLIED
     # Nothing is sent and the status stays: the agent undoes the first decision, seeing it.
     assert (ticket.status, ticket.messages.count()) == (status, answers)
-    corrected = ticket.events.get(key="triage.corrected")
-    assert corrected.actor == agent_user
-    assert (corrected.data["rule"], corrected.data["proposed"]) == ("hosting", "third_party")
-    example = TriageExample.objects.get()
-    assert (example.source, example.label, example.proposed, example.body) == (
-        "changed", "hosting", "third_party", HOLDED[1])
-    events = response.text.split('id="ticket-events"', 1)[1].split("</ol>", 1)[0]
-    assert "Triaje corregido por el agente a:" in events
+    agents_rule_recorded(response, ticket, agent_user, key="triage.corrected", rule="hosting",
+                         logged="Triaje corregido por el agente a:")
 
 
 def test_a_correction_changes_the_class_and_its_clock(packaged, agent_client, hosting_customer):

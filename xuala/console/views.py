@@ -407,29 +407,28 @@ def ticket_triage_view(request, pk: int, decision: str):
     return _back_to(ticket)
 
 
-@agent_required
-@require_POST
-def ticket_triage_change_view(request, pk: int):
-    """The agent picks the rule the request really falls under (a labelled example)."""
-    ticket = selectors.ticket_for_action(pk=pk)
-    rule = request.POST.get("rule", "")
-    _perform(request, ticket,
-             lambda: services.ticket_triage_change(ticket=ticket, actor=request.user, rule=rule),
-             success=_("The triage was changed to the rule you chose and carried out."))
-    return _back_to(ticket)
+# The agent's rule for a ticket's triage: a proposal changed to it (and carried out), or an
+# applied decision corrected to it (nothing sent). Each is a labelled example.
+TRIAGE_RULE_ACTIONS = {
+    "change": (services.ticket_triage_change,
+               gettext_lazy("The triage was changed to the rule you chose and carried out.")),
+    "correct": (services.ticket_triage_correct,
+                gettext_lazy("The triage rule was corrected. Nothing was sent to the client: "
+                             "change the status or reply if the first decision needs "
+                             "undoing.")),
+}
 
 
 @agent_required
 @require_POST
-def ticket_triage_correct_view(request, pk: int):
-    """The agent corrects the rule of a decision already applied (a labelled example)."""
+def ticket_triage_rule_view(request, pk: int, how: str):
+    """The agent picks the rule the request really falls under (``how``: a key of
+    TRIAGE_RULE_ACTIONS, fixed by the URL)."""
+    act, success = TRIAGE_RULE_ACTIONS[how]
     ticket = selectors.ticket_for_action(pk=pk)
     rule = request.POST.get("rule", "")
-    _perform(request, ticket,
-             lambda: services.ticket_triage_correct(ticket=ticket, actor=request.user,
-                                                    rule=rule),
-             success=_("The triage rule was corrected. Nothing was sent to the client: "
-                       "change the status or reply if the first decision needs undoing."))
+    _perform(request, ticket, lambda: act(ticket=ticket, actor=request.user, rule=rule),
+             success=str(success))
     return _back_to(ticket)
 
 
