@@ -7,7 +7,8 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from django.utils import translation
 
-from xuala.console.display import duration_text, time_left_text
+from xuala.console.display import time_left_text
+from xuala.core.text import duration_text
 
 NOW = datetime(2026, 11, 25, 11, 0, tzinfo=UTC)
 

@@ -91,6 +91,13 @@ def test_a_failure_is_confirmed_reported_ticketed_and_recovered(plan_site, site_
     recovered = ticket.events.get(key="sentry.recovered")
     assert recovered.data["downtime_seconds"] == round(incident.duration.total_seconds())
     assert ticket.messages.filter(kind="note", body_text__contains="recovered").exists()
+    # The client, told at first "we will write to you here as soon as it works again", is.
+    told = ticket.messages.get(kind="auto", body_text__contains="vuelve a funcionar")
+    assert plan_site.site.url in told.body_text and "sin servicio" in told.body_text
+    assert ticket.events.get(key="sentry.recovery_told").data["message"] == told.pk
+    mailed = OutboundEmail.objects.filter(to="marta@tiendasol.es", ticket=ticket,
+                                          body_text__contains="vuelve a funcionar")
+    assert mailed.count() == 1
     assert OutboundEmail.objects.filter(purpose="sentry.resolved").count() == 1
     down = sum(UptimeHour.objects.filter(monitor=plan_site).values_list("down_seconds",
                                                                         flat=True))

@@ -7,22 +7,11 @@ from datetime import datetime
 
 from django.utils.translation import gettext as _
 
+from xuala.core.text import duration_text
 from xuala.desk.models import DONE_STATUSES, Ticket
 
 # Under this many seconds left a running clock is shown as "soon".
 SOON_SECONDS = 4 * 3600
-
-
-def duration_text(seconds: int) -> str:
-    """A short duration: "2 d 5 h", "3 h 20 min", "12 min" (whole minutes, rounded down)."""
-    minutes = max(0, seconds) // 60
-    days, rest = divmod(minutes, 24 * 60)
-    hours, mins = divmod(rest, 60)
-    if days:
-        return f"{days} d {hours} h"
-    if hours:
-        return f"{hours} h {mins} min"
-    return f"{mins} min"
 
 
 def time_left_text(due_at: datetime, now: datetime) -> str:

@@ -15,7 +15,8 @@ from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
-from xuala.console.display import decision_label, duration_text
+from xuala.console.display import decision_label
+from xuala.core.text import duration_text
 
 
 @dataclass(frozen=True)
@@ -196,6 +197,7 @@ SENTENCES: dict[str, Sentence] = {
     "meeting.held": _meeting(_("Meeting held.")),
     "meeting.reminded": _meeting(_("Meeting reminder sent.")),
     "sentry.recovered": _recovered,
+    "sentry.recovery_told": lambda d, w: _("The client was told the site works again."),
     "sentry.incident_opened": lambda d, w: _("Online Sentry opened this ticket for an incident."),
     "sentry.emergency_checked": lambda d, w: (
         _("Online Sentry checked the reported failure and confirmed it.") if d.get("confirmed")

@@ -148,14 +148,28 @@ def incident_ticket(*, incident: Incident):
     return outcome.ticket
 
 
+def _site_url(monitor) -> str:
+    return monitor.site.url if monitor.site_id else monitor.url
+
+
 def incident_ticket_recovered(*, incident: Incident) -> None:
     if incident.ticket_id is None:
         return
-    from xuala.desk.services import event_record, ticket_note
+    from xuala.desk.models import Channel
+    from xuala.desk.services import event_record, ticket_note, ticket_system_message
+    from xuala.sentry import texts
 
-    minutes = incident.duration.total_seconds() / 60
-    ticket_note(ticket=incident.ticket, author=None,
+    ticket = incident.ticket
+    seconds = round(incident.duration.total_seconds())
+    ticket_note(ticket=ticket, author=None,
                 body_text=f"Online Sentry: recovered at {incident.resolved_at.isoformat()} "
-                          f"after {minutes:.1f} minutes of downtime.")
-    event_record(ticket=incident.ticket, key="sentry.recovered", incident=incident.pk,
-                 downtime_seconds=round(incident.duration.total_seconds()))
+                          f"after {seconds / 60:.1f} minutes of downtime.")
+    event_record(ticket=ticket, key="sentry.recovered", incident=incident.pk,
+                 downtime_seconds=seconds)
+    # The client was told "we will write to you here as soon as it works again".
+    ticket_system_message(
+        ticket=ticket, channel=Channel.SENTRY, key="sentry.recovery_told", at=incident.resolved_at,
+        body_text=texts.incident_recovered(site_url=_site_url(incident.monitor),
+                                           since=incident.resolved_at, downtime_seconds=seconds,
+                                           language=ticket.language),
+        incident=incident.pk)

@@ -9,6 +9,7 @@ from django.utils import formats, translation
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from xuala.core.text import duration_text
 from xuala.policy.selectors import company_name, policy_active
 
 WHAT_FAILED = {
@@ -64,3 +65,18 @@ def incident_joined(*, site_url: str, error_class: str, since: datetime,
             "will write to you here as soon as it works again.") % {
                 "site": site_url, "what": what_failed(error_class),
                 "since": when_words(since)}
+
+
+def incident_recovered(*, site_url: str, since: datetime, downtime_seconds: int,
+                       language: str) -> str:
+    """What the client is told when the site works again (the first message promised it)."""
+    with translation.override(language):
+        return _(
+            "Hello,\n\n"
+            "Your website %(site)s works again since %(since)s, after %(time)s out of "
+            "service.\n\n"
+            "Our technicians are reviewing what happened, so that it does not happen again, "
+            "and will write to you here with what they find.\n\n"
+            "%(company)s support") % {"site": site_url, "since": when_words(since),
+                                      "time": duration_text(downtime_seconds),
+                                      "company": company_name()}
