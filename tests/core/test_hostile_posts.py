@@ -14,10 +14,7 @@ not at all.
 
 from __future__ import annotations
 
-import sys
-
 import pytest
-from django.core.signals import got_request_exception
 from django.urls import get_resolver
 
 from tests.core.test_hostile_params import (  # noqa: F401 (a fixture)
@@ -28,6 +25,7 @@ from tests.core.test_hostile_params import (  # noqa: F401 (a fixture)
     _patterns,
     _world,
     recorded,
+    server_errors,
 )
 
 # The API reads JSON, not form fields: schemathesis walks it (tests/api/test_openapi_fuzz.py).
@@ -43,19 +41,12 @@ SIGN_IN = ("console/login", "console/2fa", "portal/login", "portal/password")
 @pytest.mark.django_db
 def test_no_url_answers_a_server_error_to_hostile_form_fields(recorded):  # noqa: F811
     world = _world(None)
-    errors: list[str] = []
-
-    def on_exception(sender, request=None, **kwargs):
-        exc = sys.exc_info()[1]
-        errors.append(f"{request.path} {type(exc).__name__}: {str(exc)[:160]}")
-
-    got_request_exception.connect(on_exception)
     failures: list[str] = []
     walked: set[str] = set()
     routes = [(r, n) for r, n in _patterns(get_resolver().url_patterns)
               if not _admin_route(r) and not r.startswith(SKIPPED) and "logout" not in r]
     routes.sort(key=lambda route: route[0].startswith(SIGN_IN))  # they may end the session
-    try:
+    with server_errors() as errors:
         for role in ("client", "agent"):
             client, headers = _client(role, world)
             for route, name in routes:
@@ -79,8 +70,6 @@ def test_no_url_answers_a_server_error_to_hostile_form_fields(recorded):  # noqa
                     if response.status_code >= 500:
                         failures.append(f"{role} POST {url} all={value[:20]!r}: "
                                         f"{response.status_code}")
-    finally:
-        got_request_exception.disconnect(on_exception)
     assert not failures, "\n".join([*failures[:30], "--- distinct errors:",
                                      *sorted(set(errors))[:60]])
     # The walk reached the forms that matter (a guard against one that silently skips them).

@@ -16,7 +16,8 @@ from xuala.desk.models import Ticket
 from xuala.nodes.models import JobState
 from xuala.nodes.services import node_token_create, site_attach
 from xuala.wsa import services
-from xuala.wsa.models import Action, Audit
+from xuala.wsa.admins import known_logins
+from xuala.wsa.models import Action, Audit, Finding
 
 DEBIAN = Path("/usr/share/wordpress")
 INJECTED = ("<p>Nuestra tienda</p><script>eval(atob('ZG9jdW1lbnQud3JpdGUoJzxpZnJhbWUgc3Jj"
@@ -119,3 +120,33 @@ def test_an_infected_wordpress_is_found_cleaned_and_a_quarantined_file_restored(
     backdoor.refresh_from_db()
     assert backdoor.action == Action.RESTORED
     assert Audit.objects.count() == 1
+
+
+def test_an_old_account_raised_to_administrator_is_named_by_the_next_audit(
+        client, plan_customer, agent_user, infected, database):
+    """The first audit learns the site's administrators; one demoted is forgotten; an old
+    subscriber later raised to administrator (no recent registration to give it away) is
+    named by the next audit, through the node, against the real database."""
+    server_conn, _name = database
+    site = Site.objects.get(customer=plan_customer)
+    site_attach(site=site, root=str(infected))
+    desk = ClientDesk(client, node_token_create(server=site.server).secret)
+    services.audit_start(site=site, by=agent_user)
+    drain(desk)
+    assert known_logins(site) == ["ana", "wp_support_x"]
+    rogue = Finding.objects.get(path="db:wp_users/wp_support_x", rule="admin-recent")
+    services.finding_clean(finding=rogue, by=agent_user)
+    drain(desk)
+    assert known_logins(site) == ["ana"]  # demoted: no administrator any more
+
+    old = datetime.now(UTC).replace(tzinfo=None) - timedelta(days=700)
+    with server_conn.cursor() as cursor:
+        cursor.execute("INSERT INTO wp_users VALUES (3, 'maria_blog', %s)", (old,))
+        cursor.execute("INSERT INTO wp_usermeta (user_id, meta_key, meta_value) "
+                       "VALUES (3, 'wp_capabilities', %s)", (ADMIN,))
+    server_conn.commit()
+    second = services.audit_start(site=site, by=agent_user)
+    assert second.job.params["admins"] == ["ana"]
+    drain(desk)
+    raised = {f.rule for f in second.findings.filter(path="db:wp_users/maria_blog")}
+    assert raised == {"admin-unknown"}  # not "recent": only the known list catches it

@@ -90,6 +90,7 @@ def test_injected_content_options_and_admins_are_reported(tmp_path, database):
     }
     severities = {f["path"]: f["severity"] for f in report["findings"]}
     assert severities["db:wp_posts/9"] == "medium"
+    assert report["admins"] == ["ana", "wpsupport"]  # what the desk keeps as known
     assert code == 1
 
 
@@ -100,3 +101,4 @@ def test_unreachable_database_is_skipped_with_the_reason(tmp_path):
     _, report = scan_json(site, "--db-from-wp-config")
     [skip] = [s for s in report["skipped"] if s["path"] == "wp-config.php"]
     assert skip["reason"].startswith("database not inspected: cannot connect")
+    assert "admins" not in report  # not read: nothing to say who the administrators are

@@ -71,12 +71,11 @@ def incident_recovered(*, site_url: str, since: datetime, downtime_seconds: int,
                        language: str) -> str:
     """What the client is told when the site works again (the first message promised it)."""
     with translation.override(language):
-        return _(
-            "Hello,\n\n"
-            "Your website %(site)s works again since %(since)s, after %(time)s out of "
-            "service.\n\n"
-            "Our technicians are reviewing what happened, so that it does not happen again, "
-            "and will write to you here with what they find.\n\n"
-            "%(company)s support") % {"site": site_url, "since": when_words(since),
-                                      "time": duration_text(downtime_seconds),
-                                      "company": company_name()}
+        values = {"site": site_url, "since": when_words(since), "company": company_name(),
+                  "time": duration_text(downtime_seconds)}
+        return _("Hello,\n\n"
+                 "Your website %(site)s works again since %(since)s, after %(time)s out of "
+                 "service.\n\n"
+                 "Our technicians are reviewing what happened, so that it does not happen "
+                 "again, and will write to you here with what they find.\n\n"
+                 "%(company)s support") % values

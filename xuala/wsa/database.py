@@ -86,8 +86,10 @@ def _markup_findings(where: str, text: str, signatures) -> list[Finding]:
 
 
 def check_site(root: str | Path, *, signatures, now: float | None = None,
-               known_admins: list[str] | None = None,
-               recent_days: int = RECENT_DAYS) -> list[Finding]:
+               known_admins: list[str] | None = None, recent_days: int = RECENT_DAYS,
+               admins: list[str] | None = None) -> list[Finding]:
+    """The database's findings. ``admins``, when given, receives the logins of every
+    administrator read (the desk keeps them as the site's known administrators)."""
     config = read_config(root)
     p = config["prefix"]
     now = time.time() if now is None else now
@@ -116,7 +118,8 @@ def check_site(root: str | Path, *, signatures, now: float | None = None,
                               for h in signatures.scan((value or "").encode("utf-8", "replace"))]
             found += _urls(p, options)
             found += _plugins(root, p, options.get("active_plugins") or "")
-            found += _admins(cursor, p, now, recent_days, known_admins)
+            found += _admins(cursor, p, now, recent_days, known_admins,
+                             admins if admins is not None else [])
     except pymysql.MySQLError as error:
         raise DatabaseError(f"query failed: {error.args[-1]}") from error
     finally:
@@ -153,7 +156,7 @@ def _plugins(root: str | Path, p: str, value: str) -> list[Finding]:
 
 
 def _admins(cursor, p: str, now: float, recent_days: int,
-            known: list[str] | None) -> list[Finding]:
+            known: list[str] | None, logins: list[str]) -> list[Finding]:
     cursor.execute(
         f"SELECT u.user_login, u.user_registered FROM `{p}users` u "  # noqa: S608
         f"JOIN `{p}usermeta` m ON m.user_id = u.ID "
@@ -161,6 +164,7 @@ def _admins(cursor, p: str, now: float, recent_days: int,
     found = []
     known_set = {k.lower() for k in known} if known is not None else None
     for login, registered in cursor.fetchall():
+        logins.append(login)
         where = f"db:{p}users/{login}"
         if isinstance(registered, datetime):
             when = registered.replace(tzinfo=UTC).timestamp()

@@ -15,6 +15,21 @@ class AuditSchedule(SiteSchedule):
     """The site's next audit (every services.wsa.interval, spread per server)."""
 
 
+class KnownAdmins(models.Model):
+    """The site's administrators as the desk knows them: the logins the first audit that read
+    the database found, then those a technician kept (a finding judged sound), less those
+    demoted. Every later audit names any other administrator ("admin-unknown"): an account
+    an intruder created, or an old one raised to administrator."""
+
+    site = models.OneToOneField("customers.Site", on_delete=models.CASCADE,
+                                related_name="wsa_known_admins")
+    logins = models.JSONField(default=list, blank=True)
+    updated_at = models.DateTimeField(default=timezone.now)
+
+    def __str__(self) -> str:
+        return f"{self.site}: {', '.join(self.logins) or '-'}"
+
+
 class Audit(models.Model):
     site = models.ForeignKey("customers.Site", on_delete=models.CASCADE, related_name="audits")
     job = models.OneToOneField("nodes.Job", on_delete=models.SET_NULL, null=True, blank=True,
@@ -47,7 +62,7 @@ Action = choices("Action", none=_("Noted"), pending=_("Being cleaned"),
                  replaced=_("Replaced with the original file"), stripped=_("Injected code removed"),
                  demoted=_("Administrator role removed"),
                  proposed=_("Waiting for a technician's approval"), restored=_("Restored"),
-                 failed=_("Cleaning failed"))
+                 failed=_("Cleaning failed"), kept=_("Kept: a technician judged it sound"))
 
 
 class Finding(models.Model):

@@ -14,6 +14,7 @@ from django.utils.translation import gettext_lazy
 from fpdf import FPDF
 from fpdf.enums import XPos, YPos
 
+from xuala.wsa.admins import ADMIN_RULES
 from xuala.wsa.models import Action, Audit
 from xuala.wsa.selectors import audit_report
 
@@ -49,7 +50,7 @@ def report_words(audit: Audit) -> dict:
     """The report's parts as text in the active language."""
     report = audit_report(audit=audit)
     for_client = [f for f in report.findings if f.kind == "vulnerability"
-                  or (f.rule in ("admin-unknown", "admin-recent") and f.action == Action.PROPOSED)]
+                  or (f.rule in ADMIN_RULES and f.action == Action.PROPOSED)]
     scanned = _("%(files)s files (%(mb)s MB) of %(site)s were examined%(db)s.") % {
         "files": formats.number_format(audit.files, force_grouping=True),
         "mb": formats.number_format(round(audit.bytes / 1e6, 1), decimal_pos=1),

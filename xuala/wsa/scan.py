@@ -32,6 +32,7 @@ class Report:
     findings: list[Finding] = field(default_factory=list)
     skipped: list[Skipped] = field(default_factory=list)
     full: bool = True
+    admins: list[str] | None = None  # the administrators' logins, when the database was read
 
     @property
     def serious(self) -> bool:
@@ -46,7 +47,8 @@ class Report:
         findings = sorted(self.findings, key=lambda f: (order[f.severity], f.path, f.rule))
         return {"files": self.files, "bytes": self.bytes, "seconds": round(self.seconds, 3),
                 "findings": [f.as_dict() for f in findings],
-                "skipped": [s.as_dict() for s in self.skipped]}
+                "skipped": [s.as_dict() for s in self.skipped],
+                **({"admins": sorted(self.admins)} if self.admins is not None else {})}
 
 
 def _read(entry: Entry) -> bytes:
@@ -136,9 +138,11 @@ def scan_tree(root: str | Path, *, full: bool = False, index: Path | bool | None
     if database:
         from xuala.wsa import database as db
 
+        admins: list[str] = []
         try:
             report.findings += db.check_site(root, signatures=sigs, now=now,
-                                             known_admins=known_admins)
+                                             known_admins=known_admins, admins=admins)
+            report.admins = admins
         except db.DatabaseError as error:
             report.skipped.append(Skipped("wp-config.php", f"database not inspected: {error}"))
     store.save(state)

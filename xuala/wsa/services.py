@@ -20,6 +20,14 @@ from xuala.core.claims import claim_due
 from xuala.customers.models import Contract, Site
 from xuala.nodes.models import Job, JobState
 from xuala.nodes.services import job_enqueue, result_handler
+from xuala.wsa.admins import (
+    ADMIN_RULES,
+    admin_forget,
+    admin_keep,
+    admin_login,
+    admins_learn,
+    known_logins,
+)
 from xuala.wsa.findings import SERIOUS
 from xuala.wsa.models import (
     Action,
@@ -105,8 +113,10 @@ def audit_start(*, site: Site, by=None, now: datetime | None = None, key: str | 
     """Queue an audit of ``site`` on its node (``key`` makes a scheduled one idempotent)."""
     now = now or timezone.now()
     key = key or f"wsa.audit:{site.pk}:agent:{now.isoformat()}"
+    known = known_logins(site) if database else None
     job, created = job_enqueue(kind="wsa.audit", key=key, site=site, at=now,
-                               params={"database": database})
+                               params={"database": database,
+                                       **({"admins": known} if known is not None else {})})
     if not created and hasattr(job, "audit"):
         return job.audit
     audit = Audit.objects.create(site=site, job=job, created_at=now, requested_by=by,
@@ -161,7 +171,7 @@ def _remedy(item: dict) -> tuple[str, str]:
         return Action.PENDING, "wsa.db_strip"
     if not path.startswith("db:") and item["kind"] == "malware" and severity == "critical":
         return Action.PENDING, "wsa.quarantine"
-    if rule in ("admin-unknown", "admin-recent"):
+    if rule in ADMIN_RULES:
         return Action.PROPOSED, "wsa.admin_demote"
     if item["kind"] == "vulnerability":
         # The file is the vulnerable software's own, not malware: the cure is its update,
@@ -232,6 +242,9 @@ def audit_record(job: Job) -> None:
     Finding.objects.bulk_create(findings)
     wsa_event(site=audit.site, key="wsa.audit_done", at=now, audit=audit.pk,
               findings=len(findings))
+    if "admins" in body and admins_learn(site=audit.site, logins=body["admins"], at=now):
+        wsa_event(site=audit.site, key="wsa.admins_learned", at=now, audit=audit.pk,
+                  logins=sorted(body["admins"]))
     for finding in audit.findings.filter(remedy__gt="").exclude(action=Action.PROPOSED):
         finding_clean(finding=finding, now=now)
     _cure_vulnerabilities(audit.site, findings, now)
@@ -308,6 +321,25 @@ def _stripped(job: Job) -> None:
 @result_handler("wsa.admin_demote")
 def _demoted(job: Job) -> None:
     _action_done(job, Action.DEMOTED, detail=job.result or {})
+    if job.state == JobState.DONE and job.params.get("login"):
+        admin_forget(site=job.site, login=job.params["login"],
+                     at=job.finished_at or timezone.now())
+
+
+def finding_keep(*, finding: Finding, by=None, now: datetime | None = None) -> Finding:
+    """A technician judges a proposed finding sound and declines its remedy: nothing is done
+    on the site. An administrator kept is known from then on (later audits do not name it)."""
+    now = now or timezone.now()
+    if finding.action != Action.PROPOSED:
+        raise ValueError("only a finding waiting for approval can be kept")
+    Finding.objects.filter(pk=finding.pk).update(action=Action.KEPT)
+    finding.action = Action.KEPT
+    site = finding.audit.site
+    if finding.rule in ADMIN_RULES:
+        admin_keep(site=site, login=admin_login(finding.path), at=now)
+    wsa_event(site=site, key="wsa.finding_kept", at=now, finding=finding.pk,
+              by=getattr(by, "pk", None))
+    return finding
 
 
 def quarantine_restore(*, finding: Finding, by=None, now: datetime | None = None) -> Job:

@@ -13,5 +13,6 @@ urlpatterns = [
     path("suspensions/<int:pk>/lift/", views.console_resume, name="resume"),
     path("audits/<int:pk>/", views.console_audit, name="audit"),
     path("findings/<int:pk>/approve/", views.console_finding_approve, name="approve"),
+    path("findings/<int:pk>/keep/", views.console_finding_keep, name="keep"),
     path("findings/<int:pk>/restore/", views.console_finding_restore, name="restore"),
 ]

@@ -17,6 +17,7 @@ from django.views.decorators.http import require_GET, require_POST
 from xuala.customers.models import Site
 from xuala.web.access import agent_required, client_view
 from xuala.wsa import selectors, services
+from xuala.wsa.admins import known_logins
 from xuala.wsa.models import Action, Audit, Finding, Suspension
 from xuala.wsa.report import audit_pdf, report_words
 
@@ -74,7 +75,7 @@ def console_site(request, site_id: int):
     return render(request, "wsa/console_site.html", {
         "site": site, "audits": site.audits.annotate(found=Count("findings"))[:30],
         "suspensions": site.suspensions.all()[:10], "nav": "wsa",
-        "suspend_form": SuspendForm()})
+        "known_admins": known_logins(site), "suspend_form": SuspendForm()})
 
 
 @agent_required
@@ -138,6 +139,17 @@ def console_finding_approve(request, pk: int):
                                 action__in=[Action.PROPOSED, Action.FAILED])
     services.finding_clean(finding=finding, by=request.user)
     messages.success(request, _("Cleaning approved and queued on the site's node."))
+    return redirect("wsa_console:audit", finding.audit_id)
+
+
+@agent_required
+@require_POST
+def console_finding_keep(request, pk: int):
+    finding = get_object_or_404(Finding.objects.select_related("audit__site"), pk=pk,
+                                action=Action.PROPOSED)
+    services.finding_keep(finding=finding, by=request.user)
+    messages.success(request, _("Kept: nothing is changed on the site, and later audits "
+                                "treat it as sound."))
     return redirect("wsa_console:audit", finding.audit_id)
 
 
