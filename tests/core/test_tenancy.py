@@ -109,6 +109,7 @@ ARGUMENTS = {
     "sentry_portal:monitor": lambda w: w.monitor.pk,
     "wsa_portal:audit": lambda w: w.audit.pk,
     "wsa_portal:audit_pdf": lambda w: w.audit.pk,
+    "finding_id": lambda w: w.audit.findings.get().pk,
     "job_id": lambda w: w.job.pk,
     "updates_portal:run": lambda w: w.update_run.pk,
     "check_id": lambda w: w.update_check.pk,
@@ -185,6 +186,9 @@ def _world(booked: bool, capture) -> World:
     job = Job.objects.create(key="tenancy-a", kind="wsa.audit", server=site.server, site=site,
                              params={"root": f"/srv/{SECRET}"})
     audit = Audit.objects.create(site=site, job=job, error=f"{SECRET} audit")
+    audit.findings.create(path="db:wp_users/secreto-a", kind="database", rule="admin-unknown",
+                          severity="high", action="proposed", remedy="wsa.admin_demote",
+                          evidence=f"{SECRET} administrador")
     UpdateSchedule.objects.create(site=site, next_at=NOW)
     update_run = UpdateRun.objects.create(site=site, state="done", error=f"{SECRET} update")
     update_run.components.create(type="plugin", slug="secreto-a", status="updated")

@@ -83,3 +83,58 @@ def test_a_client_cannot_keep_a_finding(client, plan_customer, tmp_path):
     assert response.status_code in (302, 403)
     rogue.refresh_from_db()
     assert rogue.action == Action.PROPOSED and Site.objects.get(pk=audit.site.pk)
+
+
+def _client_of(client, customer):
+    from tests import factories
+
+    client.force_login(factories.contact_user(customer))
+    return client
+
+
+def test_the_client_says_an_unknown_administrator_is_its_own(client, plan_customer, tmp_path):
+    audit = audited(plan_customer, tmp_path, {**RESULT, "admins": ["ana"]})
+    rogue = Finding.objects.get(rule="admin-unknown")
+    ana = _client_of(client, plan_customer)
+    page = ana.get(f"/portal/security/audits/{audit.pk}/").content.decode()
+    question = page.split(f'id="admin-question-{rogue.pk}"', 1)[1].split("</div>", 1)[0]
+    assert "una cuenta de administrador «intruso» que no conocemos" in question
+    response = ana.post(f"/portal/security/findings/{rogue.pk}/answer/", {"answer": "mine"},
+                        follow=True)
+    assert "las próximas auditorías no volverán a preguntar" in response.content.decode()
+    rogue.refresh_from_db()
+    assert rogue.action == Action.KEPT and known_logins(audit.site) == ["ana", "intruso"]
+    note = audit.ticket.messages.get(kind="note", body_text__contains="The client says")
+    assert "is theirs" in note.body_text
+    # Answered: the question is gone and a second answer finds nothing.
+    page = ana.get(f"/portal/security/audits/{audit.pk}/").content.decode()
+    assert f'id="admin-question-{rogue.pk}"' not in page
+    assert ana.post(f"/portal/security/findings/{rogue.pk}/answer/",
+                    {"answer": "not_mine"}).status_code == 404
+
+
+def test_the_client_says_it_is_not_its_own_and_the_role_goes(client, plan_customer, tmp_path):
+    audit = audited(plan_customer, tmp_path, {**RESULT, "admins": ["ana"]})
+    rogue = Finding.objects.get(rule="admin-unknown")
+    ana = _client_of(client, plan_customer)
+    ana.post(f"/portal/security/findings/{rogue.pk}/answer/", {"answer": "nonsense"})
+    rogue.refresh_from_db()
+    assert rogue.action == Action.PROPOSED  # an answer that is neither changes nothing
+    ana.post(f"/portal/security/findings/{rogue.pk}/answer/", {"answer": "not_mine"})
+    rogue.refresh_from_db()
+    assert rogue.action == Action.PENDING
+    assert (rogue.action_job.kind, rogue.action_job.params) == ("wsa.admin_demote",
+                                                               {"login": "intruso"})
+    assert known_logins(audit.site) == ["ana"]
+    note = audit.ticket.messages.get(kind="note", body_text__contains="The client says")
+    assert "administrator intruso is not theirs" in note.body_text
+
+
+def test_another_customer_cannot_answer(client, plan_customer, hosting_customer, tmp_path):
+    audited(plan_customer, tmp_path, {**RESULT, "admins": ["ana"]})
+    rogue = Finding.objects.get(rule="admin-unknown")
+    other = _client_of(client, hosting_customer)
+    assert other.post(f"/portal/security/findings/{rogue.pk}/answer/",
+                      {"answer": "mine"}).status_code == 404
+    rogue.refresh_from_db()
+    assert rogue.action == Action.PROPOSED

@@ -38,12 +38,16 @@ class Line:
     kind: str
     where: str
     action: str
+    pk: int = 0
+    admin: str = ""  # the login, for a finding about an administrator still waiting
 
 
 def _line(finding) -> Line:
+    waiting_admin = finding.rule in ADMIN_RULES and finding.action == Action.PROPOSED
     return Line(severity=str(SEVERITY_LABELS.get(finding.severity, finding.severity)),
                 kind=str(KIND_LABELS.get(finding.kind, finding.kind)), where=finding.path,
-                action=finding.get_action_display())
+                action=finding.get_action_display(), pk=finding.pk,
+                admin=finding.path.rsplit("/", 1)[1] if waiting_admin else "")
 
 
 def report_words(audit: Audit) -> dict:

@@ -8,6 +8,7 @@ from django.db.models import Count, Min, Q
 
 from xuala.customers.models import Customer, Site
 from xuala.nodes.models import JobState
+from xuala.wsa.admins import ADMIN_RULES
 from xuala.wsa.findings import SERIOUS
 from xuala.wsa.models import Action, Audit, AuditSchedule, Finding, Suspension
 
@@ -59,6 +60,14 @@ def audits_of_customer(*, customer: Customer):
 
 def audit_for_customer(*, customer: Customer, audit_id: int) -> Audit | None:
     return audits_of_customer(customer=customer).filter(pk=audit_id).first()
+
+
+def admin_question_for_customer(*, customer: Customer, finding_id: int) -> Finding | None:
+    """A finding about an administrator of one of the customer's sites that still waits for
+    an answer ("is this administrator yours?"); anyone else's, or a settled one, is None."""
+    return (Finding.objects.select_related("audit__site")
+            .filter(pk=finding_id, audit__in=audits_of_customer(customer=customer),
+                    rule__in=ADMIN_RULES, action=Action.PROPOSED).first())
 
 
 @dataclass(frozen=True)

@@ -342,6 +342,26 @@ def finding_keep(*, finding: Finding, by=None, now: datetime | None = None) -> F
     return finding
 
 
+def admin_answer(*, finding: Finding, by, mine: bool, now: datetime | None = None) -> None:
+    """The client says whether the administrator a finding names is one of its own: yes,
+    and it is kept (known from then on); no, and its role is taken away at once. The answer
+    goes on the audit's urgent ticket, if it has one, for the technicians."""
+    from xuala.desk.services import ticket_note
+
+    now = now or timezone.now()
+    login = admin_login(finding.path)
+    if mine:
+        finding_keep(finding=finding, by=by, now=now)
+    else:
+        finding_clean(finding=finding, by=by, now=now)
+    ticket = finding.audit.ticket
+    if ticket is not None:
+        said = ("is theirs: kept, and known from now on" if mine
+                else "is not theirs: its administrator role is being removed")
+        ticket_note(ticket=ticket, author=by,
+                    body_text=f"The client says the administrator {login} {said}.")
+
+
 def quarantine_restore(*, finding: Finding, by=None, now: datetime | None = None) -> Job:
     """Put a quarantined file back on its site, byte for byte (`wsa.restore` on the node)."""
     if not finding.quarantine_id:

@@ -9,4 +9,5 @@ urlpatterns = [
     path("", views.portal_audits, name="audits"),
     path("audits/<int:pk>/", views.portal_audit, name="audit"),
     path("audits/<int:pk>/pdf/", views.portal_audit_pdf, name="audit_pdf"),
+    path("findings/<int:finding_id>/answer/", views.portal_admin_answer, name="admin_answer"),
 ]

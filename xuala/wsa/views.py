@@ -57,6 +57,25 @@ def portal_audit_pdf(request, customer, pk: int):
     return response
 
 
+@client_view
+@require_POST
+def portal_admin_answer(request, customer, finding_id: int):
+    """The client answers "is this administrator yours?" for a finding of its own audit."""
+    finding = selectors.admin_question_for_customer(customer=customer, finding_id=finding_id)
+    if finding is None:
+        raise Http404
+    answer = request.POST.get("answer", "")
+    if answer not in ("mine", "not_mine"):
+        messages.error(request, _("Choose whether the administrator is yours."))
+    else:
+        services.admin_answer(finding=finding, by=request.user, mine=answer == "mine")
+        messages.success(request, _("Thank you: it stays, and later audits will not ask "
+                                    "again.") if answer == "mine" else
+                         _("Thank you: its administrator role is being removed from your "
+                           "site."))
+    return redirect("wsa_portal:audit", finding.audit_id)
+
+
 # ---------------------------------------------------------------- console
 
 @agent_required
