@@ -35,26 +35,29 @@ def decision_handler_register(decision: str, handler: DecisionHandler) -> None:
     _handlers[Decision(decision).value] = handler
 
 
+def _tell_oncall(ticket: Ticket, at: datetime, *, headline: str, body_text: str,
+                 purpose: str, key: str) -> None:
+    """A mail to the on-call team about ``ticket``, and the event that says it went."""
+    email_enqueue(to=settings.XUALA_ONCALL_EMAIL,
+                  subject=f"[{ticket.reference}] {headline} {ticket.customer}: {ticket.subject}",
+                  body_text=body_text, purpose=purpose, ticket=ticket)
+    event_record(ticket=ticket, key=key, at=at, to=settings.XUALA_ONCALL_EMAIL)
+
+
 def _page_oncall(ticket: Ticket, at: datetime) -> None:
-    email_enqueue(
-        to=settings.XUALA_ONCALL_EMAIL,
-        subject=f"[{ticket.reference}] EMERGENCY {ticket.customer}: {ticket.subject}",
-        body_text=(f"Web-service emergency {ticket.reference} for {ticket.customer}.\n"
-                   f"Site: {ticket.site or '-'}\nDue: {ticket.due_at.isoformat()}\n\n"
-                   f"{ticket.messages.first().body_text if ticket.messages.exists() else ''}"),
-        purpose="oncall.page", ticket=ticket)
-    event_record(ticket=ticket, key="oncall.paged", at=at, to=settings.XUALA_ONCALL_EMAIL)
+    first = ticket.messages.first()
+    _tell_oncall(ticket, at, headline="EMERGENCY", purpose="oncall.page", key="oncall.paged",
+                 body_text=(f"Web-service emergency {ticket.reference} for {ticket.customer}.\n"
+                            f"Site: {ticket.site or '-'}\nDue: {ticket.due_at.isoformat()}\n\n"
+                            f"{first.body_text if first else ''}"))
 
 
 def oncall_stand_down(ticket: Ticket, at: datetime, *, because: str) -> None:
     """Tell the on-call team that a ticket it was paged for is not an emergency after all."""
-    email_enqueue(
-        to=settings.XUALA_ONCALL_EMAIL,
-        subject=f"[{ticket.reference}] Not an emergency: {ticket.customer}: {ticket.subject}",
-        body_text=(f"{ticket.reference} for {ticket.customer} is no longer a web-service "
-                   f"emergency: {because}\nSite: {ticket.site or '-'}\n"),
-        purpose="oncall.stand_down", ticket=ticket)
-    event_record(ticket=ticket, key="oncall.stood_down", at=at, to=settings.XUALA_ONCALL_EMAIL)
+    _tell_oncall(ticket, at, headline="Not an emergency:", purpose="oncall.stand_down",
+                 key="oncall.stood_down",
+                 body_text=(f"{ticket.reference} for {ticket.customer} is no longer a "
+                            f"web-service emergency: {because}\nSite: {ticket.site or '-'}\n"))
 
 
 def decision_apply(ticket: Ticket, decision: str, rule: str, clause: str, *, actor,

@@ -12,6 +12,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from django.db import transaction
+from django.db.models import Q
 from django.utils import timezone
 
 from xuala.customers.selectors import customer_coverage
@@ -108,10 +109,9 @@ def _emergency_from_the_form(ticket: Ticket) -> bool:
             and ticket.triage_decision == Decision.EMERGENCY
             and ticket.category == ticket.triage_rule
             and ticket.status not in DONE_STATUSES
-            and not ticket.events.filter(key__startswith="triage.", actor__isnull=False)
-            .exists()
-            and not ticket.events.filter(key="triage.applied",
-                                         data__has_key="confirmed_by").exists())
+            and not ticket.events.filter(
+                Q(key__startswith="triage.", actor__isnull=False)
+                | Q(key="triage.applied", data__has_key="confirmed_by")).exists())
 
 
 def ticket_site_fault_confirm(*, ticket: Ticket, at: datetime, site_id: int | None,

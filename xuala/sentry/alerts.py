@@ -148,10 +148,6 @@ def incident_ticket(*, incident: Incident):
     return outcome.ticket
 
 
-def _site_url(monitor) -> str:
-    return monitor.site.url if monitor.site_id else monitor.url
-
-
 def incident_ticket_recovered(*, incident: Incident) -> None:
     if incident.ticket_id is None:
         return
@@ -169,7 +165,7 @@ def incident_ticket_recovered(*, incident: Incident) -> None:
     # The client was told "we will write to you here as soon as it works again".
     ticket_system_message(
         ticket=ticket, channel=Channel.SENTRY, key="sentry.recovery_told", at=incident.resolved_at,
-        body_text=texts.incident_recovered(site_url=_site_url(incident.monitor),
+        body_text=texts.incident_recovered(site_url=incident.monitor.site.url,
                                            since=incident.resolved_at, downtime_seconds=seconds,
                                            language=ticket.language),
         incident=incident.pk)

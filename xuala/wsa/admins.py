@@ -16,7 +16,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from xuala.customers.models import Site
-from xuala.wsa.models import KnownAdmins
+from xuala.wsa.models import Action, KnownAdmins
 
 # Findings about an administrator account: demoted on approval, known when kept.
 ADMIN_RULES = ("admin-unknown", "admin-recent")
@@ -36,24 +36,31 @@ def admins_learn(*, site: Site, logins: list[str], at: datetime) -> bool:
     return created
 
 
-def admin_keep(*, site: Site, login: str, at: datetime) -> None:
-    """A technician says ``login`` is a sound administrator of the site."""
-    row, _created = KnownAdmins.objects.get_or_create(site=site)
-    if login not in row.logins:
-        row.logins = sorted({*row.logins, login})
-        row.updated_at = at
+def _change(site: Site, at: datetime, logins) -> None:
+    """The site's list becomes ``logins(old)``. Before an audit has read the database there
+    is no list to change: the first one that does learns every administrator."""
+    row = KnownAdmins.objects.filter(site=site).first()
+    if row is not None and (new := sorted(logins(set(row.logins)))) != row.logins:
+        row.logins, row.updated_at = new, at
         row.save(update_fields=["logins", "updated_at"])
+
+
+def admin_keep(*, site: Site, login: str, at: datetime) -> None:
+    """A technician (or the client) says ``login`` is a sound administrator of the site."""
+    _change(site, at, lambda known: known | {login})
 
 
 def admin_forget(*, site: Site, login: str, at: datetime) -> None:
     """``login`` is no administrator any more (demoted by the WSA)."""
-    row = KnownAdmins.objects.filter(site=site).first()
-    if row is not None and login in row.logins:
-        row.logins = [known for known in row.logins if known != login]
-        row.updated_at = at
-        row.save(update_fields=["logins", "updated_at"])
+    _change(site, at, lambda known: known - {login})
 
 
 def admin_login(finding_path: str) -> str:
     """The login a database finding about an administrator names (``db:wp_users/LOGIN``)."""
     return finding_path.rsplit("/", 1)[1]
+
+
+def asks_about_admin(finding) -> bool:
+    """The finding names an administrator and still waits for someone to say whether it is
+    sound (the client's question, a technician's approval)."""
+    return finding.rule in ADMIN_RULES and finding.action == Action.PROPOSED

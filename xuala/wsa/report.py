@@ -14,8 +14,8 @@ from django.utils.translation import gettext_lazy
 from fpdf import FPDF
 from fpdf.enums import XPos, YPos
 
-from xuala.wsa.admins import ADMIN_RULES
-from xuala.wsa.models import Action, Audit
+from xuala.wsa.admins import admin_login, asks_about_admin
+from xuala.wsa.models import Audit
 from xuala.wsa.selectors import audit_report
 
 KIND_LABELS = {
@@ -43,18 +43,17 @@ class Line:
 
 
 def _line(finding) -> Line:
-    waiting_admin = finding.rule in ADMIN_RULES and finding.action == Action.PROPOSED
     return Line(severity=str(SEVERITY_LABELS.get(finding.severity, finding.severity)),
                 kind=str(KIND_LABELS.get(finding.kind, finding.kind)), where=finding.path,
                 action=finding.get_action_display(), pk=finding.pk,
-                admin=finding.path.rsplit("/", 1)[1] if waiting_admin else "")
+                admin=admin_login(finding.path) if asks_about_admin(finding) else "")
 
 
 def report_words(audit: Audit) -> dict:
     """The report's parts as text in the active language."""
     report = audit_report(audit=audit)
     for_client = [f for f in report.findings if f.kind == "vulnerability"
-                  or (f.rule in ADMIN_RULES and f.action == Action.PROPOSED)]
+                  or asks_about_admin(f)]
     scanned = _("%(files)s files (%(mb)s MB) of %(site)s were examined%(db)s.") % {
         "files": formats.number_format(audit.files, force_grouping=True),
         "mb": formats.number_format(round(audit.bytes / 1e6, 1), decimal_pos=1),

@@ -186,7 +186,7 @@ def _remedy_params(finding: Finding) -> dict:
     if finding.remedy == "wsa.db_strip":
         return {"post_id": int(finding.path.rsplit("/", 1)[1]), "evidence": finding.evidence}
     if finding.remedy == "wsa.admin_demote":
-        return {"login": finding.path.rsplit("/", 1)[1]}
+        return {"login": admin_login(finding.path)}
     return {"path": finding.path, "reason": finding.rule}
 
 
